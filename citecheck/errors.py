@@ -1,0 +1,50 @@
+"""The library's exceptions and the process exit codes.
+
+Only what stops a whole run raises; the failure of one URL is data (a status).
+``cli.py`` turns a :class:`CitecheckError` into a one-line ``Error: ...`` and
+exits with its :attr:`~CitecheckError.exit_code`.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes: the public contract for CI jobs (see README)."""
+
+    OK = 0  #: no finding at or above ``--fail-on``
+    FINDINGS = 1  #: findings at or above ``--fail-on``
+    USAGE = 2  #: usage or input error: bad file, bad config
+    RUN_FAILED = 3  #: the run itself failed: database locked, disk full
+
+
+class CitecheckError(Exception):
+    """Base class of every error citecheck raises on purpose."""
+
+    exit_code: ExitCode = ExitCode.RUN_FAILED
+
+
+class InputError(CitecheckError):
+    """A document cannot be read: missing, a directory, binary, empty, undecodable."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(CitecheckError):
+    """The source registry (``citations.yaml``) is unreadable or invalid."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {reason}")
+
+
+class RunError(CitecheckError):
+    """The run cannot go on: database locked or corrupt, disk full."""
+
+    exit_code = ExitCode.RUN_FAILED

@@ -1,0 +1,309 @@
+"""Plain records that flow between the pipeline stages.
+
+Every stage takes and returns these small frozen dataclasses, never dicts; each
+has ``to_dict()`` giving the public JSON shape of DESIGN.md. Raw bytes of
+fetched bodies ride along (``body``) but are never serialised.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import Enum, IntEnum
+from typing import Any
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return value.to_dict() if hasattr(value, "to_dict") else dataclasses.asdict(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _record_dict(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        f.name: _jsonable(getattr(obj, f.name))
+        for f in dataclasses.fields(obj)
+        if f.name not in skip and f.name != "body"
+    }
+
+
+# --------------------------------------------------------------------- extract
+
+
+class DatePrecision(str, Enum):
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One cited source as written in a document: ``(MOFA, May 14)``.
+
+    A parenthetical ``(A, d1; B, d2)`` yields one record per part. ``raw``,
+    ``line`` and ``column`` keep the text and where it stands; everything else
+    is derived from it.
+    """
+
+    id: str  #: unique within the document, e.g. ``L7C231``
+    source: str  #: as written, e.g. ``Russian MOD``
+    raw: str  #: this part as written, e.g. ``Russian MOD, June 25``
+    line: int  #: 1-based
+    column: int  #: 1-based, of the first character of ``raw``
+    document: str = ""  #: path or URL of the document it came from
+    source_key: str | None = None  #: registry key, or None if unknown
+    date_as_written: str | None = None
+    date: str | None = None  #: ISO at the written precision: 2018-05-14, 2018-05, 2017
+    date_precision: DatePrecision | None = None
+    year_inferred: bool = False
+    context: str = ""  #: the citing sentence
+    quotes: tuple[str, ...] = ()  #: quotations in the citing sentence
+    url: str | None = None  #: hyperlink in the input
+    malformed: bool = False
+    problem: str | None = None  #: why, when malformed
+
+    def to_dict(self) -> dict[str, Any]:
+        return _record_dict(self)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A brief as read: its text and what is known about it."""
+
+    name: str  #: path or URL as given
+    text: str  #: plain text, lines as in the source (HTML is rendered to text)
+    published: str | None = None  #: ISO date
+    published_from: str | None = None  #: where the date came from: option, dateline, ...
+    title: str | None = None
+    links: tuple[tuple[int, int, int, str], ...] = ()  #: (line, start col, end col, href)
+
+
+# -------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    key: str  #: the label briefs use: ``TASS``
+    name: str = ""
+    aliases: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()  #: registrable domains; subdomains count
+    language: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _record_dict(self)
+
+
+@dataclass(frozen=True)
+class Pin:
+    source: str
+    date: str | None
+    url: str
+    title: str | None = None
+    quotes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return _record_dict(self)
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    path: str | None = None
+    url: str | None = None
+    published: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _record_dict(self)
+
+
+# ------------------------------------------------------------------ live check
+
+
+class LiveStatus(str, Enum):
+    """The live status taxonomy of DESIGN.md."""
+
+    OK = "ok"
+    REDIRECTED = "redirected"  #: same site, chain kept
+    MOVED = "moved"  #: off-site redirect, chain kept
+    DEAD = "dead"  #: 404/410 or soft 404
+    BLOCKED = "blocked"  #: 401/403/429 or a bot wall: inconclusive
+    ERROR = "error"  #: 5xx, timeout, reset, TLS, DNS: inconclusive
+    SKIPPED = "skipped"  #: excluded, private address, unsupported scheme
+
+    @property
+    def is_ok(self) -> bool:
+        """Content was reached."""
+        return self in (LiveStatus.OK, LiveStatus.REDIRECTED, LiveStatus.MOVED)
+
+    @property
+    def is_conclusive(self) -> bool:
+        """The status says something about the source, not about us or the network."""
+        return self not in (LiveStatus.BLOCKED, LiveStatus.ERROR, LiveStatus.SKIPPED)
+
+
+@dataclass(frozen=True)
+class Redirect:
+    url: str
+    status_code: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return _record_dict(self)
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """The outcome of checking one unique URL live."""
+
+    url: str  #: normalised URL asked for
+    status: LiveStatus
+    status_code: int | None = None
+    final_url: str | None = None
+    redirects: tuple[Redirect, ...] = ()
+    elapsed: float = 0.0  #: seconds
+    content_type: str | None = None
+    bytes: int = 0
+    error: str | None = None
+    reasons: tuple[str, ...] = ()  #: kebab-case codes: http-404, soft-404, timeout, ...
+    checked_at: str = ""  #: ISO 8601 UTC
+    encoding: str | None = None
+    from_cache: bool = False
+    body: bytes | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _record_dict(self)
+
+
+# --------------------------------------------------------------------- archive
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One archived capture of a URL."""
+
+    url: str  #: the original URL captured
+    archive_url: str  #: replay URL
+    timestamp: str  #: 14 digits
+    status_code: int | None = None
+    digest: str | None = None
+    mimetype: str | None = None
+    distance_days: float | None = None  #: from the cited date
+    body: bytes | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _record_dict(self)
+
+
+class LookupStatus(str, Enum):
+    FOUND = "found"
+    NONE = "none"  #: the archive answered: never captured (in the window)
+    ERROR = "error"  #: could not ask: down, slow, rate limited, garbage
+
+
+@dataclass(frozen=True)
+class ArchiveLookup:
+    """What the archive said about one URL: a snapshot, none, or could not ask."""
+
+    url: str
+    status: LookupStatus
+    snapshot: Snapshot | None = None  #: the chosen one
+    candidates: tuple[Snapshot, ...] = ()
+    error: str | None = None
+    checked_at: str = ""
+    from_cache: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return _record_dict(self)
+
+
+# ---------------------------------------------------------------------- verify
+
+
+class Severity(IntEnum):
+    OK = 0
+    WARN = 1
+    FAIL = 2
+
+    @classmethod
+    def parse(cls, name: str) -> Severity:
+        return cls[name.upper()]
+
+
+class VerdictKind(str, Enum):
+    VERIFIED = "verified"
+    RESCUED = "rescued"
+    MISMATCH = "mismatch"
+    DEAD = "dead"
+    UNRESOLVED = "unresolved"
+    INCONCLUSIVE = "inconclusive"
+    MALFORMED = "malformed"
+
+    @property
+    def severity(self) -> Severity:
+        return _SEVERITY[self]
+
+
+_SEVERITY = {
+    VerdictKind.VERIFIED: Severity.OK,
+    VerdictKind.RESCUED: Severity.WARN,
+    VerdictKind.MISMATCH: Severity.FAIL,
+    VerdictKind.DEAD: Severity.FAIL,
+    VerdictKind.UNRESOLVED: Severity.WARN,
+    VerdictKind.INCONCLUSIVE: Severity.WARN,
+    VerdictKind.MALFORMED: Severity.FAIL,
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A URL proposed for a citation, and why."""
+
+    url: str
+    origin: str  #: hyperlink | pin | discovered
+    score: float | None = None
+    title: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _record_dict(self)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The decision for one citation, with reasons and evidence."""
+
+    citation: Citation
+    verdict: VerdictKind
+    reasons: tuple[str, ...] = ()
+    explanation: str = ""
+    urls: tuple[str, ...] = ()
+    live: LiveResult | None = None
+    snapshot: Snapshot | None = None
+    archive_error: str | None = None
+    candidates: tuple[Candidate, ...] = ()
+    corrected_date: str | None = None
+    quotes_found: tuple[str, ...] = ()
+    quotes_missing: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()  #: local WARC record references: file#offset
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.citation.to_dict()
+        out.update(
+            verdict=self.verdict.value,
+            severity=self.verdict.severity.name.lower(),
+            reasons=list(self.reasons),
+            explanation=self.explanation,
+            urls=list(self.urls),
+            live=self.live.to_dict() if self.live else None,
+            snapshot=self.snapshot.to_dict() if self.snapshot else None,
+            archive_error=self.archive_error,
+            candidates=[c.to_dict() for c in self.candidates],
+            corrected_date=self.corrected_date,
+            quotes_found=list(self.quotes_found),
+            quotes_missing=list(self.quotes_missing),
+            evidence=list(self.evidence),
+        )
+        return out
