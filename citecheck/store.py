@@ -503,6 +503,13 @@ class Store:
         return [_run_info(r) for r in rows]
 
     @_guarded
+    def run_row(self, run_id: int) -> dict[str, Any]:
+        try:
+            return dict(self.db.table("runs").get(run_id))
+        except sqlite_utils.db.NotFoundError:
+            raise RunError(f"{self.path}: no run with id {run_id}") from None
+
+    @_guarded
     def latest_run_id(self, *, finished_only: bool = True) -> int | None:
         where = "status = ?" if finished_only else None
         args = ["finished"] if finished_only else None
