@@ -700,3 +700,91 @@ def _save_missing(
         saved += bool(ok)
         progress.note(f"save page now: {url}: {'requested' if ok else 'failed'}")
     return saved
+
+
+# ----------------------------------------------------------------- reports
+
+
+def build_report(store: Store, run_id: int | None = None) -> Any:
+    """A :class:`~citecheck.report.RunReport` of a stored run, with its changes."""
+    from citecheck.report import Change, DocumentInfo, RunReport
+
+    stored = store.load_run(run_id)
+    run = stored.run
+    earlier = [r for r in store.runs() if r.id < run.id and r.status == "finished"]
+    changes = None
+    if earlier:
+        changes = [
+            Change(
+                kind=c.kind, subject=c.url or c.source, document=c.document,
+                citation_id=c.citation_id, previous=c.previous, current=c.current,
+                detail=f"{c.source}: {c.previous} -> {c.current} (since run {c.previous_run})",
+            )
+            for c in store.history(run_id=run.id)
+        ]
+    return RunReport.from_verdicts(
+        stored.verdicts,
+        run_id=str(run.id),
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        options=run.options,
+        documents=[DocumentInfo(d["name"], d["published"], d["title"]) for d in stored.documents],
+        changes=changes,
+    )
+
+
+@dataclass(frozen=True)
+class ReportTargets:
+    """Where to write which format; ``-`` is stdout for JSON and Markdown."""
+
+    html: str | None = None
+    json: str | None = None
+    markdown: str | None = None
+    junit: str | None = None
+    report_dir: str | None = None  #: HTML goes here when ``html`` is not given
+
+
+def write_reports(
+    report: Any, targets: ReportTargets, *, fail_on: Severity = Severity.FAIL,
+    stdout: TextIO | None = None,
+) -> list[str]:
+    """Render and write each requested format; returns the files written."""
+    from citecheck.report import render_html, render_json, render_junit, render_markdown
+
+    stdout = stdout or sys.stdout
+    written: list[str] = []
+
+    def emit(path: str | None, render: Callable[[], str], stdout_ok: bool) -> None:
+        if not path:
+            return
+        text = render()
+        if path == "-" and stdout_ok:
+            stdout.write(text)
+            stdout.flush()
+            return
+        target = Path(path)
+        if target.parent and not target.parent.is_dir():
+            target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written.append(str(target))
+
+    html = targets.html
+    if html is None and targets.report_dir:
+        html = str(Path(targets.report_dir) / f"citecheck-run-{report.run_id}.html")
+    emit(html, lambda: render_html(report), False)
+    emit(targets.json, lambda: render_json(report), True)
+    emit(targets.markdown, lambda: render_markdown(report, fail_on=fail_on), True)
+    emit(targets.junit, lambda: render_junit(report, fail_on=fail_on), False)
+    return written
+
+
+def summary_line(result: AuditResult) -> str:
+    """One line for stderr: counts by verdict."""
+    counts = result.summary["by_verdict"]
+    parts = [f"{n} {kind}" for kind, n in counts.items() if n]
+    docs = len(result.documents)
+    text = (
+        f"run {result.run_id}: {result.summary['total']} citations in {docs} "
+        f"document{'s' if docs != 1 else ''}, {result.summary.get('urls', 0)} URLs"
+    )
+    return text + (": " + ", ".join(parts) if parts else "")
