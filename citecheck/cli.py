@@ -324,3 +324,58 @@ def report(db_path: str, run_id: int | None, html_path: str | None, json_path: s
 def _require_db(path: str) -> None:
     if not os.path.exists(path):
         raise InputError(f"{path}: no such database (run `citecheck audit` first, or pass --db)")
+
+@cli.command("extract")
+@click.argument("document")
+@click.option("--format", "fmt", type=click.Choice(["json", "table", "csv"]), default=None,
+              help="Output format (default: table on a terminal, json otherwise).")
+@config_option
+@published_option
+def extract_command(document: str, fmt: str | None, config_path: str | None,
+                    published: str | None) -> None:
+    """List the citations in a brief (.txt, .md, .html, - for stdin, or a URL).
+
+    Example:
+
+        citecheck extract examples/china-russia-security-ties-2018-06-04.txt --format json
+    """
+    from citecheck.extract import open_citations
+    from citecheck.extract.formats import write_extraction
+    from citecheck.registry import find_registry
+
+    registry = find_registry(config_path)
+    extraction = open_citations(document, published=published, registry=registry)
+    out = sys.stdout
+    fmt = fmt or ("table" if out.isatty() else "json")
+    write_extraction(extraction, out, fmt)
+
+
+@cli.command("sources")
+@click.argument("document", required=False)
+@config_option
+@published_option
+def sources_command(document: str | None, config_path: str | None,
+                    published: str | None) -> None:
+    """List the source registry and, given a brief, the sources it cites that are unknown.
+
+    Example:
+
+        citecheck sources --config citations.yaml examples/china-russia-security-ties-2018-06-04.txt
+    """
+    from citecheck.extract import open_citations
+    from citecheck.extract.formats import unknown_sources, write_registry
+    from citecheck.registry import find_registry
+
+    registry = find_registry(config_path)
+    out = sys.stdout
+    write_registry(registry, out)
+    if document:
+        extraction = open_citations(document, published=published, registry=registry)
+        unknown = unknown_sources(extraction.citations, registry)
+        if not unknown:
+            click.echo(f"\n{document}: every source it cites is in the registry")
+        else:
+            click.echo(f"\n{document}: {len(unknown)} cited sources not in the registry:")
+            for source, lines in unknown.items():
+                where = ", ".join(str(n) for n in lines[:10]) + (" ..." if len(lines) > 10 else "")
+                click.echo(f"  {source}  (line {where})")
