@@ -60,4 +60,4 @@ def distance_days(moment: datetime, period: Period) -> float:
 
 def middle(period: Period) -> datetime:
     start, end = period
-    return start + (end - start) / 2
+    return start + (end + timedelta(seconds=1) - start) / 2
