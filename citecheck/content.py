@@ -168,8 +168,8 @@ def decode(body: bytes, content_type: str | None = None, encoding: str | None = 
     match = _META_CHARSET.search(body[:4096])
     if match:
         declared.append(match.group(1).decode("ascii", "ignore"))
-    for name in declared:
-        codec = _known(name)
+    for label in declared:
+        codec = _known(label)
         if codec:
             try:
                 return body.decode(codec)
