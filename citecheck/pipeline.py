@@ -40,8 +40,8 @@ from citecheck.urls import host_of, normalize_url
 
 #: what a folder of briefs contributes
 DOCUMENT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
-#: Wayback replay URLs: ROOT/<timestamp><modifier>/<url>
-_REPLAY = re.compile(r"/\d{4,14}[a-z]{0,2}_?/(?:https?:)?", re.IGNORECASE)
+#: Wayback replay URLs: ROOT/<timestamp><modifier>/<original url>
+_REPLAY = re.compile(r"/\d{14}[a-z]{0,2}_?/(https?://.+)$", re.IGNORECASE)
 #: (url, cited date, publication date): one archive question
 LookupKey = tuple[str, "str | None", "str | None"]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.IGNORECASE)
@@ -131,11 +131,6 @@ class AuditOptions:
             allow_private=self.allow_private,
         )
 
-    def lookup_key(self, cited_date: str | None, published: str | None) -> str:
-        """How an archive lookup was asked: the cache answers only the same question."""
-        return "|".join([self.archive_url, self.archive_cdx_url or "", cited_date or "",
-                         published or ""])
-
 
 # ----------------------------------------------------------------- stages
 
@@ -160,31 +155,40 @@ class Stages:
     detect_offline: Callable[[list[LiveResult]], bool]
     verify_citation: Callable[..., Verdict]
     make_client: Callable[[HttpConfig], Any] = HttpClient
-    make_archive: Callable[[Any, AuditOptions], _Archive] | None = None
+    make_archive: Callable[..., _Archive] | None = None
     make_warc: Callable[[str, int], Any] | None = None
     save_page: Callable[..., Any] | None = None
 
 
 def default_stages() -> Stages:
     """The real stages (imported here, so the store and CLI load without them)."""
-    from citecheck.archive import ArchiveClient, WarcStore
+    from citecheck.archive import ArchiveClient
     from citecheck.extract import extract_citations, read_document
     from citecheck.registry import find_registry
     from citecheck.resolve import resolve
     from citecheck.runner import check_urls, detect_offline
     from citecheck.verify import verify_citation
 
+    make_warc: Callable[[str, int], Any] | None
     try:
-        from citecheck.archive import save_page_now as save_page
-    except ImportError:  # pragma: no cover - older archive module
+        from citecheck.archive import WarcStore  # type: ignore[attr-defined]
+
+        make_warc = WarcStore
+    except ImportError:  # pragma: no cover - evidence store not built yet
+        make_warc = None
+    try:
+        from citecheck.archive.save import save_page_now as save_page
+    except ImportError:  # pragma: no cover - Save Page Now not built yet
         save_page = None
 
-    def make_archive(http: Any, options: AuditOptions) -> _Archive:
-        return ArchiveClient(  # type: ignore[no-any-return]
+    def make_archive(http: Any, options: AuditOptions, **hooks: Any) -> _Archive:
+        return ArchiveClient(
             http,
             archive_url=options.archive_url,
             cdx_url=options.archive_cdx_url,
             rate_per_second=options.archive_rate,
+            max_age_seconds=options.max_age,
+            **hooks,
         )
 
     return Stages(
@@ -196,7 +200,7 @@ def default_stages() -> Stages:
         detect_offline=detect_offline,
         verify_citation=verify_citation,
         make_archive=make_archive,
-        make_warc=WarcStore,
+        make_warc=make_warc,
         save_page=save_page,
     )
 
@@ -333,6 +337,20 @@ class LiveCache:
             self.store.put_live(result, run_id=self.run_id if run_id is None else run_id)
 
 
+class LookupCache:
+    """The store seen as the archive client's lookup cache (never caches errors)."""
+
+    def __init__(self, store: Store, run_id: int) -> None:
+        self.store = store
+        self.run_id = run_id
+
+    def get_lookup(self, key: str, max_age_seconds: float) -> ArchiveLookup | None:
+        return self.store.get_lookup(None, key, max_age_seconds)
+
+    def put_lookup(self, key: str, lookup: ArchiveLookup) -> None:
+        self.store.put_lookup(lookup, key, self.run_id)
+
+
 class EvidenceRecorder:
     """Writes every fetched response to the run's WARC file and indexes it."""
 
@@ -344,16 +362,27 @@ class EvidenceRecorder:
         self.by_url: dict[str, list[str]] = {}
 
     def record(self, result: FetchResult, kind: str = "live") -> None:
+        """Write one response (live checks call this through :class:`RecordingClient`)."""
         if self.warc is None or result.status_code is None:
             return
         with self._lock:
             record = self.warc.write(result)
+        if record is not None:
+            self.index(record, kind, also=(result.url, result.final_url))
+
+    def index(self, record: Any, kind: str = "snapshot", also: Iterable[str] = ()) -> None:
+        """Index a record already written (the archive client writes its own)."""
         if record is None:
             return
         self.store.save_evidence(record, self.run_id, kind=kind)
         ref = f"{record.warc_file}#{record.offset}"
-        for url in {normalize_url(result.url), normalize_url(result.final_url)}:
-            self.by_url.setdefault(url, []).append(ref)
+        urls = {record.url, *also}
+        replay = _REPLAY.search(record.url)
+        if replay:  # a snapshot: file it under the original URL too
+            urls.add(replay.group(1))
+        with self._lock:
+            for url in urls:
+                self.by_url.setdefault(normalize_url(url), []).append(ref)
 
 
 class RecordingClient:
@@ -524,14 +553,10 @@ def _audit_run(
     live_client = RecordingClient(http, recorder, kind="live")
     archive = None
     if not options.no_archive and stages.make_archive is not None:
-        archive_root = options.archive_url.rstrip("/")
-
-        def is_replay(result: FetchResult) -> bool:
-            rest = result.url[len(archive_root):] if result.url.startswith(archive_root) else ""
-            return bool(_REPLAY.match(rest))
-
         archive = stages.make_archive(
-            RecordingClient(http, recorder, kind="snapshot", want=is_replay), options
+            http, options, cache=LookupCache(store, run_id),
+            evidence=warc if recorder is not None else None,
+            on_evidence=recorder.index if recorder is not None else None,
         )
 
     # 2. resolve: candidate URLs for every citation
@@ -651,11 +676,7 @@ def _archive_lookups(
 
     def one(item: LookupKey) -> tuple[LookupKey, ArchiveLookup]:
         url, date, pub = item
-        key = options.lookup_key(date, pub)
-        lookup = store.get_lookup(url, key, options.max_age)
-        if lookup is None:
-            lookup = archive.lookup(url, date, pub)
-            store.put_lookup(lookup, key, run_id)
+        lookup = archive.lookup(url, date, pub)  # cached in the store by the client
         if lookup.status is LookupStatus.FOUND and lookup.snapshot is not None:
             snap = lookup.snapshot
             if snap.body is None:

@@ -228,6 +228,7 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         foreign_keys=[("run_id", "runs", "id")],
     )
     db.table("lookups").create_index(["url", "key", "checked_ts"])
+    db.table("lookups").create_index(["key", "checked_ts"])
     db.table("evidence").create(
         {
             "id": int,
@@ -755,14 +756,22 @@ class Store:
 
     @_guarded
     def get_lookup(
-        self, url: str, key: str = "", max_age_seconds: float = 86400.0
+        self, url: str | None, key: str = "", max_age_seconds: float = 86400.0
     ) -> ArchiveLookup | None:
-        """The latest fresh lookup of ``url`` asked the same way (``key``), or None."""
+        """The latest fresh lookup of ``url`` asked the same way (``key``), or None.
+
+        ``url`` None: match on ``key`` alone (the archive client's keys name the URL).
+        """
         if max_age_seconds <= 0:
             return None
+        since = self.clock() - max_age_seconds
+        if url is None:
+            where, args = "key = ? and checked_ts >= ?", [key, since]
+        else:
+            where, args = "url = ? and key = ? and checked_ts >= ?", [url, key, since]
         for row in self.db.table("lookups").rows_where(
-            "url = ? and key = ? and checked_ts >= ?",
-            [url, key, self.clock() - max_age_seconds],
+            where,
+            args,
             order_by="checked_ts desc, id desc",
             limit=1,
         ):
