@@ -155,6 +155,8 @@ class Stages:
     detect_offline: Callable[[list[LiveResult]], bool]
     verify_citation: Callable[..., Verdict]
     make_client: Callable[[HttpConfig], Any] = HttpClient
+    #: ``run_pool(items, fn, *, concurrency, per_host, host_of)``: results as they finish
+    run_pool: Callable[..., Iterable[Any]] | None = None
     make_archive: Callable[..., _Archive] | None = None
     make_warc: Callable[[str, int], Any] | None = None
     save_page: Callable[..., Any] | None = None
@@ -166,7 +168,7 @@ def default_stages() -> Stages:
     from citecheck.extract import extract_citations, read_document
     from citecheck.registry import find_registry
     from citecheck.resolve import resolve
-    from citecheck.runner import check_urls, detect_offline
+    from citecheck.runner import check_urls, detect_offline, run_pool
     from citecheck.verify import verify_citation
 
     make_warc: Callable[[str, int], Any] | None
@@ -202,6 +204,7 @@ def default_stages() -> Stages:
         make_archive=make_archive,
         make_warc=make_warc,
         save_page=save_page,
+        run_pool=run_pool,
     )
 
 
@@ -586,7 +589,7 @@ def _audit_run(
     published = {doc.name: options.published or doc.published for doc in documents}
     lookups: dict[LookupKey, ArchiveLookup] = {}
     if archive is not None and not offline:
-        lookups = _archive_lookups(citations, chosen, archive, store, run_id, options,
+        lookups = _archive_lookups(citations, chosen, archive, store, options, stages,
                                    progress, published)
 
     # 4. verify, confirm, store
@@ -657,12 +660,11 @@ def _archive_lookups(
     chosen: dict[tuple[str, str], str | None],
     archive: _Archive,
     store: Store,
-    run_id: int,
     options: AuditOptions,
+    stages: Stages,
     progress: Progress,
     published: dict[str, str | None],
 ) -> dict[LookupKey, ArchiveLookup]:
-    from citecheck.runner import run_pool
 
     wanted = sorted(
         {
@@ -693,13 +695,18 @@ def _archive_lookups(
 
     out: dict[LookupKey, ArchiveLookup] = {}
     archive_host = host_of(options.archive_url)
-    for item, lookup in run_pool(
+    pool = stages.run_pool or _serial_pool
+    for item, lookup in pool(
         wanted, one, concurrency=options.archive_concurrency, per_host=options.archive_concurrency,
         host_of=lambda _item: archive_host,
     ):
         out[item] = lookup
         progress.advance("archive")
     return out
+
+
+def _serial_pool(items: Iterable[Any], fn: Callable[[Any], Any], **_limits: Any) -> Iterable[Any]:
+    return map(fn, items)
 
 
 def _save_missing(
