@@ -255,5 +255,5 @@ def test_a_cache_failure_stops_the_run():
             raise RunError("database is locked")
 
     with pytest.raises(RunError):
-        check_urls(["http://e.org/a", "http://e.org/b"], FakeClient(), cache=Locked({}),
+        check_urls(["http://e.org/a", "http://e.org/b"], FakeClient(), cache=Locked({}), max_age=60,
                    soft404_probe=False)
