@@ -458,7 +458,7 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
         client.close()
         progress.close()
     if json_path:
-        text = json.dumps(run.to_dict(), indent=2, ensure_ascii=False)
+        text = run.to_json()
         if json_path == "-":
             click.echo(text)
         else:
