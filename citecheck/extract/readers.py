@@ -438,7 +438,7 @@ def _front_matter(text: str, name: str) -> dict[Any, Any]:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 2}" if mark is not None else ""
         raise InputError(f"{name}{line}: invalid YAML front matter: {exc.problem}") from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise InputError(f"{name}: invalid YAML front matter: {exc}") from None
     return meta if isinstance(meta, dict) else {}
 
