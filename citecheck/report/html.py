@@ -27,6 +27,7 @@ from citecheck.report.common import (
     format_iso,
     format_timestamp,
     one_line,
+    plural,
     safe_url,
 )
 from citecheck.report.model import RunReport
@@ -207,7 +208,7 @@ def _citation_view(index: int, verdict: Verdict) -> dict[str, Any]:
             "status_code": snapshot.status_code,
             "distance": None
             if snapshot.distance_days is None
-            else _plural(round(snapshot.distance_days), "day"),
+            else plural(round(snapshot.distance_days), "day"),
             "digest": snapshot.digest,
         },
         "archive_error": verdict.archive_error,
@@ -249,10 +250,6 @@ def _bars(by_verdict: dict[str, int], total: int) -> list[dict[str, Any]]:
     return bars
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def _view(report: RunReport) -> dict[str, Any]:
     summary = report.summary()
     citations = [_citation_view(i, v) for i, v in enumerate(report.verdicts)]
@@ -260,8 +257,8 @@ def _view(report: RunReport) -> dict[str, Any]:
     worst = summary.worst.name.lower()
     fails, warns = summary.by_severity["fail"], summary.by_severity["warn"]
     headline = {
-        "fail": f"{_plural(fails, 'citation')} need{'s' if fails == 1 else ''} fixing",
-        "warn": f"No failures; {_plural(warns, 'citation')} to review",
+        "fail": f"{plural(fails, 'citation')} need{'s' if fails == 1 else ''} fixing",
+        "warn": f"No failures; {plural(warns, 'citation')} to review",
         "ok": "Every citation verified" if summary.total else "No citations found",
     }[worst]
     return {
