@@ -140,7 +140,7 @@ def _live_view(live: LiveResult | None) -> dict[str, Any] | None:
         ],
         "error": live.error,
         "reasons": [{"code": c, "text": explain_reason(c)} for c in live.reasons],
-        "checked_at": live.checked_at,
+        "checked_at": format_iso(live.checked_at),
         "elapsed": f"{live.elapsed:.2f} s" if live.elapsed else None,
         "content_type": live.content_type,
         "bytes": live.bytes,
@@ -186,6 +186,9 @@ def _citation_view(index: int, verdict: Verdict) -> dict[str, Any]:
         "explanation": verdict.explanation,
         "reasons": [{"code": c, "text": explain_reason(c)} for c in verdict.reasons],
         "urls": [_link(u) for u in verdict.urls],
+        "other_urls": [
+            _link(u) for u in verdict.urls if not verdict.live or u != verdict.live.url
+        ],
         "candidates": [
             {
                 "url": _link(c.url),
