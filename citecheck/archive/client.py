@@ -24,7 +24,6 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -38,7 +37,7 @@ from citecheck.archive.dates import (
     ts_to_datetime,
 )
 from citecheck.archive.ratelimit import RateLimiter
-from citecheck.http import FetchResult, HttpClient
+from citecheck.http import FetchResult, HttpClient, parse_retry_after
 from citecheck.models import ArchiveLookup, LookupStatus, Snapshot
 from citecheck.urls import host_in_domains, host_of, normalize_url
 
@@ -76,23 +75,6 @@ def derive_cdx_url(archive_url: str) -> str:
     if host_of(archive_url) == "web.archive.org":
         return IA_CDX_URL
     return archive_url.rstrip("/") + "/cdx"
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = now or datetime.now(timezone.utc)
-    return max(0.0, (when - now).total_seconds())
 
 
 def url_match_key(url: str) -> str:
