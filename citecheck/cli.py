@@ -428,7 +428,7 @@ def _evidence(archive_dir: str, db_path: str) -> list[Any]:
 @click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(0.1),
               envvar="CITECHECK_TIMEOUT", help="Connect/read timeout in seconds.")
 @click.option("--allow-private", is_flag=True, envvar="CITECHECK_ALLOW_PRIVATE",
-              help="Allow a private or loopback archive (a local pywb).")
+              help="Allow private addresses (a loopback --archive-url is always allowed).")
 def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str | None,
                    window_days: int, fetch: bool, as_json: bool, archive_url: str,
                    archive_cdx_url: str | None, no_archive: bool, rate: float, timeout: float,

@@ -153,8 +153,8 @@ def test_cli_archive_lookup_against_pywb(pywb_archive):
     assert first["snapshot"]["bytes"] > 0
     assert second["status"] == "none" and second["snapshot"] is None
 
-    done = citecheck("archive", "lookup", STATEMENT, "--date", "2018-05-14", "--allow-private",
-                     "--archive-url", pywb_archive.root)
+    done = citecheck("archive", "lookup", STATEMENT, "--date", "2018-05-14",
+                     "--archive-url", pywb_archive.root)  # a local archive needs no --allow-private
     assert done.returncode == 0 and done.stdout.startswith("found")
 
 
@@ -186,3 +186,12 @@ def test_cli_archive_list_and_show_read_the_evidence(tmp_path, simweb):
                      archive_dir, "--db", db)
     assert done.returncode == 2 and done.stderr.startswith("Error:")
     assert "Traceback" not in done.stderr
+
+
+def test_local_archive_needs_no_allow_private(pywb_archive):
+    strict = HttpClient(HttpConfig(retries=0))  # the default: private addresses refused
+    assert strict.fetch(pywb_archive.cdx_url).error == "private-address"
+    local = ArchiveClient(strict, pywb_archive.root, rate_per_second=100)
+    assert local.lookup(STATEMENT, "2018-05-14", None).status is LookupStatus.FOUND
+    # documents' URLs stay guarded: the caller's client is unchanged
+    assert strict.config.allow_private is False

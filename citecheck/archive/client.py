@@ -19,6 +19,7 @@ the HTTP client's network codes (``timeout``, ``connection-refused``, ...).
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import logging
 import re
 import threading
@@ -77,6 +78,30 @@ def derive_cdx_url(archive_url: str) -> str:
     return archive_url.rstrip("/") + "/cdx"
 
 
+def trust_archive_host(http: HttpClient, archive_url: str) -> HttpClient:
+    """An HTTP client allowed to reach a loopback or private archive the user configured.
+
+    The address guard keeps URLs *from documents* off private networks; the
+    archive root comes from the user's own configuration (a local pywb), so it
+    needs no ``--allow-private``. Link-local addresses stay refused.
+    """
+    config = getattr(http, "config", None)
+    host = host_of(archive_url)
+    if config is None or getattr(config, "allow_private", True) or not _is_private_host(host):
+        return http
+    return HttpClient(dataclasses.replace(config, allow_private=True), session=http.session)
+
+
+def _is_private_host(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return not ip.is_global and not ip.is_link_local
+
+
 def url_match_key(url: str) -> str:
     """What makes two capture URLs "the same page" for an archive: no scheme, no ``www.``."""
     norm = normalize_url(url if "://" in url else "http://" + url)
@@ -109,7 +134,7 @@ class ArchiveClient:
         candidate_limit: int = 50,
         tie_days: float = TIE_DAYS,
     ) -> None:
-        self.http = http
+        self.http = trust_archive_host(http, archive_url)
         self.archive_url = archive_url.rstrip("/")
         self.cdx_url = cdx_url or derive_cdx_url(self.archive_url)
         self.limiter = limiter or RateLimiter(rate_per_second)
