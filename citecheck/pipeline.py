@@ -498,9 +498,9 @@ def run_audit(
 ) -> AuditResult:
     """Audit documents end to end; the run and every result land in ``store``."""
     options = options or AuditOptions()
+    sources = expand_inputs(inputs)
     stages = stages or default_stages()
     progress = progress or Progress()
-    sources = expand_inputs(inputs)
     registry = stages.find_registry(options.config_path)
     http = stages.make_client(options.http_config())
 

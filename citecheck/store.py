@@ -408,11 +408,13 @@ class Store:
         self,
         path: str | os.PathLike[str],
         *,
-        busy_timeout: float = BUSY_TIMEOUT_SECONDS,
+        busy_timeout: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = str(path)
         self.clock = clock
+        if busy_timeout is None:
+            busy_timeout = BUSY_TIMEOUT_SECONDS
         self._lock = threading.RLock()
         try:
             if self.path != ":memory:":
