@@ -54,17 +54,15 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 
 
 class LookupCache(Protocol):
-    """Where lookups are remembered: :class:`citecheck.store.Store` implements it.
+    """Where lookups are remembered (the pipeline adapts the store to it).
 
-    ``key`` says how the question was asked (archive, dates, window): a cached
-    answer is reused only for the same question.
+    ``key`` names the archive, the URL and how the question was asked (dates,
+    window): a cached answer is reused only for the same question.
     """
 
-    def get_lookup(
-        self, url: str, key: str = "", max_age_seconds: float = ...
-    ) -> ArchiveLookup | None: ...
+    def get_lookup(self, key: str, max_age_seconds: float) -> ArchiveLookup | None: ...
 
-    def put_lookup(self, lookup: ArchiveLookup, key: str = "") -> object: ...
+    def put_lookup(self, key: str, lookup: ArchiveLookup) -> None: ...
 
 
 class EvidenceSink(Protocol):
@@ -241,19 +239,23 @@ class ArchiveClient:
         status-200 captures win, and among near ties (within ``tie_days`` of the
         best) the last one on or before ``published``.
         """
-        key = self.lookup_key(cited_date, published, window_days)
+        key = self.lookup_key(url, cited_date, published, window_days)
         if self.cache is not None and self.max_age_seconds > 0:
-            hit = self.cache.get_lookup(url, key, self.max_age_seconds)
+            hit = self.cache.get_lookup(key, self.max_age_seconds)
             if hit is not None:
                 return dataclasses.replace(hit, from_cache=True)
         result = self._lookup(url, cited_date, published, window_days)
         if self.cache is not None and result.status is not LookupStatus.ERROR:
-            self.cache.put_lookup(result, key)
+            self.cache.put_lookup(key, result)
         return result
 
-    def lookup_key(self, cited_date: str | None, published: str | None, window_days: int) -> str:
-        """How a lookup was asked; with the URL, the cache key."""
-        return "|".join((self.cdx_url, cited_date or "", published or "", str(window_days)))
+    def lookup_key(
+        self, url: str, cited_date: str | None, published: str | None, window_days: int
+    ) -> str:
+        """The cache key: archive, URL and how the question was asked."""
+        return "|".join(
+            (self.cdx_url, normalize_url(url), cited_date or "", published or "", str(window_days))
+        )
 
     def _lookup(
         self, url: str, cited_date: str | None, published: str | None, window_days: int
