@@ -1,0 +1,33 @@
+"""Web archives: lookups in Wayback-compatible archives and the local WARC evidence store.
+
+- :class:`ArchiveClient`: one client for the Internet Archive and any
+  Wayback-compatible CDX/Memento endpoint (a local pywb, a national archive).
+- :mod:`citecheck.archive.save`: Save Page Now requests.
+- :class:`WarcStore`: every live response and snapshot of a run, as WARC records.
+"""
+
+from citecheck.archive.cdx import CdxParseError, CdxRow, parse_cdx
+from citecheck.archive.client import (
+    IA_ARCHIVE_URL,
+    IA_CDX_URL,
+    ArchiveClient,
+    choose_snapshot,
+    derive_cdx_url,
+    parse_retry_after,
+    url_match_key,
+)
+from citecheck.archive.ratelimit import RateLimiter
+
+__all__ = [
+    "IA_ARCHIVE_URL",
+    "IA_CDX_URL",
+    "ArchiveClient",
+    "CdxParseError",
+    "CdxRow",
+    "RateLimiter",
+    "choose_snapshot",
+    "derive_cdx_url",
+    "parse_cdx",
+    "parse_retry_after",
+    "url_match_key",
+]
