@@ -20,7 +20,7 @@ from citecheck.archive import (
     parse_retry_after,
     url_match_key,
 )
-from citecheck.http import HttpClient
+from citecheck.http import HttpClient, HttpConfig
 from citecheck.models import LookupStatus, Snapshot
 
 IA_CDX = "https://web.archive.org/cdx/search/cdx"
@@ -69,7 +69,12 @@ class FakeTime:
 def make_client(root: str = PYWB_ROOT, cdx: str | None = None, **kw) -> tuple[ArchiveClient, FakeTime]:  # noqa: E501
     fake = FakeTime()
     limiter = RateLimiter(kw.pop("rate", 1000.0), clock=fake.clock, sleep=fake.sleep)
-    return ArchiveClient(HttpClient(), root, cdx, limiter=limiter, **kw), fake
+    http = HttpClient(
+        HttpConfig(retries=kw.pop("http_retries", 0), allow_private=True),
+        resolve=lambda host: ["192.0.2.1"],  # no DNS in unit tests
+        sleep=fake.sleep,
+    )
+    return ArchiveClient(http, root, cdx, limiter=limiter, **kw), fake
 
 
 # ----------------------------------------------------------------- parsing
@@ -273,7 +278,7 @@ def test_lookup_garbage_or_wrong_status_is_error(body, status):
 def test_429_with_retry_after_is_honoured_then_succeeds():
     responses.get(PYWB_CDX, status=429, headers={"Retry-After": "7"})
     responses.get(PYWB_CDX, body=pywb_body(("20180514093000", "200", PAGE)))
-    client, fake = make_client()
+    client, fake = make_client(retries=1)
     result = client.lookup(PAGE, "2018-05-14", None)
     assert result.status is LookupStatus.FOUND
     assert len(responses.calls) == 2
@@ -323,12 +328,12 @@ class DictCache:
         self.data = {}
         self.puts = 0
 
-    def get_lookup(self, key, max_age_seconds):
-        return self.data.get(key)
+    def get_lookup(self, url, key, max_age_seconds):
+        return self.data.get((url, key))
 
-    def put_lookup(self, key, lookup):
+    def put_lookup(self, lookup, key):
         self.puts += 1
-        self.data[key] = lookup
+        self.data[(lookup.url, key)] = lookup
 
 
 @responses.activate
@@ -387,3 +392,32 @@ def test_discover_error_returns_empty_and_records_it():
     client, _ = make_client()
     assert client.discover(["example.com"], None) == []
     assert client.last_error.startswith("bad-response")
+
+
+@responses.activate
+def test_http_client_retries_are_not_multiplied():
+    responses.get(PYWB_CDX, status=503, headers={"Retry-After": "1"})
+    client, fake = make_client(http_retries=2)  # archive-level retries default to 0
+    result = client.lookup(PAGE, "2018-05-14", None)
+    assert result.status is LookupStatus.ERROR
+    assert len(responses.calls) == 3  # 1 + the HTTP client's 2 retries
+
+
+@responses.activate
+def test_breaker_stops_asking_a_failing_archive():
+    responses.get(PYWB_CDX, status=502)
+    client, _ = make_client(breaker=3)
+    errors = [client.lookup(PAGE, f"2018-05-{d:02d}", None).error for d in range(1, 6)]
+    assert len(responses.calls) == 3
+    assert errors[3].startswith("archive-unavailable: not asked")
+    assert all(e for e in errors)
+
+
+@responses.activate
+def test_retry_after_holds_back_the_next_request_to_the_archive():
+    responses.get(PYWB_CDX, status=429, headers={"Retry-After": "20"})
+    responses.get(PYWB_CDX, body="")
+    client, fake = make_client()
+    assert client.lookup(PAGE, "2018-05-14", None).error.startswith("rate-limited")
+    assert client.lookup(PAGE, "2018-05-15", None).status is LookupStatus.NONE
+    assert 20.0 in fake.sleeps

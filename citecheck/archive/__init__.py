@@ -17,6 +17,14 @@ from citecheck.archive.client import (
     url_match_key,
 )
 from citecheck.archive.ratelimit import RateLimiter
+from citecheck.archive.warcstore import (
+    EvidenceContent,
+    EvidenceRecord,
+    WarcStore,
+    iter_evidence,
+    read_evidence,
+    warc_files,
+)
 
 __all__ = [
     "IA_ARCHIVE_URL",
@@ -24,10 +32,16 @@ __all__ = [
     "ArchiveClient",
     "CdxParseError",
     "CdxRow",
+    "EvidenceContent",
+    "EvidenceRecord",
     "RateLimiter",
+    "WarcStore",
     "choose_snapshot",
     "derive_cdx_url",
+    "iter_evidence",
     "parse_cdx",
     "parse_retry_after",
+    "read_evidence",
     "url_match_key",
+    "warc_files",
 ]

@@ -54,11 +54,17 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 
 
 class LookupCache(Protocol):
-    """Where lookups are remembered (the store implements it)."""
+    """Where lookups are remembered: :class:`citecheck.store.Store` implements it.
 
-    def get_lookup(self, key: str, max_age_seconds: float) -> ArchiveLookup | None: ...
+    ``key`` says how the question was asked (archive, dates, window): a cached
+    answer is reused only for the same question.
+    """
 
-    def put_lookup(self, key: str, lookup: ArchiveLookup) -> None: ...
+    def get_lookup(
+        self, url: str, key: str = "", max_age_seconds: float = ...
+    ) -> ArchiveLookup | None: ...
+
+    def put_lookup(self, lookup: ArchiveLookup, key: str = "") -> object: ...
 
 
 class EvidenceSink(Protocol):
@@ -116,8 +122,9 @@ class ArchiveClient:
         max_age_seconds: float = 0.0,
         evidence: EvidenceSink | None = None,
         on_evidence: Callable[[object], None] | None = None,
-        retries: int = 2,
+        retries: int = 0,
         max_retry_after: float = 60.0,
+        breaker: int = 5,
         backoff: float = 1.0,
         candidate_limit: int = 50,
         tie_days: float = TIE_DAYS,
@@ -131,6 +138,9 @@ class ArchiveClient:
         self.evidence = evidence
         self.on_evidence = on_evidence
         self.retries = retries
+        self.breaker = breaker
+        self._failures = 0
+        self._failures_lock = threading.Lock()
         self.max_retry_after = max_retry_after
         self.backoff = backoff
         self.candidate_limit = candidate_limit
@@ -147,38 +157,64 @@ class ArchiveClient:
 
     def _get(
         self, url: str, params: dict[str, str] | None = None, *, max_bytes: int | None = None
-    ) -> tuple[FetchResult, str | None]:
-        """GET through the rate limit, retrying 429/5xx as ``Retry-After`` allows.
+    ) -> tuple[FetchResult | None, str | None]:
+        """GET through the archive host's rate limit, honouring ``Retry-After``.
 
-        Returns the last result and an error string (``None`` when usable).
+        The HTTP client already retries a few times; on top of that a
+        ``Retry-After`` holds back *every* request to the archive host, ``retries``
+        adds archive-level attempts, and after ``breaker`` consecutive failures
+        the archive is not asked again in this run. Returns the result (None if
+        not asked) and an error string (``None`` when usable).
         """
         host = host_of(url)
+        with self._failures_lock:
+            if self.breaker and self._failures >= self.breaker:
+                return None, (
+                    f"archive-unavailable: not asked, {self._failures} consecutive failures "
+                    f"of {host} in this run"
+                )
         attempt = 0
         while True:
             self.limiter.acquire(host)
             result = self.http.fetch(url, params=params, max_bytes=max_bytes)
-            if result.error:
-                return result, f"{result.error}: {result.error_text or 'request failed'}"
-            status = result.status_code or 0
-            if status not in RETRY_STATUSES:
+            error = self._failure(result, host)
+            if error is None:
+                self._count(ok=True)
                 return result, None
             retry_after = parse_retry_after(result.headers.get("retry-after"))
-            code = "rate-limited" if status == 429 else "archive-unavailable"
-            detail = f"{code}: HTTP {status} from {host}"
             if retry_after is not None:
-                detail += f" (Retry-After {retry_after:g}s)"
+                self.limiter.hold_off(host, min(retry_after, self.max_retry_after))
             too_long = retry_after is not None and retry_after > self.max_retry_after
-            if attempt >= self.retries or too_long:
-                return result, detail
+            if attempt >= self.retries or too_long or result.status_code is None:
+                self._count(ok=False)
+                return result, error
             wait = retry_after if retry_after is not None else self.backoff * 2**attempt
-            log.info("%s; retrying in %.1fs", detail, wait)
+            log.info("%s; retrying in %.1fs", error, wait)
             self.limiter.hold_off(host, wait)
             attempt += 1
+
+    @staticmethod
+    def _failure(result: FetchResult, host: str) -> str | None:
+        if result.error:
+            return f"{result.error}: {result.error_text or 'request failed'}"
+        status = result.status_code or 0
+        if status not in RETRY_STATUSES:
+            return None
+        code = "rate-limited" if status == 429 else "archive-unavailable"
+        detail = f"{code}: HTTP {status} from {host}"
+        retry_after = parse_retry_after(result.headers.get("retry-after"))
+        if retry_after is not None:
+            detail += f" (Retry-After {retry_after:g}s)"
+        return detail
+
+    def _count(self, *, ok: bool) -> None:
+        with self._failures_lock:
+            self._failures = 0 if ok else self._failures + 1
 
     def _cdx(self, params: dict[str, str]) -> tuple[list[CdxRow] | None, str | None]:
         query = {"output": "json", "allowFuzzy": "0", **params}
         result, error = self._get(self.cdx_url, query, max_bytes=CDX_MAX_BYTES)
-        if error:
+        if error or result is None:
             return None, error
         if result.status_code != 200:
             return None, f"bad-response: HTTP {result.status_code} from CDX endpoint {self.cdx_url}"
@@ -205,17 +241,19 @@ class ArchiveClient:
         status-200 captures win, and among near ties (within ``tie_days`` of the
         best) the last one on or before ``published``.
         """
-        key = "|".join(
-            (self.cdx_url, normalize_url(url), cited_date or "", published or "", str(window_days))
-        )
+        key = self.lookup_key(cited_date, published, window_days)
         if self.cache is not None and self.max_age_seconds > 0:
-            hit = self.cache.get_lookup(key, self.max_age_seconds)
+            hit = self.cache.get_lookup(url, key, self.max_age_seconds)
             if hit is not None:
                 return dataclasses.replace(hit, from_cache=True)
         result = self._lookup(url, cited_date, published, window_days)
         if self.cache is not None and result.status is not LookupStatus.ERROR:
-            self.cache.put_lookup(key, result)
+            self.cache.put_lookup(result, key)
         return result
+
+    def lookup_key(self, cited_date: str | None, published: str | None, window_days: int) -> str:
+        """How a lookup was asked; with the URL, the cache key."""
+        return "|".join((self.cdx_url, cited_date or "", published or "", str(window_days)))
 
     def _lookup(
         self, url: str, cited_date: str | None, published: str | None, window_days: int
@@ -284,11 +322,12 @@ class ArchiveClient:
         """
         raw_url = self.replay_url(snapshot.timestamp, snapshot.url, raw=True)
         result, error = self._get(raw_url)
-        if error is None and not (result.status_code and 200 <= result.status_code < 300):
-            error = f"bad-response: HTTP {result.status_code} replaying {raw_url}"
-        if error is None and result.truncated:
-            error = "bad-response: snapshot larger than the size cap"
-        if error is not None:
+        if result is not None and error is None:
+            if not (result.status_code and 200 <= result.status_code < 300):
+                error = f"bad-response: HTTP {result.status_code} replaying {raw_url}"
+            elif result.truncated:
+                error = "bad-response: snapshot larger than the size cap"
+        if result is None or error is not None:
             return dataclasses.replace(snapshot, error=error, body=None)
         self._keep_evidence(result)
         changes: dict[str, object] = {"body": result.body, "error": None}
