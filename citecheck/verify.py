@@ -66,6 +66,16 @@ REASONS: dict[str, str] = {
     "redirect-loop": "the redirects loop",
     "too-many-redirects": "there are too many redirects",
     "skipped": "the URL was not checked (excluded or not allowed)",
+    "redirect-to-home": "the URL redirects to the site's home page",
+    "redirect-to-error-page": "the URL redirects to an error page",
+    "not-found-wording": "the page says it was not found",
+    "same-as-missing-page": "the page looks like the site's page for a missing URL",
+    "bot-wall": "a bot wall stands in front of the page",
+    "http-429": "the site answers 429 Too Many Requests",
+    "no-response": "the site sent no response",
+    "decoding-error": "the page's body could not be decoded",
+    "body-truncated": "the page is larger than the size cap and was cut",
+    "offline": "this machine appears to be offline",
     "not-checked": "the URL was not checked live",
     "domain-mismatch": "the page is not on the cited publisher's site",
     "date-mismatch": "the page's date does not agree with the cited date",
@@ -539,8 +549,10 @@ def verify_citation(
     if drift_detail and drifted:
         details["content-drift"] = drift_detail
     if lookup is not None and state is ArchiveState.ERROR:
-        details["archive-error"] = "the archive could not be asked" + (
-            f": {lookup.error}" if lookup.error else ": the snapshot could not be read"
+        snap_error = getattr(snapshot, "error", None) if snapshot is not None else None
+        details["archive-error"] = (
+            f"the archive could not be asked: {lookup.error}" if lookup.error
+            else "the snapshot could not be read" + (f": {snap_error}" if snap_error else "")
         )
     if resolution is Resolution.UNRESOLVED and candidates:
         details["no-url"] = "no candidate scored high enough; best: " + ", ".join(
@@ -577,7 +589,8 @@ def verify_citation(
         urls=(chosen.url,) if chosen else (),
         live=live if resolution is not Resolution.UNRESOLVED else None,
         snapshot=snapshot if state in (ArchiveState.FOUND, ArchiveState.ERROR) else None,
-        archive_error=lookup.error if lookup is not None and state is ArchiveState.ERROR else None,
+        archive_error=(lookup.error or getattr(snapshot, "error", None) or "snapshot unreadable")
+        if lookup is not None and state is ArchiveState.ERROR else None,
         candidates=tuple(candidates),
         corrected_date=corrected,
         quotes_found=basis.quotes_found if basis else (),
