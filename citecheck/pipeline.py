@@ -164,24 +164,13 @@ class Stages:
 
 def default_stages() -> Stages:
     """The real stages (imported here, so the store and CLI load without them)."""
-    from citecheck.archive import ArchiveClient
+    from citecheck.archive import ArchiveClient, WarcStore, save_page_now
     from citecheck.extract import extract_citations, read_document
     from citecheck.registry import find_registry
     from citecheck.resolve import resolve
     from citecheck.runner import check_urls, detect_offline, run_pool
     from citecheck.verify import verify_citation
 
-    make_warc: Callable[[str, int], Any] | None
-    try:
-        from citecheck.archive import WarcStore  # type: ignore[attr-defined]
-
-        make_warc = WarcStore
-    except ImportError:  # pragma: no cover - evidence store not built yet
-        make_warc = None
-    try:
-        from citecheck.archive.save import save_page_now as save_page
-    except ImportError:  # pragma: no cover - Save Page Now not built yet
-        save_page = None
 
     def make_archive(http: Any, options: AuditOptions, **hooks: Any) -> _Archive:
         return ArchiveClient(
@@ -202,8 +191,8 @@ def default_stages() -> Stages:
         detect_offline=detect_offline,
         verify_citation=verify_citation,
         make_archive=make_archive,
-        make_warc=make_warc,
-        save_page=save_page,
+        make_warc=WarcStore,
+        save_page=save_page_now,
         run_pool=run_pool,
     )
 
@@ -518,8 +507,9 @@ def run_audit(
 
     run_id = store.start_run({**options.to_dict(), "inputs": sources})
     started_at = store.run_row(run_id)["started_at"]
+    warc = stages.make_warc(options.archive_dir, run_id) if stages.make_warc else None
     try:
-        return _audit_run(run_id, started_at, documents, per_doc, registry, http, store,
+        return _audit_run(run_id, started_at, documents, per_doc, registry, http, warc, store,
                           options, stages, progress)
     except KeyboardInterrupt:
         store.finish_run(run_id, {}, status="interrupted", exit_code=int(ExitCode.RUN_FAILED))
@@ -529,9 +519,10 @@ def run_audit(
         raise
     finally:
         progress.close()
-        close = getattr(http, "close", None)
-        if close:
-            close()
+        for resource in (http, warc):
+            close = getattr(resource, "close", None)
+            if close:
+                close()
 
 
 def _audit_run(
@@ -541,6 +532,7 @@ def _audit_run(
     per_doc: list[list[Citation]],
     registry: Any,
     http: Any,
+    warc: Any,
     store: Store,
     options: AuditOptions,
     stages: Stages,
@@ -551,7 +543,6 @@ def _audit_run(
         doc.name: store.save_document(run_id, doc, len(cits))
         for doc, cits in zip(documents, per_doc, strict=True)
     }
-    warc = stages.make_warc(options.archive_dir, run_id) if stages.make_warc else None
     recorder = EvidenceRecorder(warc, store, run_id) if warc is not None else None
     live_client = RecordingClient(http, recorder, kind="live")
     archive = None
@@ -577,7 +568,7 @@ def _audit_run(
     progress.stage("URLs", len(urls))
     results = stages.check_urls(
         urls, live_client, concurrency=options.concurrency, per_host=options.per_host,
-        cache=cache, on_result=lambda result: progress.advance("URLs"),
+        cache=cache, max_age=options.max_age, on_result=lambda result: progress.advance("URLs"),
     )
     results = {normalize_url(k): v for k, v in results.items()}
     offline = bool(urls) and stages.detect_offline(list(results.values()))
@@ -676,7 +667,7 @@ def _archive_lookups(
     )
     progress.stage("archive", len(wanted))
 
-    def one(item: LookupKey) -> tuple[LookupKey, ArchiveLookup]:
+    def one(item: LookupKey) -> ArchiveLookup:
         url, date, pub = item
         lookup = archive.lookup(url, date, pub)  # cached in the store by the client
         if lookup.status is LookupStatus.FOUND and lookup.snapshot is not None:
@@ -686,12 +677,11 @@ def _archive_lookups(
                 if body is not None:
                     snap = replace(snap, body=body)
                 else:
-                    fetched = archive.fetch_snapshot(snap)
-                    if fetched is not None and getattr(fetched, "body", None) is not None:
-                        store.put_snapshot_body(fetched)
-                        snap = fetched
+                    snap = archive.fetch_snapshot(snap)  # a failure comes back in .error
+                    if snap.body is not None:
+                        store.put_snapshot_body(snap)
                 lookup = replace(lookup, snapshot=snap)
-        return item, lookup
+        return lookup
 
     out: dict[LookupKey, ArchiveLookup] = {}
     archive_host = host_of(options.archive_url)
@@ -705,8 +695,10 @@ def _archive_lookups(
     return out
 
 
-def _serial_pool(items: Iterable[Any], fn: Callable[[Any], Any], **_limits: Any) -> Iterable[Any]:
-    return map(fn, items)
+def _serial_pool(
+    items: Iterable[Any], fn: Callable[[Any], Any], **_limits: Any
+) -> Iterable[tuple[Any, Any]]:
+    return ((item, fn(item)) for item in items)
 
 
 def _save_missing(

@@ -1063,6 +1063,7 @@ def _snapshot_from_dict(d: dict[str, Any]) -> Snapshot:
         digest=d.get("digest"),
         mimetype=d.get("mimetype"),
         distance_days=d.get("distance_days"),
+        error=d.get("error"),
     )
 
 

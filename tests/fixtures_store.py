@@ -44,10 +44,11 @@ class FakeWeb:
         self.offline = False
         self.interrupt_after: int | None = None
 
-    def check_urls(self, urls, client, *, concurrency, per_host, cache=None, on_result=None):
+    def check_urls(self, urls, client, *, concurrency, per_host, cache=None, max_age=None,
+                   on_result=None):
         out = {}
         for url in urls:
-            result = cache.get_live(url) if cache else None
+            result = cache.get_live(url, max_age) if cache else None
             if result is None:
                 if self.interrupt_after is not None and len(self.asked) >= self.interrupt_after:
                     raise KeyboardInterrupt
