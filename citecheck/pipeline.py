@@ -119,16 +119,12 @@ class AuditOptions:
         return out
 
     def http_config(self) -> HttpConfig:
-        base = HttpConfig()
-        return replace(
-            base,
-            user_agent=self.user_agent or base.user_agent,
-            connect_timeout=min(base.connect_timeout, self.timeout),
-            read_timeout=self.timeout,
-            deadline=max(self.timeout * 3, self.timeout + 5),
+        return HttpConfig.from_timeout(
+            self.timeout,
             concurrency=self.concurrency,
             per_host=self.per_host,
             allow_private=self.allow_private,
+            **({"user_agent": self.user_agent} if self.user_agent else {}),
         )
 
 
@@ -136,6 +132,8 @@ class AuditOptions:
 
 
 class _Archive(Protocol):
+    last_error: str | None  #: why the last discovery could not ask, if it could not
+
     def lookup(
         self, url: str, cited_date: str | None, published: str | None, window_days: int = ...
     ) -> ArchiveLookup: ...
@@ -329,20 +327,6 @@ class LiveCache:
             self.store.put_live(result, run_id=self.run_id if run_id is None else run_id)
 
 
-class LookupCache:
-    """The store seen as the archive client's lookup cache (never caches errors)."""
-
-    def __init__(self, store: Store, run_id: int) -> None:
-        self.store = store
-        self.run_id = run_id
-
-    def get_lookup(self, key: str, max_age_seconds: float) -> ArchiveLookup | None:
-        return self.store.get_lookup(None, key, max_age_seconds)
-
-    def put_lookup(self, key: str, lookup: ArchiveLookup) -> None:
-        self.store.put_lookup(lookup, key, self.run_id)
-
-
 class EvidenceRecorder:
     """Writes every fetched response to the run's WARC file and indexes it."""
 
@@ -464,6 +448,33 @@ def confirm_failure(
     )
 
 
+def could_not_discover(verdict: Verdict, error: str, *, offline: bool = False) -> Verdict:
+    """``unresolved`` because the archive's index could not be asked is ``inconclusive``.
+
+    "No URL found" and "could not look" are different facts (STYLE.md).
+    """
+    code = error.split(":", 1)[0].strip() or "archive-unavailable"
+    reasons: tuple[str, ...] = ("offline",) if offline else ()
+    reasons += ("archive-unavailable",) if code != "archive-unavailable" else ()
+    return replace(
+        verdict,
+        verdict=VerdictKind.INCONCLUSIVE,
+        reasons=(*reasons, code, *verdict.reasons),
+        explanation=(
+            "No URL is known for this citation and the archive's index could not be "
+            f"asked to discover one ({error}). {verdict.explanation}"
+        ).strip(),
+    )
+
+
+def _unreachable(error: str) -> bool:
+    """An archive error that says the host could not be reached at all."""
+    code = error.split(":", 1)[0].strip()
+    return code in ("dns-error", "connection-refused", "connection-error") or (
+        error.startswith("archive-unavailable: not asked")
+    )
+
+
 def count_spaced(times: Iterable[float], interval: float) -> int:
     count = 0
     last: float | None = None
@@ -548,7 +559,7 @@ def _audit_run(
     archive = None
     if not options.no_archive and stages.make_archive is not None:
         archive = stages.make_archive(
-            http, options, cache=LookupCache(store, run_id),
+            http, options, cache=store.lookup_cache(run_id),
             evidence=warc if recorder is not None else None,
             on_evidence=recorder.index if recorder is not None else None,
         )
@@ -557,10 +568,19 @@ def _audit_run(
     citations = [c for cits in per_doc for c in cits]
     candidates: dict[tuple[str, str], list[Candidate]] = {}
     chosen: dict[tuple[str, str], str | None] = {}
+    #: citations left without a URL because the archive's index could not be asked
+    undiscovered: dict[tuple[str, str], str] = {}
+    progress.stage("resolved", len(citations))
     for c in citations:
+        if archive is not None:
+            archive.last_error = None  # set by discovery when it could not ask
         cands = [] if c.malformed else list(stages.resolve(c, registry, archive=archive))
         candidates[(c.document, c.id)] = cands
         chosen[(c.document, c.id)] = normalize_url(cands[0].url) if cands else None
+        error = getattr(archive, "last_error", None)
+        if not cands and error:
+            undiscovered[(c.document, c.id)] = error
+        progress.advance("resolved")
     urls = sorted({u for u in chosen.values() if u})
 
     # 3a. live checks, the store as cache, each result committed as it lands
@@ -572,6 +592,9 @@ def _audit_run(
     )
     results = {normalize_url(k): v for k, v in results.items()}
     offline = bool(urls) and stages.detect_offline(list(results.values()))
+    if undiscovered and not any(r.status.is_ok for r in results.values()):
+        # nothing reached live and the archive could not be reached either
+        offline = offline or all(_unreachable(e) for e in undiscovered.values())
     if offline:
         progress.note("citecheck: every host failed to resolve or connect: this machine "
                       "appears to be offline; results are inconclusive")
@@ -605,6 +628,9 @@ def _audit_run(
             if offline and verdict.verdict is VerdictKind.DEAD:
                 verdict = replace(verdict, verdict=VerdictKind.INCONCLUSIVE,
                                   reasons=("offline", *verdict.reasons))
+            missed = undiscovered.get((c.document, c.id))
+            if missed and verdict.verdict is VerdictKind.UNRESOLVED:
+                verdict = could_not_discover(verdict, missed, offline=offline)
             store.save_verdict(run_id, verdict, document_id=doc_ids[doc.name], key=keys[c.id])
             verdicts.append(verdict)
 

@@ -794,6 +794,10 @@ class Store:
             )
         return None
 
+    def lookup_cache(self, run_id: int | None = None) -> ArchiveLookupCache:
+        """This store as the archive client's cache (``cache=`` of ``ArchiveClient``)."""
+        return ArchiveLookupCache(self, run_id)
+
     @_guarded
     def put_snapshot_body(self, snapshot: Snapshot) -> None:
         """Keep a fetched snapshot's body: captures never change, so it is reused forever."""
@@ -993,6 +997,24 @@ class Store:
             "last_checked_at = excluded.last_checked_at, last_status = excluded.last_status",
             [url, host_of(url), checked_at, checked_at, status],
         )
+
+
+class ArchiveLookupCache:
+    """The store seen through the archive client's ``LookupCache`` protocol.
+
+    The client's ``key`` names the archive, the URL and the dates asked about;
+    errors ("could not ask") are never cached.
+    """
+
+    def __init__(self, store: Store, run_id: int | None = None) -> None:
+        self.store = store
+        self.run_id = run_id
+
+    def get_lookup(self, key: str, max_age_seconds: float) -> ArchiveLookup | None:
+        return self.store.get_lookup(None, key, max_age_seconds)
+
+    def put_lookup(self, key: str, lookup: ArchiveLookup) -> None:
+        self.store.put_lookup(lookup, key, self.run_id)
 
 
 # ------------------------------------------------------------ decoding rows

@@ -67,6 +67,7 @@ class FakeWeb:
 class FakeArchive:
     def __init__(self):
         self.asked = []
+        self.last_error = None
 
     def lookup(self, url, cited_date=None, published=None, window_days=365):
         self.asked.append((url, cited_date, published))
