@@ -23,6 +23,7 @@ example: $(STAMP)
 
 ## Set up, then run the whole test suite (what CI runs).
 test: $(STAMP)
+	scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
 ## Unit tests only (no local servers).

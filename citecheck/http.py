@@ -77,9 +77,10 @@ class HttpConfig:
 
     @classmethod
     def from_timeout(cls, timeout: float, **kwargs: Any) -> HttpConfig:
-        """The CLI's single ``--timeout``: connect/read timeout; deadline three times it."""
-        return cls(connect_timeout=timeout, read_timeout=timeout,
-                   deadline=max(timeout * 3, timeout + 1), **kwargs)
+        """The CLI's single ``--timeout``: read timeout (connect at most 10 s); the
+        deadline per URL is three times it (at least 5 s more)."""
+        return cls(connect_timeout=min(10.0, timeout), read_timeout=timeout,
+                   deadline=max(timeout * 3, timeout + 5), **kwargs)
 
 
 @dataclass(frozen=True)
@@ -526,8 +527,9 @@ def _with(result: FetchResult, **changes: Any) -> FetchResult:
 
 def classify_exception(exc: BaseException) -> tuple[str, str]:
     """Map a requests/urllib3 exception to a stable error code and a one-line text."""
-    text = str(exc).splitlines()[0][:300] if str(exc) else exc.__class__.__name__
-    lowered = repr(exc).lower() + " " + text.lower()
+    full = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    text = _short_text(full)
+    lowered = repr(exc).lower() + " " + full.lower()
     timeouts = (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, socket.timeout)
     if isinstance(exc, timeouts):
         return "timeout", text
@@ -565,6 +567,24 @@ def classify_exception(exc: BaseException) -> tuple[str, str]:
             return "connection-reset", text
         return "connection-error", text
     return "request-error", text
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
+_CERT = re.compile(r"(certificate verify failed[^'\")]*|wrong version number|"
+                   r"hostname mismatch[^'\")]*|sslv3 alert[^'\")]*)", re.IGNORECASE)
+_TIMEOUT = re.compile(r"((?:read|connect(?:ion)?) timed out[^'\"]*?(?:=[\d.]+\))?)", re.IGNORECASE)
+_RESOLVE = re.compile(r"(Failed to resolve '[^']+')")
+_BROKEN = re.compile(r"(Connection reset by peer|Connection aborted|Remote end closed connection"
+                     r"[^'\")]*|IncompleteRead\([^)]*\))")
+
+
+def _short_text(text: str) -> str:
+    """The useful part of urllib3's nested messages: 'Connection refused', ..."""
+    for pattern in (_CERT, _RESOLVE, _TIMEOUT, _BROKEN, _ERRNO):
+        m = pattern.search(text)
+        if m:
+            return m.group(1).strip().rstrip(".,;:")[:300]
+    return text[:300]
 
 
 # --------------------------------------------------------------- charsets

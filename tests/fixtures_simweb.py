@@ -211,6 +211,7 @@ def gzip_bomb_bytes(decompressed_size: int) -> bytes:
 def gzip_bomb(decompressed_size: int = 100 * 1024 * 1024,
               content_type: str = "text/html") -> Handler:
     """``Content-Encoding: gzip`` body that inflates to ``decompressed_size`` bytes."""
+    gzip_bomb_bytes(decompressed_size)  # made now, not while a client waits
 
     def handler(req: Request) -> Response:
         return Response(200, {"Content-Type": content_type, "Content-Encoding": "gzip"},

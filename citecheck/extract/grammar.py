@@ -29,7 +29,7 @@ _PREFIX = re.compile(r"(?:see\s+also|see|cf\.?|also)\s+", re.I)
 _DOMAIN = re.compile(
     r"(?:www\.)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/?"
 )
-_FORBIDDEN = re.compile(r"[:;\"“”«»=%$?!<>{}\[\]|@#*()\\]")
+_FORBIDDEN = re.compile(r"[,:;\"“”«»=%$?!<>{}\[\]|@#*()\\]")
 _MAX_SOURCE = 80
 _MAX_WORDS = 9
 

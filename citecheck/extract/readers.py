@@ -177,7 +177,7 @@ def _check_text(text: str, name: str) -> None:
     if not text.strip():
         raise InputError(f"{name}: empty document")
     sample = text[:65536]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\f\v")
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
     if controls > len(sample) // 20 or "\ufffd" * 4 in sample:
         raise InputError(f"{name}: binary file, not a text document")
 
@@ -301,12 +301,10 @@ def render_html(text: str, name: str) -> Rendered:
         raise InputError(f"{name}: malformed HTML: {exc}") from None
     out = _TextBuilder()
     walker = etree.iterwalk(root, events=("start", "end"))
-    skipped: set[int] = set()
     for event, el in walker:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if event == "start":
             if tag in _SKIP:
-                skipped.add(id(el))
                 walker.skip_subtree()
                 continue
             if tag in _BLOCK:
@@ -317,7 +315,7 @@ def render_html(text: str, name: str) -> Rendered:
                 out.open_link(el.get("href").strip())
             out.add(el.text)
         else:
-            if id(el) not in skipped:
+            if tag not in _SKIP:  # a skipped element still ends, and has a tail
                 if tag == "a" and el.get("href"):
                     out.close_link()
                 if tag in _BLOCK:
@@ -438,7 +436,7 @@ def _front_matter(text: str, name: str) -> dict[Any, Any]:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 2}" if mark is not None else ""
         raise InputError(f"{name}{line}: invalid YAML front matter: {exc.problem}") from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise InputError(f"{name}: invalid YAML front matter: {exc}") from None
     return meta if isinstance(meta, dict) else {}
 

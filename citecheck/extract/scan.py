@@ -137,7 +137,7 @@ def _sentence_starts(text: str, pairs: list[tuple[int, int]]) -> list[int]:
         if text[pos] == ".":
             word = re.search(r"[\w.]*$", text[max(0, pos - 12):pos])
             token = word.group().lower() if word else ""
-            if len(token.replace(".", "")) == 1 or token in _ABBREVIATIONS:
+            if "." in token or len(token) == 1 or token in _ABBREVIATIONS:
                 continue
         nxt = re.compile(r"\s+").match(text, m.end())
         begin = nxt.end() if nxt else m.end()
@@ -270,7 +270,7 @@ def _records(
     url: str | None,
 ) -> Iterator[Citation]:
     line, column = para.position(start)
-    source = part.source or ""
+    source = " ".join(part.source.split()) if part.source else ""
     entry = registry.lookup(source) if registry is not None and source else None
     common = dict(
         source=source,

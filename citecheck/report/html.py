@@ -27,6 +27,7 @@ from citecheck.report.common import (
     format_iso,
     format_timestamp,
     one_line,
+    plural,
     safe_url,
 )
 from citecheck.report.model import RunReport
@@ -139,7 +140,7 @@ def _live_view(live: LiveResult | None) -> dict[str, Any] | None:
         ],
         "error": live.error,
         "reasons": [{"code": c, "text": explain_reason(c)} for c in live.reasons],
-        "checked_at": live.checked_at,
+        "checked_at": format_iso(live.checked_at),
         "elapsed": f"{live.elapsed:.2f} s" if live.elapsed else None,
         "content_type": live.content_type,
         "bytes": live.bytes,
@@ -185,6 +186,9 @@ def _citation_view(index: int, verdict: Verdict) -> dict[str, Any]:
         "explanation": verdict.explanation,
         "reasons": [{"code": c, "text": explain_reason(c)} for c in verdict.reasons],
         "urls": [_link(u) for u in verdict.urls],
+        "other_urls": [
+            _link(u) for u in verdict.urls if not verdict.live or u != verdict.live.url
+        ],
         "candidates": [
             {
                 "url": _link(c.url),
@@ -207,7 +211,7 @@ def _citation_view(index: int, verdict: Verdict) -> dict[str, Any]:
             "status_code": snapshot.status_code,
             "distance": None
             if snapshot.distance_days is None
-            else _plural(round(snapshot.distance_days), "day"),
+            else plural(round(snapshot.distance_days), "day"),
             "digest": snapshot.digest,
         },
         "archive_error": verdict.archive_error,
@@ -249,10 +253,6 @@ def _bars(by_verdict: dict[str, int], total: int) -> list[dict[str, Any]]:
     return bars
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def _view(report: RunReport) -> dict[str, Any]:
     summary = report.summary()
     citations = [_citation_view(i, v) for i, v in enumerate(report.verdicts)]
@@ -260,8 +260,8 @@ def _view(report: RunReport) -> dict[str, Any]:
     worst = summary.worst.name.lower()
     fails, warns = summary.by_severity["fail"], summary.by_severity["warn"]
     headline = {
-        "fail": f"{_plural(fails, 'citation')} need{'s' if fails == 1 else ''} fixing",
-        "warn": f"No failures; {_plural(warns, 'citation')} to review",
+        "fail": f"{plural(fails, 'citation')} need{'s' if fails == 1 else ''} fixing",
+        "warn": f"No failures; {plural(warns, 'citation')} to review",
         "ok": "Every citation verified" if summary.total else "No citations found",
     }[worst]
     return {
