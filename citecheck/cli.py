@@ -379,3 +379,97 @@ def sources_command(document: str | None, config_path: str | None,
             for source, lines in unknown.items():
                 where = ", ".join(str(n) for n in lines[:10]) + (" ..." if len(lines) > 10 else "")
                 click.echo(f"  {source}  (line {where})")
+
+
+@cli.command("check")
+@click.argument("urls", nargs=-1)
+@click.option("--urls-from", "urls_from", metavar="FILE",
+              help="Read URLs from FILE (one per line, # comments; - for stdin).")
+@click.option("--json", "json_path", metavar="PATH",
+              help="Write the results as JSON (- for stdout): one entry per URL under 'urls'.")
+@db_option
+@http_options
+@archive_options
+@fail_on_option
+@click.option("--retries", default=2, show_default=True, type=click.IntRange(0, 10),
+              help="Extra attempts on connection errors, 429 and 502/503/504.")
+@click.option("--max-retry-wait", default=30.0, show_default=True, type=click.FloatRange(0),
+              help="Longest total pause per URL between retries (Retry-After included).")
+@click.option("--no-soft404-probe", is_flag=True,
+              help="Do not ask each host for a random missing page to spot soft 404s.")
+@click.option("-v", "--verbose", count=True, help="Progress on stderr, even off a TTY.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and the JSON.")
+def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str | None,
+                  db_path: str, concurrency: int, per_host: int, timeout: float, max_age: str,
+                  allow_private: bool, user_agent: str | None, archive_url: str,
+                  archive_cdx_url: str | None, no_archive: bool, fail_on: str, retries: int,
+                  max_retry_wait: float, no_soft404_probe: bool, verbose: int,
+                  quiet: bool) -> None:
+    """Check URLs live (status, redirects, soft 404s) and find their closest snapshots.
+
+    Statuses: ok, redirected, moved, dead, blocked, error, skipped. Dead URLs
+    are findings at --fail-on fail; blocked, error and skipped ones at warn.
+
+    Example:
+
+        citecheck check https://www.mid.ru/en/ --urls-from sources.txt --json - --no-archive
+    """
+    from citecheck.http import HttpClient, HttpConfig
+    from citecheck.linkcheck import (
+        read_url_list,
+        run_check,
+        summary_text,
+        text_lines,
+        validate_urls,
+    )
+
+    try:
+        max_age_seconds = parse_duration(max_age)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-age") from None
+    wanted = list(urls) + (read_url_list(urls_from) if urls_from else [])
+    if not wanted:
+        raise click.UsageError("give URLs as arguments or with --urls-from FILE")
+    wanted = validate_urls(wanted)
+    config = HttpConfig.from_timeout(
+        timeout, concurrency=concurrency, per_host=per_host, allow_private=allow_private,
+        retries=retries, max_retry_wait=max_retry_wait,
+        **({"user_agent": user_agent} if user_agent else {}),
+    )
+    progress = Progress(sys.stderr, enabled=not quiet and (verbose > 0 or sys.stderr.isatty()))
+    client = HttpClient(config)
+    try:
+        with Store(db_path) as store:
+            archive = None
+            if not no_archive:
+                from citecheck.archive import ArchiveClient
+
+                archive = ArchiveClient(client, archive_url=archive_url, cdx_url=archive_cdx_url,
+                                        cache=store, max_age_seconds=max_age_seconds)
+            progress.stage("URLs", len(set(wanted)))
+            run = run_check(
+                wanted, client, concurrency=concurrency, per_host=per_host, cache=store,
+                max_age=max_age_seconds, archive=archive,
+                on_result=lambda _r: progress.advance("URLs"),
+                on_lookup=lambda _l: progress.advance("archive"),
+                on_stage=progress.stage, soft404_probe=not no_soft404_probe,
+            )
+    finally:
+        client.close()
+        progress.close()
+    if json_path:
+        text = json.dumps(run.to_dict(), indent=2, ensure_ascii=False)
+        if json_path == "-":
+            click.echo(text)
+        else:
+            with open(json_path, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+    if not quiet:
+        if json_path != "-":
+            for line in text_lines(run):
+                click.echo(line)
+        if run.offline:
+            click.echo("Warning: every host failed to resolve or connect: this machine appears "
+                       "to be offline, so URLs are reported inconclusive, not dead.", err=True)
+        click.echo(summary_text(run), err=True)
+    click.get_current_context().exit(int(run.exit_code(Severity.parse(fail_on))))

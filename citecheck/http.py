@@ -77,9 +77,10 @@ class HttpConfig:
 
     @classmethod
     def from_timeout(cls, timeout: float, **kwargs: Any) -> HttpConfig:
-        """The CLI's single ``--timeout``: connect/read timeout; deadline three times it."""
-        return cls(connect_timeout=timeout, read_timeout=timeout,
-                   deadline=max(timeout * 3, timeout + 1), **kwargs)
+        """The CLI's single ``--timeout``: read timeout (connect at most 10 s); the
+        deadline per URL is three times it (at least 5 s more)."""
+        return cls(connect_timeout=min(10.0, timeout), read_timeout=timeout,
+                   deadline=max(timeout * 3, timeout + 5), **kwargs)
 
 
 @dataclass(frozen=True)

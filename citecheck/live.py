@@ -80,7 +80,7 @@ _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
 _SCRIPT = re.compile(r"<(script|style|noscript)[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
-_SECOND_LEVEL = frozenset({"co", "com", "gov", "org", "net", "ac", "edu", "mil", "go", "or",
+_SECOND_LEVEL = frozenset({"co", "com", "gov", "org", "net", "ac", "edu", "go", "or",
                            "ne", "gob", "gouv", "nic", "int"})
 
 

@@ -115,17 +115,23 @@ def check_urls(
             todo.append(url)
     probes = ProbeCache()
 
+    # the cache gets the body even when the caller does not want it back, so
+    # that a later audit reusing the cached result can still verify content
+    fetch_body = keep_body or cache is not None
+
     def one(url: str) -> LiveResult:
         try:
-            return check_url(url, client, soft404_probe=soft404_probe, keep_body=keep_body,
+            return check_url(url, client, soft404_probe=soft404_probe, keep_body=fetch_body,
                              probes=probes)
         except Exception as exc:  # a bug must not lose the other URLs' results
             return error_result(url, "internal-error", f"{type(exc).__name__}: {exc}")
 
     for url, result in run_pool(todo, one, concurrency=concurrency, per_host=per_host):
-        results[url] = result
         if cache is not None:
             cache.put_live(result)
+        if result.body is not None and not keep_body:
+            result = replace(result, body=None)
+        results[url] = result
         if on_result is not None:
             on_result(result)
     if detect_offline(list(results.values())):
