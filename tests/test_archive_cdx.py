@@ -328,12 +328,12 @@ class DictCache:
         self.data = {}
         self.puts = 0
 
-    def get_lookup(self, url, key, max_age_seconds):
-        return self.data.get((url, key))
+    def get_lookup(self, key, max_age_seconds):
+        return self.data.get(key)
 
-    def put_lookup(self, lookup, key):
+    def put_lookup(self, key, lookup):
         self.puts += 1
-        self.data[(lookup.url, key)] = lookup
+        self.data[key] = lookup
 
 
 @responses.activate
