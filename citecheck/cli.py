@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -225,6 +226,7 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
         **{k: v for k, v in kw.items() if k in AuditOptions.__dataclass_fields__},
     )
     progress = Progress(sys.stderr, enabled=not quiet and (verbose > 0 or sys.stderr.isatty()))
+    _configure_logging(verbose, quiet)
     with Store(db_path) as store:
         try:
             result = run_audit(documents, store, options, progress=progress)
@@ -252,7 +254,8 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
 @cli.command()
 @click.argument("subject", required=False)
 @db_option
-@click.option("--run", "run_id", type=int, help="Compare this run with earlier ones (default: latest).")
+@click.option("--run", "run_id", type=int,
+              help="Compare this run with earlier ones (default: latest).")
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
 def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool) -> None:
     """Show what changed between runs: newly dead, recovered, drifted, rescued.
@@ -319,6 +322,13 @@ def report(db_path: str, run_id: int | None, html_path: str | None, json_path: s
                             junit=junit_path)
     for path in write_reports(data, targets, fail_on=Severity.parse(fail_on)):
         click.echo(f"wrote {path}", err=True)
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    """Per-URL warnings (archive down, ...) are in the report; on stderr only with -v."""
+    logging.basicConfig(format="citecheck: %(message)s", stream=sys.stderr)
+    level = logging.INFO if verbose > 1 else logging.WARNING if verbose else logging.ERROR
+    logging.getLogger("citecheck").setLevel(logging.ERROR if quiet else level)
 
 
 def _require_db(path: str) -> None:
@@ -445,7 +455,8 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
                 from citecheck.archive import ArchiveClient
 
                 archive = ArchiveClient(client, archive_url=archive_url, cdx_url=archive_cdx_url,
-                                        cache=store, max_age_seconds=max_age_seconds)
+                                        cache=store.lookup_cache(),
+                                        max_age_seconds=max_age_seconds)
             progress.stage("URLs", len(set(wanted)))
             run = run_check(
                 wanted, client, concurrency=concurrency, per_host=per_host, cache=store,
