@@ -195,3 +195,11 @@ def test_local_archive_needs_no_allow_private(pywb_archive):
     assert local.lookup(STATEMENT, "2018-05-14", None).status is LookupStatus.FOUND
     # documents' URLs stay guarded: the caller's client is unchanged
     assert strict.config.allow_private is False
+
+
+def test_url_archived_as_a_redirect_is_followed_once(client):
+    result = client.lookup("http://news.example.com/old", "2018-05-14", "2018-06-04")
+    assert result.status is LookupStatus.FOUND
+    assert result.url == "http://news.example.com/old"
+    assert result.snapshot.url == STATEMENT and result.snapshot.timestamp == "20180514093000"
+    assert result.candidates[0].status_code == 301

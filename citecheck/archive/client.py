@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from citecheck.archive.cdx import CdxParseError, CdxRow, parse_cdx
 from citecheck.archive.dates import (
@@ -51,6 +51,8 @@ DEFAULT_WINDOW_DAYS = 365
 TIE_DAYS = 3.0  #: captures this close to the best one count as a near tie
 CDX_MAX_BYTES = 5 * 1024 * 1024
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+_REPLAY_TARGET = re.compile(r"/\d{14}[a-z]{0,2}_?/(https?://.+)$", re.IGNORECASE)
 
 
 class LookupCache(Protocol):
@@ -161,7 +163,12 @@ class ArchiveClient:
     # ----------------------------------------------------------- requests
 
     def _get(
-        self, url: str, params: dict[str, str] | None = None, *, max_bytes: int | None = None
+        self,
+        url: str,
+        params: dict[str, str] | None = None,
+        *,
+        max_bytes: int | None = None,
+        follow_redirects: bool = True,
     ) -> tuple[FetchResult | None, str | None]:
         """GET through the archive host's rate limit, honouring ``Retry-After``.
 
@@ -181,7 +188,9 @@ class ArchiveClient:
         attempt = 0
         while True:
             self.limiter.acquire(host)
-            result = self.http.fetch(url, params=params, max_bytes=max_bytes)
+            result = self.http.fetch(
+                url, params=params, max_bytes=max_bytes, follow_redirects=follow_redirects
+            )
             error = self._failure(result, host)
             if error is None:
                 self._count(ok=True)
@@ -265,7 +274,12 @@ class ArchiveClient:
         )
 
     def _lookup(
-        self, url: str, cited_date: str | None, published: str | None, window_days: int
+        self,
+        url: str,
+        cited_date: str | None,
+        published: str | None,
+        window_days: int,
+        follow: int = 1,
     ) -> ArchiveLookup:
         checked_at = _now_iso()
         period = period_of(cited_date) or period_of(published)
@@ -295,13 +309,35 @@ class ArchiveClient:
         ]
         snaps.sort(key=lambda s: (s.distance_days or 0.0, s.timestamp))
         chosen = choose_snapshot(snaps, published, self.tie_days)
-        if chosen is None:
-            return ArchiveLookup(
-                url, LookupStatus.NONE, candidates=tuple(snaps), checked_at=checked_at
-            )
-        return ArchiveLookup(
-            url, LookupStatus.FOUND, snapshot=chosen, candidates=tuple(snaps), checked_at=checked_at
-        )
+        if chosen is not None:
+            return ArchiveLookup(url, LookupStatus.FOUND, snapshot=chosen,
+                                 candidates=tuple(snaps), checked_at=checked_at)
+        redirect = next((s for s in snaps if s.status_code in REDIRECT_STATUSES), None)
+        if redirect is not None and follow > 0:
+            # the page was archived as a redirect: look up where it pointed, once
+            target, error = self._redirect_target(redirect)
+            if error is not None:
+                return ArchiveLookup(url, LookupStatus.ERROR, candidates=tuple(snaps),
+                                     error=error, checked_at=checked_at)
+            if target and url_match_key(target) != want:
+                there = self._lookup(target, cited_date, published, window_days, follow - 1)
+                return dataclasses.replace(
+                    there, url=url, candidates=tuple(snaps) + there.candidates,
+                    checked_at=checked_at,
+                )
+        return ArchiveLookup(url, LookupStatus.NONE, candidates=tuple(snaps), checked_at=checked_at)
+
+    def _redirect_target(self, snapshot: Snapshot) -> tuple[str | None, str | None]:
+        """Where an archived redirect pointed (the ``Location`` of its raw replay)."""
+        raw_url = self.replay_url(snapshot.timestamp, snapshot.url, raw=True)
+        result, error = self._get(raw_url, follow_redirects=False)
+        if result is None or error is not None:
+            return None, error
+        location = result.headers.get("location")
+        if not location:
+            return None, None
+        archived = _REPLAY_TARGET.search(location)  # the archive rewrote it into a replay URL
+        return (archived.group(1) if archived else urljoin(snapshot.url, location)), None
 
     @staticmethod
     def _in_window(row: CdxRow, period: Period | None, window_days: int) -> bool:
