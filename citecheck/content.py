@@ -40,6 +40,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date as Date
 
+from citecheck.http import decode_bytes
+
 logger = logging.getLogger(__name__)
 
 #: bodies larger than this are cut before parsing (pages, not books)
@@ -143,51 +145,19 @@ def _extract(body: bytes, content_type: str | None, url: str, encoding: str | No
 
 # -------------------------------------------------------------- decoding
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-
-
-def _known(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        return codecs.lookup(name.strip().strip("\"'")).name
-    except LookupError:
-        return None
-
-
 def decode(body: bytes, content_type: str | None = None, encoding: str | None = None) -> str:
-    """Bytes to text: given encoding, BOM, header charset, ``<meta charset>``,
-    UTF-8, charset-normalizer's guess, then Latin-1. Never raises."""
-    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"),
-                      (codecs.BOM_UTF16_BE, "utf-16")):
-        if body.startswith(bom):
-            return body.decode(name, errors="replace").lstrip("\ufeff")
-    declared: list[str | None] = [encoding]
-    if content_type and "charset=" in content_type.lower():
-        declared.append(content_type.lower().split("charset=", 1)[1].split(";")[0])
-    match = _META_CHARSET.search(body[:4096])
-    if match:
-        declared.append(match.group(1).decode("ascii", "ignore"))
-    for label in declared:
-        codec = _known(label)
-        if codec:
-            try:
-                return body.decode(codec)
-            except (UnicodeDecodeError, LookupError):
-                continue
+    """Bytes to text: the encoding the fetch found (``LiveResult.encoding``) if
+    the bytes agree, else the HTTP client's rules (header, BOM, ``<meta>``,
+    detection). Never raises."""
+    if encoding:
+        try:
+            return body.decode(codecs.lookup(encoding).name).lstrip("\ufeff")
+        except (LookupError, UnicodeDecodeError):
+            pass
     try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(body[:200_000]).best()
-        if best is not None and best.encoding:
-            return body.decode(best.encoding, errors="replace")
-    except Exception:  # noqa: BLE001
-        pass
-    return body.decode("latin-1")
+        return decode_bytes(body, content_type)[0]
+    except Exception:  # noqa: BLE001 - a broken detector must not stop a run
+        return body.decode("utf-8", errors="replace")
 
 
 # ------------------------------------------------------------------ HTML

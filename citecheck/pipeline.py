@@ -119,16 +119,12 @@ class AuditOptions:
         return out
 
     def http_config(self) -> HttpConfig:
-        base = HttpConfig()
-        return replace(
-            base,
-            user_agent=self.user_agent or base.user_agent,
-            connect_timeout=min(base.connect_timeout, self.timeout),
-            read_timeout=self.timeout,
-            deadline=max(self.timeout * 3, self.timeout + 5),
+        return HttpConfig.from_timeout(
+            self.timeout,
             concurrency=self.concurrency,
             per_host=self.per_host,
             allow_private=self.allow_private,
+            **({"user_agent": self.user_agent} if self.user_agent else {}),
         )
 
 
@@ -136,6 +132,8 @@ class AuditOptions:
 
 
 class _Archive(Protocol):
+    last_error: str | None  #: why the last discovery could not ask, if it could not
+
     def lookup(
         self, url: str, cited_date: str | None, published: str | None, window_days: int = ...
     ) -> ArchiveLookup: ...
@@ -164,24 +162,13 @@ class Stages:
 
 def default_stages() -> Stages:
     """The real stages (imported here, so the store and CLI load without them)."""
-    from citecheck.archive import ArchiveClient
+    from citecheck.archive import ArchiveClient, WarcStore, save_page_now
     from citecheck.extract import extract_citations, read_document
     from citecheck.registry import find_registry
     from citecheck.resolve import resolve
     from citecheck.runner import check_urls, detect_offline, run_pool
     from citecheck.verify import verify_citation
 
-    make_warc: Callable[[str, int], Any] | None
-    try:
-        from citecheck.archive import WarcStore  # type: ignore[attr-defined]
-
-        make_warc = WarcStore
-    except ImportError:  # pragma: no cover - evidence store not built yet
-        make_warc = None
-    try:
-        from citecheck.archive.save import save_page_now as save_page
-    except ImportError:  # pragma: no cover - Save Page Now not built yet
-        save_page = None
 
     def make_archive(http: Any, options: AuditOptions, **hooks: Any) -> _Archive:
         return ArchiveClient(
@@ -202,8 +189,8 @@ def default_stages() -> Stages:
         detect_offline=detect_offline,
         verify_citation=verify_citation,
         make_archive=make_archive,
-        make_warc=make_warc,
-        save_page=save_page,
+        make_warc=WarcStore,
+        save_page=save_page_now,
         run_pool=run_pool,
     )
 
@@ -340,20 +327,6 @@ class LiveCache:
             self.store.put_live(result, run_id=self.run_id if run_id is None else run_id)
 
 
-class LookupCache:
-    """The store seen as the archive client's lookup cache (never caches errors)."""
-
-    def __init__(self, store: Store, run_id: int) -> None:
-        self.store = store
-        self.run_id = run_id
-
-    def get_lookup(self, key: str, max_age_seconds: float) -> ArchiveLookup | None:
-        return self.store.get_lookup(None, key, max_age_seconds)
-
-    def put_lookup(self, key: str, lookup: ArchiveLookup) -> None:
-        self.store.put_lookup(lookup, key, self.run_id)
-
-
 class EvidenceRecorder:
     """Writes every fetched response to the run's WARC file and indexes it."""
 
@@ -475,6 +448,33 @@ def confirm_failure(
     )
 
 
+def could_not_discover(verdict: Verdict, error: str, *, offline: bool = False) -> Verdict:
+    """``unresolved`` because the archive's index could not be asked is ``inconclusive``.
+
+    "No URL found" and "could not look" are different facts (STYLE.md).
+    """
+    code = error.split(":", 1)[0].strip() or "archive-unavailable"
+    reasons: tuple[str, ...] = ("offline",) if offline else ()
+    reasons += ("archive-unavailable",) if code != "archive-unavailable" else ()
+    return replace(
+        verdict,
+        verdict=VerdictKind.INCONCLUSIVE,
+        reasons=(*reasons, code, *verdict.reasons),
+        explanation=(
+            "No URL is known for this citation and the archive's index could not be "
+            f"asked to discover one ({error}). {verdict.explanation}"
+        ).strip(),
+    )
+
+
+def _unreachable(error: str) -> bool:
+    """An archive error that says the host could not be reached at all."""
+    code = error.split(":", 1)[0].strip()
+    return code in ("dns-error", "connection-refused", "connection-error") or (
+        error.startswith("archive-unavailable: not asked")
+    )
+
+
 def count_spaced(times: Iterable[float], interval: float) -> int:
     count = 0
     last: float | None = None
@@ -498,9 +498,9 @@ def run_audit(
 ) -> AuditResult:
     """Audit documents end to end; the run and every result land in ``store``."""
     options = options or AuditOptions()
+    sources = expand_inputs(inputs)
     stages = stages or default_stages()
     progress = progress or Progress()
-    sources = expand_inputs(inputs)
     registry = stages.find_registry(options.config_path)
     http = stages.make_client(options.http_config())
 
@@ -518,8 +518,9 @@ def run_audit(
 
     run_id = store.start_run({**options.to_dict(), "inputs": sources})
     started_at = store.run_row(run_id)["started_at"]
+    warc = stages.make_warc(options.archive_dir, run_id) if stages.make_warc else None
     try:
-        return _audit_run(run_id, started_at, documents, per_doc, registry, http, store,
+        return _audit_run(run_id, started_at, documents, per_doc, registry, http, warc, store,
                           options, stages, progress)
     except KeyboardInterrupt:
         store.finish_run(run_id, {}, status="interrupted", exit_code=int(ExitCode.RUN_FAILED))
@@ -529,9 +530,10 @@ def run_audit(
         raise
     finally:
         progress.close()
-        close = getattr(http, "close", None)
-        if close:
-            close()
+        for resource in (http, warc):
+            close = getattr(resource, "close", None)
+            if close:
+                close()
 
 
 def _audit_run(
@@ -541,6 +543,7 @@ def _audit_run(
     per_doc: list[list[Citation]],
     registry: Any,
     http: Any,
+    warc: Any,
     store: Store,
     options: AuditOptions,
     stages: Stages,
@@ -551,13 +554,12 @@ def _audit_run(
         doc.name: store.save_document(run_id, doc, len(cits))
         for doc, cits in zip(documents, per_doc, strict=True)
     }
-    warc = stages.make_warc(options.archive_dir, run_id) if stages.make_warc else None
     recorder = EvidenceRecorder(warc, store, run_id) if warc is not None else None
     live_client = RecordingClient(http, recorder, kind="live")
     archive = None
     if not options.no_archive and stages.make_archive is not None:
         archive = stages.make_archive(
-            http, options, cache=LookupCache(store, run_id),
+            http, options, cache=store.lookup_cache(run_id),
             evidence=warc if recorder is not None else None,
             on_evidence=recorder.index if recorder is not None else None,
         )
@@ -566,10 +568,19 @@ def _audit_run(
     citations = [c for cits in per_doc for c in cits]
     candidates: dict[tuple[str, str], list[Candidate]] = {}
     chosen: dict[tuple[str, str], str | None] = {}
+    #: citations left without a URL because the archive's index could not be asked
+    undiscovered: dict[tuple[str, str], str] = {}
+    progress.stage("resolved", len(citations))
     for c in citations:
+        if archive is not None:
+            archive.last_error = None  # set by discovery when it could not ask
         cands = [] if c.malformed else list(stages.resolve(c, registry, archive=archive))
         candidates[(c.document, c.id)] = cands
         chosen[(c.document, c.id)] = normalize_url(cands[0].url) if cands else None
+        error = getattr(archive, "last_error", None)
+        if not cands and error:
+            undiscovered[(c.document, c.id)] = error
+        progress.advance("resolved")
     urls = sorted({u for u in chosen.values() if u})
 
     # 3a. live checks, the store as cache, each result committed as it lands
@@ -577,10 +588,13 @@ def _audit_run(
     progress.stage("URLs", len(urls))
     results = stages.check_urls(
         urls, live_client, concurrency=options.concurrency, per_host=options.per_host,
-        cache=cache, on_result=lambda result: progress.advance("URLs"),
+        cache=cache, max_age=options.max_age, on_result=lambda result: progress.advance("URLs"),
     )
     results = {normalize_url(k): v for k, v in results.items()}
     offline = bool(urls) and stages.detect_offline(list(results.values()))
+    if undiscovered and not any(r.status.is_ok for r in results.values()):
+        # nothing reached live and the archive could not be reached either
+        offline = offline or all(_unreachable(e) for e in undiscovered.values())
     if offline:
         progress.note("citecheck: every host failed to resolve or connect: this machine "
                       "appears to be offline; results are inconclusive")
@@ -614,6 +628,9 @@ def _audit_run(
             if offline and verdict.verdict is VerdictKind.DEAD:
                 verdict = replace(verdict, verdict=VerdictKind.INCONCLUSIVE,
                                   reasons=("offline", *verdict.reasons))
+            missed = undiscovered.get((c.document, c.id))
+            if missed and verdict.verdict is VerdictKind.UNRESOLVED:
+                verdict = could_not_discover(verdict, missed, offline=offline)
             store.save_verdict(run_id, verdict, document_id=doc_ids[doc.name], key=keys[c.id])
             verdicts.append(verdict)
 
@@ -676,7 +693,7 @@ def _archive_lookups(
     )
     progress.stage("archive", len(wanted))
 
-    def one(item: LookupKey) -> tuple[LookupKey, ArchiveLookup]:
+    def one(item: LookupKey) -> ArchiveLookup:
         url, date, pub = item
         lookup = archive.lookup(url, date, pub)  # cached in the store by the client
         if lookup.status is LookupStatus.FOUND and lookup.snapshot is not None:
@@ -686,12 +703,11 @@ def _archive_lookups(
                 if body is not None:
                     snap = replace(snap, body=body)
                 else:
-                    fetched = archive.fetch_snapshot(snap)
-                    if fetched is not None and getattr(fetched, "body", None) is not None:
-                        store.put_snapshot_body(fetched)
-                        snap = fetched
+                    snap = archive.fetch_snapshot(snap)  # a failure comes back in .error
+                    if snap.body is not None:
+                        store.put_snapshot_body(snap)
                 lookup = replace(lookup, snapshot=snap)
-        return item, lookup
+        return lookup
 
     out: dict[LookupKey, ArchiveLookup] = {}
     archive_host = host_of(options.archive_url)
@@ -705,8 +721,10 @@ def _archive_lookups(
     return out
 
 
-def _serial_pool(items: Iterable[Any], fn: Callable[[Any], Any], **_limits: Any) -> Iterable[Any]:
-    return map(fn, items)
+def _serial_pool(
+    items: Iterable[Any], fn: Callable[[Any], Any], **_limits: Any
+) -> Iterable[tuple[Any, Any]]:
+    return ((item, fn(item)) for item in items)
 
 
 def _save_missing(

@@ -408,11 +408,13 @@ class Store:
         self,
         path: str | os.PathLike[str],
         *,
-        busy_timeout: float = BUSY_TIMEOUT_SECONDS,
+        busy_timeout: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = str(path)
         self.clock = clock
+        if busy_timeout is None:
+            busy_timeout = BUSY_TIMEOUT_SECONDS
         self._lock = threading.RLock()
         try:
             if self.path != ":memory:":
@@ -792,6 +794,10 @@ class Store:
             )
         return None
 
+    def lookup_cache(self, run_id: int | None = None) -> ArchiveLookupCache:
+        """This store as the archive client's cache (``cache=`` of ``ArchiveClient``)."""
+        return ArchiveLookupCache(self, run_id)
+
     @_guarded
     def put_snapshot_body(self, snapshot: Snapshot) -> None:
         """Keep a fetched snapshot's body: captures never change, so it is reused forever."""
@@ -993,6 +999,24 @@ class Store:
         )
 
 
+class ArchiveLookupCache:
+    """The store seen through the archive client's ``LookupCache`` protocol.
+
+    The client's ``key`` names the archive, the URL and the dates asked about;
+    errors ("could not ask") are never cached.
+    """
+
+    def __init__(self, store: Store, run_id: int | None = None) -> None:
+        self.store = store
+        self.run_id = run_id
+
+    def get_lookup(self, key: str, max_age_seconds: float) -> ArchiveLookup | None:
+        return self.store.get_lookup(None, key, max_age_seconds)
+
+    def put_lookup(self, key: str, lookup: ArchiveLookup) -> None:
+        self.store.put_lookup(lookup, key, self.run_id)
+
+
 # ------------------------------------------------------------ decoding rows
 
 
@@ -1061,6 +1085,7 @@ def _snapshot_from_dict(d: dict[str, Any]) -> Snapshot:
         digest=d.get("digest"),
         mimetype=d.get("mimetype"),
         distance_days=d.get("distance_days"),
+        error=d.get("error"),
     )
 
 
