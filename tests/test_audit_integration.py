@@ -134,14 +134,14 @@ def test_two_audits_on_one_database_both_finish(world, tmp_path):
 
 @pytest.fixture(scope="module")
 def slow_world(simweb_session, tmp_path_factory):
-    """Forty slow pages, so that an audit can be killed while it checks them."""
+    """Twenty-four slow pages, so that an audit can be killed while it checks them."""
     web = simweb_session
     base = web.host("slowpub")
     lines = ["4 June 2018", ""]
-    for i in range(40):
+    for i in range(24):
         status = 404 if i % 5 == 0 else 200
         body = article(f"Item {i}", "2018-05-14", f"Statement number {i}.")
-        web.route("slowpub", f"/p{i}", handler=delay(0.15, status=status, body=body,
+        web.route("slowpub", f"/p{i}", handler=delay(0.1, status=status, body=body,
                                                       headers={"Content-Type": "text/html"}))
         lines += [f"Statement {i} ([Gov, May 14]({base}/p{i})).", ""]
     brief = tmp_path_factory.mktemp("slow-brief") / "slow.md"
@@ -168,12 +168,12 @@ def test_sigkill_mid_run_then_resume_matches_uninterrupted(world, slow_world, tm
                 con.close()
             except sqlite3.OperationalError:
                 done = 0
-        if done >= 8:
+        if done >= 6:
             break
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    assert 8 <= done < 40, f"killed after {done} checks"
+    assert 6 <= done < 24, f"killed after {done} checks"
 
     resumed = run(audit_cmd(world, killed_dir, slow_world, *args, "--json",
                             str(killed_dir / "r.json")), killed_dir)
