@@ -202,6 +202,8 @@ def report_options(f: F) -> F:
               help="Counted failures must be at least this far apart (e.g. 1d).")
 @click.option("--save-missing", is_flag=True,
               help="Ask the Internet Archive to save live sources it has never captured.")
+@click.option("--archive-rate", default=4.0, show_default=True, type=click.FloatRange(0.01),
+              envvar="CITECHECK_ARCHIVE_RATE", help="Requests per second to the archive.")
 @click.option("-v", "--verbose", count=True, help="Progress and notes on stderr, even off a TTY.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | None,
