@@ -8,15 +8,32 @@ stderr and the documented exit code.
 from __future__ import annotations
 
 import errno
+import json
+import logging
+import os
 import sqlite3
 import sys
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 import click
 
 from citecheck import __version__
-from citecheck.errors import CitecheckError, ExitCode
+from citecheck.errors import CitecheckError, ExitCode, InputError
+from citecheck.models import Severity
+from citecheck.pipeline import (
+    AuditOptions,
+    Progress,
+    ReportTargets,
+    build_report,
+    parse_duration,
+    run_audit,
+    summary_line,
+    write_reports,
+)
+from citecheck.report import github_annotations, should_annotate
+from citecheck.store import Store
 
 F = Callable[..., Any]
 
@@ -135,6 +152,191 @@ def cli() -> None:
     """
 
 
+# --------------------------------------------------------- audit, history, report
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def report_options(f: F) -> F:
+    options = [
+        click.option("--html", "html_path", type=click.Path(dir_okay=False),
+                     help="Write the HTML report here (default: a file in --report-dir)."),
+        click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
+                     help="Write the JSON report here (- for stdout)."),
+        click.option("--markdown", "markdown_path",
+                     type=click.Path(dir_okay=False, allow_dash=True),
+                     help="Write a Markdown summary here (- for stdout)."),
+        click.option("--junit", "junit_path", type=click.Path(dir_okay=False),
+                     help="Write JUnit XML here (one test case per citation)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+@cli.command()
+@click.argument("documents", nargs=-1, required=True)
+@config_option
+@published_option
+@db_option
+@click.option("--archive-dir", default="archive", show_default=True, envvar="CITECHECK_ARCHIVE_DIR",
+              type=click.Path(file_okay=False), help="Local WARC evidence store.")
+@click.option("--report-dir", default="reports", show_default=True, envvar="CITECHECK_REPORT_DIR",
+              type=click.Path(file_okay=False), help="Where HTML reports go.")
+@report_options
+@archive_options
+@fail_on_option
+@http_options
+@click.option("--confirm-after", default=1, show_default=True, type=click.IntRange(1, 100),
+              envvar="CITECHECK_CONFIRM_AFTER",
+              help="Report a failing source as dead only once it failed in N runs.")
+@click.option("--confirm-interval", default="0", show_default=True, callback=_duration,
+              envvar="CITECHECK_CONFIRM_INTERVAL",
+              help="Counted failures must be at least this far apart (e.g. 1d).")
+@click.option("--save-missing", is_flag=True,
+              help="Ask the Internet Archive to save live sources it has never captured.")
+@click.option("--archive-rate", default=4.0, show_default=True, type=click.FloatRange(0.01),
+              envvar="CITECHECK_ARCHIVE_RATE", help="Requests per second to the archive.")
+@click.option("-v", "--verbose", count=True, help="Progress and notes on stderr, even off a TTY.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | None,
+          markdown_path: str | None, junit_path: str | None, report_dir: str, db_path: str,
+          max_age: str, fail_on: str, verbose: int, quiet: bool, **kw: Any) -> None:
+    """Audit briefs end to end: extract, resolve, check, verify, store, report.
+
+    DOCUMENTS are .txt, .md or .html files, folders of them (searched
+    recursively), - for stdin, or http(s) URLs of published briefs.
+
+    Example:
+
+        citecheck audit briefs/ --report-dir reports --json audit.json
+    """
+    try:
+        max_age_seconds = parse_duration(max_age)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-age") from None
+    severity = Severity.parse(fail_on)
+    options = AuditOptions(
+        fail_on=severity, max_age=max_age_seconds,
+        **{k: v for k, v in kw.items() if k in AuditOptions.__dataclass_fields__},
+    )
+    progress = Progress(sys.stderr, enabled=not quiet and (verbose > 0 or sys.stderr.isatty()))
+    _configure_logging(verbose, quiet)
+    with Store(db_path) as store:
+        try:
+            result = run_audit(documents, store, options, progress=progress)
+        except KeyboardInterrupt:
+            click.echo("Error: interrupted; every finished check is saved: run the same "
+                       "command again to resume", err=True)
+            click.get_current_context().exit(int(ExitCode.RUN_FAILED))
+        report = build_report(store, result.run_id)
+    targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
+                            junit=junit_path, report_dir=report_dir)
+    written = write_reports(report, targets, fail_on=severity)
+    if should_annotate(os.environ):
+        for line in github_annotations(report):
+            click.echo(line)
+    if not quiet:
+        if result.offline:
+            click.echo("Warning: every host failed to resolve or connect: this machine appears "
+                       "to be offline, so sources are reported inconclusive, not dead.", err=True)
+        click.echo(summary_line(result), err=True)
+        for path in written:
+            click.echo(f"wrote {path}", err=True)
+    click.get_current_context().exit(int(result.exit_code))
+
+
+@cli.command()
+@click.argument("subject", required=False)
+@db_option
+@click.option("--run", "run_id", type=int,
+              help="Compare this run with earlier ones (default: latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool) -> None:
+    """Show what changed between runs: newly dead, recovered, drifted, rescued.
+
+    SUBJECT narrows to one document, URL or source (label or registry key).
+
+    Example:
+
+        citecheck history
+        citecheck history "Russian MOD"
+    """
+    _require_db(db_path)
+    with Store(db_path) as store:
+        runs = store.runs()
+        changes = store.history(subject, run_id)
+    if as_json:
+        click.echo(json.dumps({"subject": subject, "changes": [c.to_dict() for c in changes]},
+                              indent=2, ensure_ascii=False))
+        return
+    if not runs:
+        click.echo("No runs recorded yet: run `citecheck audit` first.")
+        return
+    if not changes:
+        click.echo("No changes since the previous run"
+                   + (f" for {subject}." if subject else "."))
+        return
+    click.echo(f"Changes in run {changes[0].run} since earlier runs"
+               + (f" for {subject}:" if subject else ":"))
+    for title, attr in (("By source", "source"), ("By document", "document")):
+        groups: dict[str, list[Any]] = defaultdict(list)
+        for change in changes:
+            groups[getattr(change, attr)].append(change)
+        click.echo(f"\n{title}:")
+        for name in sorted(groups):
+            counts: dict[str, int] = defaultdict(int)
+            for change in groups[name]:
+                counts[change.kind] += 1
+            click.echo(f"  {name}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    click.echo("\nCitations:")
+    for change in changes:
+        click.echo(f"  {change.kind:17} {change.document}:{change.citation_id} {change.source}"
+                   f" {change.previous} -> {change.current} {change.url or ''}".rstrip())
+
+
+@cli.command()
+@db_option
+@click.option("--run", "run_id", type=int, help="Run id (default: the latest finished run).")
+@report_options
+@fail_on_option
+def report(db_path: str, run_id: int | None, html_path: str | None, json_path: str | None,
+           markdown_path: str | None, junit_path: str | None, fail_on: str) -> None:
+    """Re-render a past run's report from the database, with no network.
+
+    Example:
+
+        citecheck report --run 3 --html old.html --json -
+    """
+    _require_db(db_path)
+    if not any((html_path, json_path, markdown_path, junit_path)):
+        json_path = "-"
+    with Store(db_path) as store:
+        data = build_report(store, run_id)
+    targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
+                            junit=junit_path)
+    for path in write_reports(data, targets, fail_on=Severity.parse(fail_on)):
+        click.echo(f"wrote {path}", err=True)
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    """Per-URL warnings (archive down, ...) are in the report; on stderr only with -v."""
+    logging.basicConfig(format="citecheck: %(message)s", stream=sys.stderr)
+    level = logging.INFO if verbose > 1 else logging.WARNING if verbose else logging.ERROR
+    logging.getLogger("citecheck").setLevel(logging.ERROR if quiet else level)
+
+
+def _require_db(path: str) -> None:
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such database (run `citecheck audit` first, or pass --db)")
+
 @cli.command("extract")
 @click.argument("document")
 @click.option("--format", "fmt", type=click.Choice(["json", "table", "csv"]), default=None,
@@ -189,3 +391,293 @@ def sources_command(document: str | None, config_path: str | None,
             for source, lines in unknown.items():
                 where = ", ".join(str(n) for n in lines[:10]) + (" ..." if len(lines) > 10 else "")
                 click.echo(f"  {source}  (line {where})")
+
+
+@cli.command("check")
+@click.argument("urls", nargs=-1)
+@click.option("--urls-from", "urls_from", metavar="FILE",
+              help="Read URLs from FILE (one per line, # comments; - for stdin).")
+@click.option("--json", "json_path", metavar="PATH",
+              help="Write the results as JSON (- for stdout): one entry per URL under 'urls'.")
+@db_option
+@http_options
+@archive_options
+@fail_on_option
+@click.option("--retries", default=2, show_default=True, type=click.IntRange(0, 10),
+              help="Extra attempts on connection errors, 429 and 502/503/504.")
+@click.option("--max-retry-wait", default=30.0, show_default=True, type=click.FloatRange(0),
+              help="Longest total pause per URL between retries (Retry-After included).")
+@click.option("--no-soft404-probe", is_flag=True,
+              help="Do not ask each host for a random missing page to spot soft 404s.")
+@click.option("-v", "--verbose", count=True, help="Progress on stderr, even off a TTY.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and the JSON.")
+def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str | None,
+                  db_path: str, concurrency: int, per_host: int, timeout: float, max_age: str,
+                  allow_private: bool, user_agent: str | None, archive_url: str,
+                  archive_cdx_url: str | None, no_archive: bool, fail_on: str, retries: int,
+                  max_retry_wait: float, no_soft404_probe: bool, verbose: int,
+                  quiet: bool) -> None:
+    """Check URLs live (status, redirects, soft 404s) and find their closest snapshots.
+
+    Statuses: ok, redirected, moved, dead, blocked, error, skipped. Dead URLs
+    are findings at --fail-on fail; blocked, error and skipped ones at warn.
+
+    Example:
+
+        citecheck check https://www.mid.ru/en/ --urls-from sources.txt --json - --no-archive
+    """
+    from citecheck.http import HttpClient, HttpConfig
+    from citecheck.linkcheck import (
+        read_url_list,
+        run_check,
+        summary_text,
+        text_lines,
+        validate_urls,
+    )
+
+    try:
+        max_age_seconds = parse_duration(max_age)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-age") from None
+    wanted = list(urls) + (read_url_list(urls_from) if urls_from else [])
+    if not wanted:
+        raise click.UsageError("give URLs as arguments or with --urls-from FILE")
+    wanted = validate_urls(wanted)
+    config = HttpConfig.from_timeout(
+        timeout, concurrency=concurrency, per_host=per_host, allow_private=allow_private,
+        retries=retries, max_retry_wait=max_retry_wait,
+        **({"user_agent": user_agent} if user_agent else {}),
+    )
+    progress = Progress(sys.stderr, enabled=not quiet and (verbose > 0 or sys.stderr.isatty()))
+    client = HttpClient(config)
+    try:
+        with Store(db_path) as store:
+            archive = None
+            if not no_archive:
+                from citecheck.archive import ArchiveClient
+
+                archive = ArchiveClient(client, archive_url=archive_url, cdx_url=archive_cdx_url,
+                                        cache=store.lookup_cache(),
+                                        max_age_seconds=max_age_seconds)
+            progress.stage("URLs", len(set(wanted)))
+            run = run_check(
+                wanted, client, concurrency=concurrency, per_host=per_host, cache=store,
+                max_age=max_age_seconds, archive=archive,
+                on_result=lambda _r: progress.advance("URLs"),
+                on_lookup=lambda _l: progress.advance("archive"),
+                on_stage=progress.stage, soft404_probe=not no_soft404_probe,
+            )
+    finally:
+        client.close()
+        progress.close()
+    if json_path:
+        text = json.dumps(run.to_dict(), indent=2, ensure_ascii=False)
+        if json_path == "-":
+            click.echo(text)
+        else:
+            with open(json_path, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+    if not quiet:
+        if json_path != "-":
+            for line in text_lines(run):
+                click.echo(line)
+        if run.offline:
+            click.echo("Warning: every host failed to resolve or connect: this machine appears "
+                       "to be offline, so URLs are reported inconclusive, not dead.", err=True)
+        click.echo(summary_text(run), err=True)
+    click.get_current_context().exit(int(run.exit_code(Severity.parse(fail_on))))
+
+
+# ------------------------------------------------------------------- archive
+
+
+@cli.group("archive", cls=CitecheckGroup)
+def archive_group() -> None:
+    """Web archives: look up snapshots, save pages, read the local evidence.
+
+    Example:
+
+        citecheck archive lookup https://www.mfa.gov.cn/eng/ --date 2018-05-14
+        citecheck archive list --archive-dir archive
+    """
+
+
+def _archive_dir_option(f: F) -> F:
+    return click.option("--archive-dir", default="archive", show_default=True,
+                        envvar="CITECHECK_ARCHIVE_DIR", type=click.Path(file_okay=False),
+                        help="Local WARC evidence store.")(f)
+
+
+def _evidence(archive_dir: str, db_path: str) -> list[Any]:
+    """The evidence index: from the database if it has one, else by scanning the WARCs."""
+    from citecheck.archive.warcstore import iter_evidence, records_from_rows
+
+    if os.path.exists(db_path):
+        with Store(db_path) as store:
+            rows = list(store.db.table("evidence").rows_where(order_by="id"))
+        if rows:
+            return records_from_rows(rows)
+    return list(iter_evidence(archive_dir))
+
+
+@archive_group.command("lookup")
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--date", "cited_date", metavar="DATE",
+              help="Cited date (YYYY-MM-DD, YYYY-MM or YYYY); default: --published or today.")
+@published_option
+@click.option("--window-days", default=365, show_default=True, type=click.IntRange(0),
+              help="Only snapshots this many days around the date.")
+@click.option("--fetch", is_flag=True, help="Also fetch the chosen snapshot's raw bytes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the lookups as JSON.")
+@archive_options
+@click.option("--rate", default=3.0, show_default=True, type=click.FloatRange(0.01),
+              envvar="CITECHECK_ARCHIVE_RATE", help="Requests per second to the archive.")
+@click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(0.1),
+              envvar="CITECHECK_TIMEOUT", help="Connect/read timeout in seconds.")
+@click.option("--allow-private", is_flag=True, envvar="CITECHECK_ALLOW_PRIVATE",
+              help="Allow private addresses (a loopback --archive-url is always allowed).")
+def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str | None,
+                   window_days: int, fetch: bool, as_json: bool, archive_url: str,
+                   archive_cdx_url: str | None, no_archive: bool, rate: float, timeout: float,
+                   allow_private: bool) -> None:
+    """Find the archived snapshot of each URL closest to a cited date.
+
+    Exit code 1 when a URL has no snapshot or the archive could not be asked.
+
+    Example:
+
+        citecheck archive lookup http://tass.com/world/1011109 --date 2018-06-25
+    """
+    from citecheck.archive import ArchiveClient
+    from citecheck.http import HttpClient, HttpConfig
+    from citecheck.models import LookupStatus
+
+    if no_archive:
+        raise click.UsageError("--no-archive leaves nothing to look up")
+    http = HttpClient(HttpConfig.from_timeout(timeout, allow_private=allow_private))
+    client = ArchiveClient(http, archive_url, archive_cdx_url, rate_per_second=rate)
+    out, missing = [], 0
+    for url in urls:
+        lookup = client.lookup(url, cited_date, published, window_days=window_days)
+        snap = lookup.snapshot
+        if fetch and snap is not None:
+            snap = client.fetch_snapshot(snap)
+        missing += lookup.status is not LookupStatus.FOUND
+        if as_json:
+            entry = lookup.to_dict()
+            entry["snapshot"] = snap.to_dict() if snap else None
+            if snap is not None and snap.body is not None:
+                entry["snapshot"]["bytes"] = len(snap.body)
+            out.append(entry)
+            continue
+        if lookup.status is LookupStatus.FOUND and snap is not None:
+            extra = f"  {len(snap.body)} bytes" if snap.body is not None else ""
+            extra += f"  fetch failed: {snap.error}" if snap.error else ""
+            days = f"{snap.distance_days:g} days  " if snap.distance_days is not None else ""
+            click.echo(f"found  {url}  {snap.timestamp}  {days}{snap.archive_url}{extra}")
+        elif lookup.status is LookupStatus.NONE:
+            click.echo(f"none   {url}  no snapshot with status 200 in the window "
+                       f"({len(lookup.candidates)} other captures)")
+        else:
+            click.echo(f"error  {url}  archive could not be asked: {lookup.error}")
+    if as_json:
+        click.echo(json.dumps({"archive": archive_url, "lookups": out}, indent=2,
+                              ensure_ascii=False))
+    click.get_current_context().exit(int(ExitCode.FINDINGS if missing else ExitCode.OK))
+
+
+@archive_group.command("save")
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--wait", default=0.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds to wait for each capture to finish (0: only request it).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(0.1),
+              envvar="CITECHECK_TIMEOUT", help="Connect/read timeout in seconds.")
+def archive_save(urls: tuple[str, ...], wait: float, as_json: bool, timeout: float) -> None:
+    """Ask the Internet Archive's Save Page Now to capture each URL.
+
+    Access keys are read from CITECHECK_IA_ACCESS_KEY and CITECHECK_IA_SECRET_KEY
+    (optional; never printed or stored). Exit code 1 when a request failed.
+
+    Example:
+
+        citecheck archive save https://www.mfa.gov.cn/eng/wjdt_665385/ --wait 120
+    """
+    from citecheck.archive.save import save_page_now
+    from citecheck.http import HttpClient, HttpConfig
+
+    http = HttpClient(HttpConfig.from_timeout(timeout))
+    results = [save_page_now(url, http, wait=wait) for url in urls]
+    if as_json:
+        click.echo(json.dumps({"saves": [r.to_dict() for r in results]}, indent=2))
+    else:
+        for r in results:
+            where = r.archive_url or (f"job {r.job_id}" if r.job_id else "")
+            click.echo(f"{r.status:12} {r.url}  {where or r.error or ''}".rstrip())
+    failed = sum(not r.ok for r in results)
+    click.get_current_context().exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
+
+
+@archive_group.command("list")
+@_archive_dir_option
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+def archive_list(archive_dir: str, db_path: str, as_json: bool) -> None:
+    """List the local evidence: every response kept as a WARC record.
+
+    Reads the database's index when there is one, else scans the WARC files.
+
+    Example:
+
+        citecheck archive list --archive-dir archive
+    """
+    records = _evidence(archive_dir, db_path)
+    if as_json:
+        click.echo(json.dumps({"records": [r.to_dict() for r in records]}, indent=2))
+        return
+    if not records:
+        click.echo(f"No evidence recorded in {archive_dir} yet.")
+        return
+    for r in records:
+        status = str(r.status_code) if r.status_code is not None else "-"
+        click.echo(f"{r.recorded_at:20}  {status:>3}  {r.url}  {r.ref}")
+
+
+@archive_group.command("show")
+@click.argument("url")
+@_archive_dir_option
+@db_option
+@click.option("--body", "show_body", is_flag=True, help="Print the stored body (decoded) only.")
+@click.option("--all", "show_all", is_flag=True, help="Every record of the URL, not the newest.")
+def archive_show(url: str, archive_dir: str, db_path: str, show_body: bool,
+                 show_all: bool) -> None:
+    """Show the locally kept evidence of one URL: headers, or the body with --body.
+
+    Example:
+
+        citecheck archive show http://tass.com/world/1011109 --body
+    """
+    from citecheck.archive.warcstore import find_evidence, locate, read_evidence
+
+    found = find_evidence(_evidence(archive_dir, db_path), url)
+    if not found:
+        raise InputError(f"{url}: no evidence recorded in {archive_dir}")
+    for rec in found if show_all else found[:1]:
+        content = read_evidence(locate(rec.warc_file, archive_dir), rec.offset)
+        if show_body:
+            sys.stdout.buffer.write(content.body)
+            sys.stdout.flush()
+            continue
+        meta = content.record
+        click.echo(f"URL:      {meta.url}")
+        if meta.target_uri and meta.target_uri != meta.url:
+            click.echo(f"Final:    {meta.target_uri}")
+        click.echo(f"Recorded: {meta.recorded_at}")
+        click.echo(f"Record:   {rec.ref}")
+        click.echo(f"Digest:   {meta.digest}")
+        click.echo(f"Body:     {len(content.body)} bytes")
+        click.echo("")
+        click.echo(content.status_line)
+        for name, value in content.headers:
+            click.echo(f"{name}: {value}")
+        click.echo("")

@@ -1,0 +1,91 @@
+"""Small helpers the renderers share: safe links, dates, labels."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from citecheck.models import Verdict, VerdictKind
+
+#: Verdicts in the order a reviewer wants them: the worst first.
+VERDICT_ORDER = (
+    VerdictKind.DEAD,
+    VerdictKind.MISMATCH,
+    VerdictKind.MALFORMED,
+    VerdictKind.INCONCLUSIVE,
+    VerdictKind.UNRESOLVED,
+    VerdictKind.RESCUED,
+    VerdictKind.VERIFIED,
+)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TIMESTAMP = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$")
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) URL fit to be a link, else None.
+
+    Anything else (``javascript:``, ``data:``, relative or scheme-less URLs,
+    URLs with whitespace or control characters) is shown as text, never linked.
+    """
+    if not url or not isinstance(url, str):
+        return None
+    if url != url.strip() or _CONTROL.search(url) or any(c.isspace() for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def format_timestamp(timestamp: str | None) -> str | None:
+    """``20170726102203`` -> ``2017-07-26 10:22:03 UTC``; anything else unchanged."""
+    if not timestamp:
+        return None
+    match = _TIMESTAMP.match(timestamp)
+    if not match:
+        return timestamp
+    y, mo, d, h, mi, s = match.groups()
+    return f"{y}-{mo}-{d} {h}:{mi}:{s} UTC"
+
+
+def format_iso(moment: str | None) -> str | None:
+    """``2026-11-28T21:14:00Z`` -> ``2026-11-28 21:14:00 UTC``; anything else unchanged."""
+    if not moment:
+        return None
+    try:
+        parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        return moment
+    if parsed.tzinfo is not None and parsed.utcoffset() == timedelta(0):
+        return parsed.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return parsed.isoformat(sep=" ")
+
+
+def one_line(text: str | None) -> str:
+    """Collapse whitespace (newlines included) and drop control characters."""
+    if not text:
+        return ""
+    return " ".join(_CONTROL.sub("", text).split())
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 citation``, ``2 citations``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def cited_date(verdict: Verdict) -> str:
+    """The date as the document wrote it, else the normalised date, else ``no date``."""
+    citation = verdict.citation
+    return citation.date_as_written or citation.date or "no date"
+
+
+def citation_label(verdict: Verdict) -> str:
+    """``MOFA, May 14 (line 7)``: how reports name one citation."""
+    citation = verdict.citation
+    source = one_line(citation.source) or "?"
+    return f"{source}, {one_line(cited_date(verdict))} (line {citation.line})"

@@ -1,0 +1,312 @@
+"""The HTML report: one self-contained file that works offline.
+
+Everything the page shows is rendered here and in ``templates/report.html.j2``
+with Jinja2 autoescaping on: text from documents and fetched pages is always
+escaped, and only http(s) URLs become links. The page's one inline script and
+one inline stylesheet are package files; their SHA-256 hashes go into a strict
+Content-Security-Policy ``<meta>``, so nothing else can run or style the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from citecheck.models import LiveResult, LiveStatus, Verdict, VerdictKind
+from citecheck.report.common import (
+    VERDICT_ORDER,
+    cited_date,
+    format_iso,
+    format_timestamp,
+    one_line,
+    plural,
+    safe_url,
+)
+from citecheck.report.model import RunReport
+from citecheck.report.reasons import explain_change, explain_reason
+
+VERDICT_TEXT = {
+    VerdictKind.VERIFIED: "Reachable live, and the content matches the citation.",
+    VerdictKind.RESCUED: "The live copy is dead or changed, but an archived copy supports it.",
+    VerdictKind.MISMATCH: "Reachable, but wrong publisher, wrong date or quote not found.",
+    VerdictKind.DEAD: "Dead live, and no usable archived copy.",
+    VerdictKind.UNRESOLVED: "No URL known or discovered for this citation.",
+    VerdictKind.INCONCLUSIVE: "Only blocked or failed checks: could not decide.",
+    VerdictKind.MALFORMED: "The citation itself cannot be parsed.",
+}
+
+LIVE_TEXT = {
+    LiveStatus.OK: "OK",
+    LiveStatus.REDIRECTED: "Redirected",
+    LiveStatus.MOVED: "Moved off-site",
+    LiveStatus.DEAD: "Dead",
+    LiveStatus.BLOCKED: "Blocked",
+    LiveStatus.ERROR: "Error",
+    LiveStatus.SKIPPED: "Skipped",
+}
+
+
+@dataclass(frozen=True)
+class InlineAsset:
+    """An inline ``<script>`` or ``<style>`` body and its CSP source expression."""
+
+    text: str
+
+    @property
+    def csp_hash(self) -> str:
+        digest = hashlib.sha256(self.text.encode("utf-8")).digest()
+        return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def _asset(name: str) -> InlineAsset:
+    text = resources.files("citecheck.report").joinpath("templates", name).read_text("utf-8")
+    closing = "</script" if name.endswith(".js") else "</style"
+    if closing in text.lower():
+        raise ValueError(f"{name} must not contain {closing}")
+    return InlineAsset(text)
+
+
+@lru_cache(maxsize=1)
+def _assets() -> tuple[InlineAsset, InlineAsset, InlineAsset]:
+    """The inline script, the stylesheet, and the stylesheet used without JavaScript."""
+    return _asset("report.js"), _asset("report.css"), _asset("noscript.css")
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("citecheck.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def content_security_policy() -> str:
+    """The report's CSP: nothing but its own inline script and style, images from data: only."""
+    script, style, noscript = _assets()
+    return "; ".join(
+        [
+            "default-src 'none'",
+            f"script-src {script.csp_hash}",
+            f"style-src {style.csp_hash} {noscript.csp_hash}",
+            "img-src data:",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+
+
+# ------------------------------------------------------------------ view model
+
+
+def _link(url: str | None) -> dict[str, Any] | None:
+    """A URL to show: ``href`` only when it is safe to link."""
+    if not url:
+        return None
+    return {"text": url, "href": safe_url(url)}
+
+
+def _context_parts(verdict: Verdict) -> tuple[str, str, str]:
+    """The citing sentence split around the citation as written, to highlight it."""
+    context = verdict.citation.context or ""
+    raw = verdict.citation.raw or ""
+    at = context.find(raw) if raw else -1
+    if at < 0:
+        return context, "", ""
+    return context[:at], raw, context[at + len(raw) :]
+
+
+def _live_view(live: LiveResult | None) -> dict[str, Any] | None:
+    if live is None:
+        return None
+    final = live.final_url if live.final_url and live.final_url != live.url else None
+    return {
+        "status": live.status.value,
+        "label": LIVE_TEXT.get(live.status, live.status.value),
+        "status_code": live.status_code,
+        "url": _link(live.url),
+        "final_url": _link(final),
+        "redirects": [
+            {"status_code": hop.status_code, "url": _link(hop.url)} for hop in live.redirects
+        ],
+        "error": live.error,
+        "reasons": [{"code": c, "text": explain_reason(c)} for c in live.reasons],
+        "checked_at": format_iso(live.checked_at),
+        "elapsed": f"{live.elapsed:.2f} s" if live.elapsed else None,
+        "content_type": live.content_type,
+        "bytes": live.bytes,
+        "from_cache": live.from_cache,
+    }
+
+
+def _live_short(live: LiveResult | None) -> str:
+    if live is None:
+        return "not checked"
+    label = LIVE_TEXT.get(live.status, live.status.value)
+    return f"{live.status_code} {label}" if live.status_code else label
+
+
+def _citation_view(index: int, verdict: Verdict) -> dict[str, Any]:
+    citation = verdict.citation
+    snapshot = verdict.snapshot
+    before, raw, after = _context_parts(verdict)
+    rank = VERDICT_ORDER.index(verdict.verdict) if verdict.verdict in VERDICT_ORDER else 99
+    return {
+        "index": index,
+        "id": citation.id,
+        "verdict": verdict.verdict.value,
+        "verdict_rank": rank,
+        "severity": verdict.verdict.severity.name.lower(),
+        "source": one_line(citation.source) or "?",
+        "source_name": citation.source_key,
+        "raw": citation.raw,
+        "date_written": cited_date(verdict),
+        "date": citation.date or "",
+        "date_precision": citation.date_precision.value if citation.date_precision else None,
+        "year_inferred": citation.year_inferred,
+        "corrected_date": verdict.corrected_date,
+        "document": citation.document,
+        "line": citation.line,
+        "column": citation.column,
+        "context": {"before": before, "raw": raw, "after": after},
+        "quotes": list(citation.quotes),
+        "quotes_found": list(verdict.quotes_found),
+        "quotes_missing": list(verdict.quotes_missing),
+        "malformed": citation.malformed,
+        "problem": citation.problem,
+        "explanation": verdict.explanation,
+        "reasons": [{"code": c, "text": explain_reason(c)} for c in verdict.reasons],
+        "urls": [_link(u) for u in verdict.urls],
+        "other_urls": [
+            _link(u) for u in verdict.urls if not verdict.live or u != verdict.live.url
+        ],
+        "candidates": [
+            {
+                "url": _link(c.url),
+                "origin": c.origin,
+                "score": f"{c.score:.2f}" if c.score is not None else None,
+                "title": c.title,
+            }
+            for c in verdict.candidates
+        ],
+        "live": _live_view(verdict.live),
+        "live_short": _live_short(verdict.live),
+        "live_status": verdict.live.status.value if verdict.live else "none",
+        "snapshot": None
+        if snapshot is None
+        else {
+            "link": _link(snapshot.archive_url),
+            "original": _link(snapshot.url),
+            "when": format_timestamp(snapshot.timestamp),
+            "day": (format_timestamp(snapshot.timestamp) or "archived")[:10],
+            "status_code": snapshot.status_code,
+            "distance": None
+            if snapshot.distance_days is None
+            else plural(round(snapshot.distance_days), "day"),
+            "digest": snapshot.digest,
+        },
+        "archive_error": verdict.archive_error,
+        "evidence": list(verdict.evidence),
+        "reason_short": explain_reason(verdict.reasons[0]) if verdict.reasons else "",
+    }
+
+
+def _duration(started: str, finished: str | None) -> str | None:
+    if not finished:
+        return None
+    try:
+        start = datetime.fromisoformat(started.replace("Z", "+00:00"))
+        end = datetime.fromisoformat(finished.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    seconds = (end - start).total_seconds()
+    if seconds < 0:
+        return None
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes} min {secs} s"
+
+
+def _bars(by_verdict: dict[str, int], total: int) -> list[dict[str, Any]]:
+    """Segments of the summary bar (SVG, sized by attributes: no inline styles)."""
+    bars = []
+    x = 0.0
+    for kind in VERDICT_ORDER:
+        count = by_verdict.get(kind.value, 0)
+        if not count or not total:
+            continue
+        width = 100.0 * count / total
+        bars.append(
+            {"verdict": kind.value, "x": f"{x:.3f}", "width": f"{width:.3f}", "count": count}
+        )
+        x += width
+    return bars
+
+
+def _view(report: RunReport) -> dict[str, Any]:
+    summary = report.summary()
+    citations = [_citation_view(i, v) for i, v in enumerate(report.verdicts)]
+    sources = sorted({c["source"] for c in citations}, key=str.lower)
+    worst = summary.worst.name.lower()
+    fails, warns = summary.by_severity["fail"], summary.by_severity["warn"]
+    headline = {
+        "fail": f"{plural(fails, 'citation')} need{'s' if fails == 1 else ''} fixing",
+        "warn": f"No failures; {plural(warns, 'citation')} to review",
+        "ok": "Every citation verified" if summary.total else "No citations found",
+    }[worst]
+    return {
+        "run": report.run_dict(),
+        "started": format_iso(report.started_at),
+        "finished": format_iso(report.finished_at) if report.finished_at else None,
+        "multi_document": len(report.documents) > 1,
+        "duration": _duration(report.started_at, report.finished_at),
+        "options": [(str(k), str(v)) for k, v in report.options.items()],
+        "documents": [
+            {"name": d.name, "link": safe_url(d.name), "published": d.published, "title": d.title}
+            for d in report.documents
+        ],
+        "summary": summary,
+        "worst": worst,
+        "headline": headline,
+        "verdicts": [
+            {
+                "value": k.value,
+                "count": summary.by_verdict[k.value],
+                "text": VERDICT_TEXT[k],
+                "severity": k.severity.name.lower(),
+            }
+            for k in VERDICT_ORDER
+        ],
+        "bars": _bars(dict(summary.by_verdict), summary.total),
+        "sources": sources,
+        "citations": citations,
+        "changes": None
+        if report.changes is None
+        else [
+            {**change.to_dict(), "label": explain_change(change.kind)} for change in report.changes
+        ],
+    }
+
+
+def render_html(report: RunReport) -> str:
+    """The HTML report as one self-contained document."""
+    script, style, noscript = _assets()
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        r=_view(report),
+        csp=content_security_policy(),
+        script=Markup(script.text),
+        style=Markup(style.text),
+        noscript_style=Markup(noscript.text),
+    )

@@ -1,0 +1,219 @@
+"""The HTML report in a real browser: headless Chromium driven by Playwright.
+
+Uses Debian's /usr/bin/chromium (``scripts/ensure-chromium.sh`` installs it;
+``make test`` runs that script first), never Playwright's own downloads. Each
+test loads a report from a file:// URL with a fresh profile and fails on any
+console error, page error or Content-Security-Policy violation.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+from fixtures_report import IMG_PAYLOAD, SCRIPT_PAYLOAD, build_hostile_report
+
+from citecheck.report import render_html
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = os.environ.get("CITECHECK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+# Runs before the page's own script (Playwright init scripts are not subject to
+# the page's CSP): records every CSP violation the page reports.
+WATCH_CSP = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser_context(playwright, tmp_path_factory):
+    """One Chromium with a fresh profile for this module, offline."""
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("chromium-profile")),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        headless=True,
+        viewport={"width": 1280, "height": 900},
+        offline=True,
+    )
+    context.add_init_script(WATCH_CSP)
+    yield context
+    context.close()
+
+
+class Page:
+    """A new page, with every console error, page error and request kept."""
+
+    def __init__(self, context) -> None:
+        self.page = context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+    def open(self, path: pathlib.Path):
+        self.page.goto(path.as_uri())
+        self.page.wait_for_load_state("load")
+        return self.page
+
+    def csp_violations(self) -> list[str]:
+        return self.page.evaluate("window.__csp")
+
+
+@pytest.fixture
+def browser_page(browser_context):
+    page = Page(browser_context)
+    yield page
+    page.page.close()
+
+
+@pytest.fixture
+def report_file(tmp_path) -> pathlib.Path:
+    """The hostile report (the example brief's verdicts plus one injection attempt)."""
+    path = tmp_path / "report.html"
+    path.write_text(render_html(build_hostile_report()), encoding="utf-8")
+    return path
+
+
+def visible_rows(page) -> int:
+    return page.locator("tbody.cite:visible").count()
+
+
+def test_report_loads_clean_and_filters_by_verdict(browser_page, report_file):
+    page = browser_page.open(report_file)
+    assert page.title().startswith("citecheck report")
+    assert page.locator("html.js").count() == 1, "the report's own script ran"
+    assert visible_rows(page) == 20
+    assert page.locator("#shown-count").inner_text() == "20"
+
+    page.select_option("#f-verdict", "dead")
+    assert visible_rows(page) == 1
+    assert page.locator("tbody.cite:visible td.source").inner_text() == "Russian MOD"
+
+    page.select_option("#f-verdict", "mismatch")
+    assert visible_rows(page) == 3
+    assert page.locator("#shown-count").inner_text() == "3"
+
+    page.click("#f-reset")
+    page.click(".card[data-verdict='rescued']")
+    assert visible_rows(page) == 3
+    assert page.locator(".card[data-verdict='rescued']").get_attribute("aria-pressed") == "true"
+    page.click(".card[data-verdict='rescued']")
+    assert visible_rows(page) == 20
+
+    page.select_option("#f-source", "Russian MOD")
+    assert visible_rows(page) == 4
+    page.fill("#f-search", "removed   FROM the live")
+    assert visible_rows(page) == 1
+    page.fill("#f-search", "no such words anywhere")
+    assert visible_rows(page) == 0
+    assert page.locator("#no-match").is_visible()
+
+    page.click("#f-reset")
+    page.click("th[data-sort='verdict'] button")
+    assert page.locator("tbody.cite").first.get_attribute("data-verdict") == "dead"
+    page.click("th[data-sort='verdict'] button")
+    assert page.locator("tbody.cite").first.get_attribute("data-verdict") == "verified"
+
+    assert browser_page.errors == []
+    assert browser_page.csp_violations() == []
+    assert all(url.startswith("file://") for url in browser_page.requests), browser_page.requests
+
+
+def test_details_show_evidence(browser_page, report_file):
+    page = browser_page.open(report_file)
+    xinhua = page.locator("tbody.cite", has=page.locator("td.source", has_text="Xinhua"))
+    detail = xinhua.locator("tr.detail")
+    assert not detail.is_visible()
+    xinhua.locator("button.toggle").click()
+    assert detail.is_visible()
+    text = detail.inner_text()
+    assert "comprehensive strategic partnership of coordination" in text
+    assert "2017-07-27 03:15:42 UTC" in text
+    assert "The page is gone: the server answered 404 Not Found." in text
+    assert "archive/run-20261128T211400Z-00000.warc.gz#60129" in text
+    snapshot = detail.locator("a", has_text="web.archive.org/web/20170727031542id_/")
+    assert snapshot.get_attribute("href").startswith("https://web.archive.org/web/2017072703")
+    assert snapshot.get_attribute("rel") == "noopener noreferrer nofollow"
+    assert browser_page.errors == []
+    assert browser_page.csp_violations() == []
+
+
+def test_hostile_page_title_shows_as_text_and_runs_nothing(browser_page, report_file):
+    page = browser_page.open(report_file)
+    evil = page.locator("tbody.cite[data-verdict='mismatch']", has_text="Evil")
+    evil.locator("button.toggle").click()
+    detail = evil.locator("tr.detail")
+    # The fetched page titles read as the text they are...
+    assert detail.get_by_text(SCRIPT_PAYLOAD, exact=True).first.is_visible()
+    assert detail.get_by_text(IMG_PAYLOAD, exact=True).first.is_visible()
+    assert page.locator("img").count() == 0
+    # ...javascript: URLs are shown but never linked; clicking them does nothing.
+    unlinked = detail.locator("span.nolink", has_text="javascript:window.__pwned=3")
+    assert unlinked.count() >= 1
+    unlinked.first.click()
+    assert page.locator("a[href^='javascript']").count() == 0
+    page.click("#f-expand")  # every detail open: every payload in the DOM rendered
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert browser_page.errors == []
+    assert browser_page.csp_violations() == []
+
+
+def test_csp_blocks_markup_that_escaping_missed(browser_page, report_file, tmp_path):
+    """Defence in depth: if a renderer ever forgot to escape, the CSP still stops it."""
+    html = report_file.read_text(encoding="utf-8")
+    injected = html.replace(
+        "</main>",
+        f"{SCRIPT_PAYLOAD}{IMG_PAYLOAD}<a id='js' href='javascript:window.__pwned=9'>x</a></main>",
+    )
+    path = tmp_path / "injected.html"
+    path.write_text(injected, encoding="utf-8")
+    page = browser_page.open(path)
+    page.click("#js")
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    violations = browser_page.csp_violations()
+    assert any(v.startswith("script-src") for v in violations), violations
+    assert page.locator("html.js").count() == 1, "the report's own hashed script still runs"
+
+
+def test_without_javascript_every_detail_is_readable(playwright, report_file, tmp_path):
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile-nojs"),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        headless=True,
+        offline=True,
+        java_script_enabled=False,
+    )
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(report_file.as_uri())
+        assert page.locator("html.js").count() == 0
+        assert page.locator("tr.detail:visible").count() == 20
+        assert not page.locator("#f-search").is_visible()
+        assert page.get_by_text(SCRIPT_PAYLOAD, exact=True).first.is_visible()
+        assert errors == []
+    finally:
+        context.close()
