@@ -93,6 +93,7 @@ class _Paragraph:
 
     def __init__(self, lines: Sequence[str], first_line: int) -> None:
         self.text = "\n".join(lines)
+        self.last_citation = len(self.text)  #: sentences after it need no boundaries
         self.first_line = first_line
         self.starts = [0]
         for line in lines[:-1]:
@@ -109,7 +110,7 @@ class _Paragraph:
 
     def sentence_starts(self) -> list[int]:
         if self._sentences is None:
-            self._sentences = _sentence_starts(self.text)
+            self._sentences = _sentence_starts(self.text, self.last_citation)
         return self._sentences
 
     def citing_sentence(self, open_pos: int) -> str:
@@ -124,12 +125,13 @@ class _Paragraph:
         return self.text[begin:end].strip()
 
 
-def _sentence_starts(text: str) -> list[int]:
+def _sentence_starts(text: str, upto: int) -> list[int]:
     """Offsets where the sentences of a paragraph begin, in one pass.
 
-    A boundary inside parentheses (``(see also Jan. 5)``) or inside an open
-    quotation, after an abbreviation or initial (``U.S.``, ``Gen.``), or before
-    a lower-case word ends no sentence.
+    Stops at the first sentence that begins after ``upto``. A boundary inside
+    parentheses (``(see also Jan. 5)``) or inside an open quotation, after an
+    abbreviation or initial (``U.S.``, ``Gen.``), or before a lower-case word
+    ends no sentence.
     """
     out = [0]
     quotes = _QUOTE_OPENERS.search(text) is not None
@@ -139,10 +141,13 @@ def _sentence_starts(text: str) -> list[int]:
         end = m.end()
         depth = max(0, depth + text.count("(", last, end) - text.count(")", last, end))
         if quotes:
+            segment = text[last:end]
             for i, (opening, closing) in enumerate(_QUOTE_PAIRS):
-                balance[i] = max(0, balance[i] + text.count(opening, last, end)
-                                 - sum(text.count(c, last, end) for c in closing))
-            balance[-1] += text.count('"', last, end)
+                balance[i] += segment.count(opening)
+                for mark in closing:
+                    balance[i] -= segment.count(mark)
+                balance[i] = max(0, balance[i])
+            balance[-1] += segment.count('"')
         last = end
         if depth > 0:  # "(see also Jan. 5)" ends no sentence
             continue
@@ -156,6 +161,8 @@ def _sentence_starts(text: str) -> list[int]:
                 continue
         if not text[end].islower():
             out.append(end)
+            if end > upto:
+                break
             balance = [0] * len(balance)
     return out
 
@@ -244,7 +251,10 @@ def _scan_paragraph(
         part = _unterminated(text, open_pos)
         if part is not None:
             found.append((open_pos, open_pos + 1 + len(part.raw), (part,), True))
+    if not found:
+        return
     found.sort(key=lambda f: f[0])
+    para.last_citation = found[-1][0]
     para_links = _paragraph_links(para, links)
     for open_pos, end_pos, parts, _ in found:
         sentence = para.citing_sentence(open_pos)
