@@ -27,15 +27,11 @@ MAX_PARENTHETICAL = 600
 
 _PARENS = re.compile(r"[()]")
 _INNER_PARENS = re.compile(r"\([^()]*\)")
-_QUOTES = re.compile(
-    r"“([^“”]+)”"  # typographic double
-    r'|"([^"]+)"'  # straight double
-    r"|(?<!\w)‘([^‘’]+(?:’\w[^‘’]*)*)’(?!\w)"  # typographic single, apostrophes inside
-    r"|«\s?([^«»]+?)\s?»"
-    r"|„([^„“”]+)[“”]"
-    r"|「([^「」]+)」"
-)
-_BOUNDARY = re.compile(r"[.!?…][\"”’»)\]]*(?=\s+\S)")
+_QUOTE_OPENERS = re.compile(r"[“\"‘«„「]")
+#: closing marks of each opening quotation mark
+_CLOSERS = {"“": "”", '"': '"', "‘": "’", "«": "»", "„": "“”", "「": "」"}
+#: end of a sentence: its mark, closing quotes or brackets, blanks, then no a-z
+_BOUNDARY = re.compile(r"[.!?…][\"”’»)\]]*\s+(?=[^a-z\s])")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof gen lt col maj capt adm sgt st no vs etc e.g i.e cf fig vol pp ed "
     "jan feb mar apr jun jul aug sep sept oct nov dec approx est inc co corp ltd jr sr".split()
@@ -62,14 +58,13 @@ def iter_citations(
     """Yield every citation in ``lines``, in order of appearance."""
     pub = _as_date(published)
     by_line: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-    for line, start, end, href in links:
-        by_line[line].append((start, end, href))
+    for link_line, start, end, href in links:
+        by_line[link_line].append((start, end, href))
     paragraph: list[str] = []
     start_line = first_line
     size = 0
-    number = first_line - 1
-    for number, line in enumerate(lines, first_line):  # noqa: B007
-        line = line.rstrip("\r\n")
+    for number, raw_line in enumerate(lines, first_line):
+        line = raw_line.rstrip("\r\n")
         if line.strip():
             if not paragraph:
                 start_line = number
@@ -128,32 +123,74 @@ class _Paragraph:
 
 
 def _sentence_starts(text: str, pairs: list[tuple[int, int]]) -> list[int]:
-    quoted = [m.span() for m in _QUOTES.finditer(text)]
     out = [0]
+    quotes = _QUOTE_OPENERS.search(text) is not None
     for m in _BOUNDARY.finditer(text):
         pos = m.start()
-        if any(a < pos < b for a, b in quoted) or any(a < pos < b for a, b in pairs):
+        if pairs and any(a < pos < b for a, b in pairs):
+            continue
+        if quotes and _inside_quotes(text, out[-1], pos):
             continue
         if text[pos] == ".":
-            word = re.search(r"[\w.]*$", text[max(0, pos - 12):pos])
-            token = word.group().lower() if word else ""
+            before = text[max(0, pos - 12):pos].rsplit(None, 1)
+            token = before[-1].lstrip("([“\"‘").lower() if before else ""
             if "." in token or len(token) == 1 or token in _ABBREVIATIONS:
                 continue
-        nxt = re.compile(r"\s+").match(text, m.end())
-        begin = nxt.end() if nxt else m.end()
-        if begin < len(text) and not text[begin].islower():
+        begin = m.end()
+        if not text[begin].islower():
             out.append(begin)
     return out
 
 
+def _inside_quotes(text: str, start: int, pos: int) -> bool:
+    """True if a quotation opened since ``start`` is still open at ``pos``."""
+    return (
+        text.count("“", start, pos) > text.count("”", start, pos)
+        or text.count('"', start, pos) % 2 == 1
+        or text.count("«", start, pos) > text.count("»", start, pos)
+        or text.count("「", start, pos) > text.count("」", start, pos)
+    )
+
+
 def quotations(sentence: str) -> tuple[str, ...]:
-    """The quoted strings in ``sentence``, as written (line breaks become spaces)."""
+    """The quoted strings in ``sentence``, as written (line breaks become spaces).
+
+    Typographic “double”, straight "double", ‘single’ (apostrophes inside and
+    after a word are not quotation marks), «guillemets», „low-high“ and
+    「corner」 quotes; ellipses and [bracketed insertions] stay as written.
+    """
     out = []
-    for m in _QUOTES.finditer(sentence):
-        quote = next(g for g in m.groups() if g is not None).replace("\n", " ")
+    pos = 0
+    while True:
+        m = _QUOTE_OPENERS.search(sentence, pos)
+        if m is None:
+            break
+        mark, start = m.group(), m.end()
+        if mark == "‘" and m.start() > 0 and sentence[m.start() - 1].isalnum():
+            pos = start
+            continue
+        end = _closing(sentence, start, mark)
+        if end == -1:
+            pos = start
+            continue
+        quote = sentence[start:end].replace("\n", " ")
+        if mark == "«":
+            quote = quote.strip(" \u00a0\u202f")
         if quote.strip():
             out.append(quote)
+        pos = end + 1
     return tuple(out)
+
+
+def _closing(text: str, start: int, mark: str) -> int:
+    """Where the quotation opened by ``mark`` just before ``start`` closes, or -1."""
+    if mark == "‘":  # the closing ’ is the one not followed by a letter (not "it’s")
+        end = text.find("’", start)
+        while end != -1 and end + 1 < len(text) and text[end + 1].isalnum():
+            end = text.find("’", end + 1)
+        return end
+    ends = [e for e in (text.find(c, start) for c in _CLOSERS[mark]) if e != -1]
+    return min(ends) if ends else -1
 
 
 def _find_parentheticals(text: str) -> tuple[list[tuple[int, int]], list[int]]:
@@ -177,13 +214,16 @@ def _scan_paragraph(
     registry: SourceLookup | None,
     links: dict[int, list[tuple[int, int, str]]],
 ) -> Iterator[Citation]:
-    if not any("(" in line for line in lines):
+    for line in lines:
+        if "(" in line:
+            break
+    else:
         return
     para = _Paragraph(lines, first_line)
     text = para.text
     pairs, unclosed = _find_parentheticals(text)
     para.pairs = pairs
-    found: list[tuple[int, int, list[Part], bool]] = []  # (open, end, parts, unterminated)
+    found: list[tuple[int, int, tuple[Part, ...], bool]] = []  # (open, end, parts, unterminated)
     for open_pos, close_pos in pairs:
         if close_pos - open_pos > MAX_PARENTHETICAL:
             continue
@@ -196,7 +236,7 @@ def _scan_paragraph(
     for open_pos in unclosed:
         part = _unterminated(text, open_pos)
         if part is not None:
-            found.append((open_pos, open_pos + 1 + len(part.raw), [part], True))
+            found.append((open_pos, open_pos + 1 + len(part.raw), (part,), True))
     found.sort(key=lambda f: f[0])
     para_links = _paragraph_links(para, links)
     for open_pos, end_pos, parts, _ in found:
