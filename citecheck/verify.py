@@ -529,6 +529,8 @@ def verify_citation(
     snap_check = None
     if state is ArchiveState.FOUND and snapshot is not None:
         snap_check = run(snapshot.body, snapshot.mimetype, snapshot.url, None)
+        if not snap_check.readable:  # an empty or garbage replay supports nothing
+            state, snap_check = ArchiveState.ERROR, None
 
     drifted = False
     drift_detail = None
@@ -550,6 +552,8 @@ def verify_citation(
         details["content-drift"] = drift_detail
     if lookup is not None and state is ArchiveState.ERROR:
         snap_error = getattr(snapshot, "error", None) if snapshot is not None else None
+        if snapshot is not None and snapshot.body is not None:
+            snap_error = snap_error or "the archive replayed no readable content"
         details["archive-error"] = (
             f"the archive could not be asked: {lookup.error}" if lookup.error
             else "the snapshot could not be read" + (f": {snap_error}" if snap_error else "")
@@ -589,8 +593,7 @@ def verify_citation(
         urls=(chosen.url,) if chosen else (),
         live=live if resolution is not Resolution.UNRESOLVED else None,
         snapshot=snapshot if state in (ArchiveState.FOUND, ArchiveState.ERROR) else None,
-        archive_error=(lookup.error or getattr(snapshot, "error", None) or "snapshot unreadable")
-        if lookup is not None and state is ArchiveState.ERROR else None,
+        archive_error=details["archive-error"] if "archive-error" in details else None,
         candidates=tuple(candidates),
         corrected_date=corrected,
         quotes_found=basis.quotes_found if basis else (),

@@ -197,12 +197,12 @@ def test_html_csp_is_strict_and_hashes_match_inline_blocks():
     assert "'unsafe-inline'" not in metas[0]["content"]
     assert "'unsafe-eval'" not in metas[0]["content"]
     [script] = parsed.blocks["script"]
-    [style] = parsed.blocks["style"]
+    style, noscript_style = parsed.blocks["style"]
     assert policy["script-src"] == [_sha256(script)]
-    assert policy["style-src"] == [_sha256(style)]
+    assert policy["style-src"] == [_sha256(style), _sha256(noscript_style)]
     # Nothing is loaded from elsewhere: no src attributes, no stylesheets.
     assert not [a for _, a in parsed.tags if "src" in a]
-    assert "@import" not in style and "url(" not in style
+    assert "@import" not in style + noscript_style and "url(" not in style + noscript_style
 
 
 def test_html_shows_evidence_of_each_citation():

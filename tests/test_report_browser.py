@@ -194,3 +194,26 @@ def test_csp_blocks_markup_that_escaping_missed(browser_page, report_file, tmp_p
     violations = browser_page.csp_violations()
     assert any(v.startswith("script-src") for v in violations), violations
     assert page.locator("html.js").count() == 1, "the report's own hashed script still runs"
+
+
+def test_without_javascript_every_detail_is_readable(playwright, report_file, tmp_path):
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile-nojs"),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        headless=True,
+        offline=True,
+        java_script_enabled=False,
+    )
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(report_file.as_uri())
+        assert page.locator("html.js").count() == 0
+        assert page.locator("tr.detail:visible").count() == 20
+        assert not page.locator("#f-search").is_visible()
+        assert page.get_by_text(SCRIPT_PAYLOAD, exact=True).first.is_visible()
+        assert errors == []
+    finally:
+        context.close()

@@ -75,8 +75,9 @@ def _asset(name: str) -> InlineAsset:
 
 
 @lru_cache(maxsize=1)
-def _assets() -> tuple[InlineAsset, InlineAsset]:
-    return _asset("report.js"), _asset("report.css")
+def _assets() -> tuple[InlineAsset, InlineAsset, InlineAsset]:
+    """The inline script, the stylesheet, and the stylesheet used without JavaScript."""
+    return _asset("report.js"), _asset("report.css"), _asset("noscript.css")
 
 
 @lru_cache(maxsize=1)
@@ -92,12 +93,12 @@ def _environment() -> jinja2.Environment:
 
 def content_security_policy() -> str:
     """The report's CSP: nothing but its own inline script and style, images from data: only."""
-    script, style = _assets()
+    script, style, noscript = _assets()
     return "; ".join(
         [
             "default-src 'none'",
             f"script-src {script.csp_hash}",
-            f"style-src {style.csp_hash}",
+            f"style-src {style.csp_hash} {noscript.csp_hash}",
             "img-src data:",
             "base-uri 'none'",
             "form-action 'none'",
@@ -300,11 +301,12 @@ def _view(report: RunReport) -> dict[str, Any]:
 
 def render_html(report: RunReport) -> str:
     """The HTML report as one self-contained document."""
-    script, style = _assets()
+    script, style, noscript = _assets()
     template = _environment().get_template("report.html.j2")
     return template.render(
         r=_view(report),
         csp=content_security_policy(),
         script=Markup(script.text),
         style=Markup(style.text),
+        noscript_style=Markup(noscript.text),
     )
