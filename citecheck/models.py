@@ -192,6 +192,7 @@ class Snapshot:
     digest: str | None = None
     mimetype: str | None = None
     distance_days: float | None = None  #: from the cited date
+    error: str | None = None  #: why fetching the replay failed (fetch_snapshot)
     body: bytes | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:

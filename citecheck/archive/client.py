@@ -1,0 +1,418 @@
+"""One archive client for the Wayback Machine and any Wayback-compatible archive.
+
+The Internet Archive (the default) and a local pywb, a national web archive or
+any other CDX/Memento endpoint go through the same code: a CDX query, parsed
+in whichever dialect the archive speaks (:mod:`citecheck.archive.cdx`), and
+``ROOT/<timestamp>id_/<url>`` for the raw bytes. Every request goes through
+:class:`citecheck.http.HttpClient` (timeouts, size caps), waits for the
+archive host's rate limit and honours ``Retry-After``.
+
+Three outcomes per URL, never confused: a snapshot (``FOUND``), an answer that
+there is none in the window (``NONE``), or no usable answer at all (``ERROR``:
+down, slow, rate limited, garbage). Errors are never cached.
+
+``ArchiveLookup.error`` starts with a stable code: ``rate-limited``,
+``archive-unavailable`` (5xx), ``bad-response`` (wrong status or garbage), or
+the HTTP client's network codes (``timeout``, ``connection-refused``, ...).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from citecheck.archive.cdx import CdxParseError, CdxRow, parse_cdx
+from citecheck.archive.dates import (
+    Period,
+    datetime_to_ts,
+    distance_days,
+    middle,
+    period_of,
+    ts_to_datetime,
+)
+from citecheck.archive.ratelimit import RateLimiter
+from citecheck.http import FetchResult, HttpClient
+from citecheck.models import ArchiveLookup, LookupStatus, Snapshot
+from citecheck.urls import host_in_domains, host_of, normalize_url
+
+log = logging.getLogger(__name__)
+
+IA_ARCHIVE_URL = "https://web.archive.org/web"
+IA_CDX_URL = "https://web.archive.org/cdx/search/cdx"
+DEFAULT_RATE = 3.0  #: requests per second to one archive host
+DEFAULT_WINDOW_DAYS = 365
+TIE_DAYS = 3.0  #: captures this close to the best one count as a near tie
+CDX_MAX_BYTES = 5 * 1024 * 1024
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+class LookupCache(Protocol):
+    """Where lookups are remembered (the pipeline adapts the store to it).
+
+    ``key`` names the archive, the URL and how the question was asked (dates,
+    window): a cached answer is reused only for the same question.
+    """
+
+    def get_lookup(self, key: str, max_age_seconds: float) -> ArchiveLookup | None: ...
+
+    def put_lookup(self, key: str, lookup: ArchiveLookup) -> None: ...
+
+
+class EvidenceSink(Protocol):
+    """Where fetched bodies are kept as evidence (a :class:`WarcStore`)."""
+
+    def write(self, result: FetchResult) -> object: ...
+
+
+def derive_cdx_url(archive_url: str) -> str:
+    """The CDX endpoint of a Wayback root: the Internet Archive's own, else ``ROOT/cdx``."""
+    if host_of(archive_url) == "web.archive.org":
+        return IA_CDX_URL
+    return archive_url.rstrip("/") + "/cdx"
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def url_match_key(url: str) -> str:
+    """What makes two capture URLs "the same page" for an archive: no scheme, no ``www.``."""
+    norm = normalize_url(url if "://" in url else "http://" + url)
+    parts = urlsplit(norm)
+    host = (parts.hostname or "").removeprefix("www.")
+    port = f":{parts.port}" if parts.port else ""
+    path = parts.path or "/"
+    return f"{host}{port}{path}" + (f"?{parts.query}" if parts.query else "")
+
+
+class ArchiveClient:
+    """Lookups, raw replays and domain discovery against one Wayback-style archive."""
+
+    def __init__(
+        self,
+        http: HttpClient,
+        archive_url: str = IA_ARCHIVE_URL,
+        cdx_url: str | None = None,
+        rate_per_second: float = DEFAULT_RATE,
+        *,
+        limiter: RateLimiter | None = None,
+        cache: LookupCache | None = None,
+        max_age_seconds: float = 0.0,
+        evidence: EvidenceSink | None = None,
+        on_evidence: Callable[[object], None] | None = None,
+        retries: int = 0,
+        max_retry_after: float = 60.0,
+        breaker: int = 5,
+        backoff: float = 1.0,
+        candidate_limit: int = 50,
+        tie_days: float = TIE_DAYS,
+    ) -> None:
+        self.http = http
+        self.archive_url = archive_url.rstrip("/")
+        self.cdx_url = cdx_url or derive_cdx_url(self.archive_url)
+        self.limiter = limiter or RateLimiter(rate_per_second)
+        self.cache = cache
+        self.max_age_seconds = max_age_seconds
+        self.evidence = evidence
+        self.on_evidence = on_evidence
+        self.retries = retries
+        self.breaker = breaker
+        self._failures = 0
+        self._failures_lock = threading.Lock()
+        self.max_retry_after = max_retry_after
+        self.backoff = backoff
+        self.candidate_limit = candidate_limit
+        self.tie_days = tie_days
+        self.last_error: str | None = None
+        self._evidence_lock = threading.Lock()
+
+    # ------------------------------------------------------------ addresses
+
+    def replay_url(self, timestamp: str, url: str, *, raw: bool = False) -> str:
+        return f"{self.archive_url}/{timestamp}{'id_' if raw else ''}/{url}"
+
+    # ----------------------------------------------------------- requests
+
+    def _get(
+        self, url: str, params: dict[str, str] | None = None, *, max_bytes: int | None = None
+    ) -> tuple[FetchResult | None, str | None]:
+        """GET through the archive host's rate limit, honouring ``Retry-After``.
+
+        The HTTP client already retries a few times; on top of that a
+        ``Retry-After`` holds back *every* request to the archive host, ``retries``
+        adds archive-level attempts, and after ``breaker`` consecutive failures
+        the archive is not asked again in this run. Returns the result (None if
+        not asked) and an error string (``None`` when usable).
+        """
+        host = host_of(url)
+        with self._failures_lock:
+            if self.breaker and self._failures >= self.breaker:
+                return None, (
+                    f"archive-unavailable: not asked, {self._failures} consecutive failures "
+                    f"of {host} in this run"
+                )
+        attempt = 0
+        while True:
+            self.limiter.acquire(host)
+            result = self.http.fetch(url, params=params, max_bytes=max_bytes)
+            error = self._failure(result, host)
+            if error is None:
+                self._count(ok=True)
+                return result, None
+            retry_after = parse_retry_after(result.headers.get("retry-after"))
+            if retry_after is not None:
+                self.limiter.hold_off(host, min(retry_after, self.max_retry_after))
+            too_long = retry_after is not None and retry_after > self.max_retry_after
+            if attempt >= self.retries or too_long or result.status_code is None:
+                self._count(ok=False)
+                return result, error
+            wait = retry_after if retry_after is not None else self.backoff * 2**attempt
+            log.info("%s; retrying in %.1fs", error, wait)
+            self.limiter.hold_off(host, wait)
+            attempt += 1
+
+    @staticmethod
+    def _failure(result: FetchResult, host: str) -> str | None:
+        if result.error:
+            return f"{result.error}: {result.error_text or 'request failed'}"
+        status = result.status_code or 0
+        if status not in RETRY_STATUSES:
+            return None
+        code = "rate-limited" if status == 429 else "archive-unavailable"
+        detail = f"{code}: HTTP {status} from {host}"
+        retry_after = parse_retry_after(result.headers.get("retry-after"))
+        if retry_after is not None:
+            detail += f" (Retry-After {retry_after:g}s)"
+        return detail
+
+    def _count(self, *, ok: bool) -> None:
+        with self._failures_lock:
+            self._failures = 0 if ok else self._failures + 1
+
+    def _cdx(self, params: dict[str, str]) -> tuple[list[CdxRow] | None, str | None]:
+        query = {"output": "json", "allowFuzzy": "0", **params}
+        result, error = self._get(self.cdx_url, query, max_bytes=CDX_MAX_BYTES)
+        if error or result is None:
+            return None, error
+        if result.status_code != 200:
+            return None, f"bad-response: HTTP {result.status_code} from CDX endpoint {self.cdx_url}"
+        if result.truncated:
+            return None, f"bad-response: CDX answer larger than {CDX_MAX_BYTES} bytes"
+        try:
+            return parse_cdx(result.body), None
+        except CdxParseError as exc:
+            return None, f"bad-response: {exc}"
+
+    # -------------------------------------------------------------- lookup
+
+    def lookup(
+        self,
+        url: str,
+        cited_date: str | None = None,
+        published: str | None = None,
+        window_days: int = DEFAULT_WINDOW_DAYS,
+    ) -> ArchiveLookup:
+        """The snapshot of ``url`` the author most likely saw, near ``cited_date``.
+
+        The captures within ``window_days`` of the cited date (of the
+        publication date when the citation has none) are ranked by distance;
+        status-200 captures win, and among near ties (within ``tie_days`` of the
+        best) the last one on or before ``published``.
+        """
+        key = self.lookup_key(url, cited_date, published, window_days)
+        if self.cache is not None and self.max_age_seconds > 0:
+            hit = self.cache.get_lookup(key, self.max_age_seconds)
+            if hit is not None:
+                return dataclasses.replace(hit, from_cache=True)
+        result = self._lookup(url, cited_date, published, window_days)
+        if self.cache is not None and result.status is not LookupStatus.ERROR:
+            self.cache.put_lookup(key, result)
+        return result
+
+    def lookup_key(
+        self, url: str, cited_date: str | None, published: str | None, window_days: int
+    ) -> str:
+        """The cache key: archive, URL and how the question was asked."""
+        return "|".join(
+            (self.cdx_url, normalize_url(url), cited_date or "", published or "", str(window_days))
+        )
+
+    def _lookup(
+        self, url: str, cited_date: str | None, published: str | None, window_days: int
+    ) -> ArchiveLookup:
+        checked_at = _now_iso()
+        period = period_of(cited_date) or period_of(published)
+        pub_period = period_of(published)
+        params = {"url": url, "limit": str(self.candidate_limit), "sort": "closest"}
+        if period is not None:
+            target = middle(period)
+            if pub_period is not None and pub_period[1] < period[1]:
+                target = min(max(target, period[0]), pub_period[1])
+            window = timedelta(days=window_days)
+            params["closest"] = datetime_to_ts(target)
+            params["from"] = datetime_to_ts(period[0] - window)
+            params["to"] = datetime_to_ts(period[1] + window)
+        else:
+            params["closest"] = datetime_to_ts(datetime.now(timezone.utc))
+        rows, error = self._cdx(params)
+        now = datetime.now(timezone.utc)
+        ref = period or (now, now)  # no date known: the closest to today
+        if rows is None:
+            self.last_error = error
+            return ArchiveLookup(url, LookupStatus.ERROR, error=error, checked_at=checked_at)
+        want = url_match_key(url)
+        snaps = [
+            self._snapshot(row, ref)
+            for row in rows
+            if url_match_key(row.original) == want and self._in_window(row, period, window_days)
+        ]
+        snaps.sort(key=lambda s: (s.distance_days or 0.0, s.timestamp))
+        chosen = choose_snapshot(snaps, published, self.tie_days)
+        if chosen is None:
+            return ArchiveLookup(
+                url, LookupStatus.NONE, candidates=tuple(snaps), checked_at=checked_at
+            )
+        return ArchiveLookup(
+            url, LookupStatus.FOUND, snapshot=chosen, candidates=tuple(snaps), checked_at=checked_at
+        )
+
+    @staticmethod
+    def _in_window(row: CdxRow, period: Period | None, window_days: int) -> bool:
+        if period is None:
+            return True
+        return distance_days(ts_to_datetime(row.timestamp), period) <= window_days
+
+    def _snapshot(self, row: CdxRow, period: Period | None) -> Snapshot:
+        return Snapshot(
+            url=row.original,
+            archive_url=self.replay_url(row.timestamp, row.original),
+            timestamp=row.timestamp,
+            status_code=row.status,
+            digest=row.digest,
+            mimetype=row.mimetype,
+            distance_days=(
+                distance_days(ts_to_datetime(row.timestamp), period) if period is not None else None
+            ),
+        )
+
+    # --------------------------------------------------------------- fetch
+
+    def fetch_snapshot(self, snapshot: Snapshot) -> Snapshot:
+        """The snapshot with its original bytes (``id_`` replay) in ``body``.
+
+        A failure is returned in ``error`` (``body`` stays ``None``), never raised.
+        """
+        raw_url = self.replay_url(snapshot.timestamp, snapshot.url, raw=True)
+        result, error = self._get(raw_url)
+        if result is not None and error is None:
+            if not (result.status_code and 200 <= result.status_code < 300):
+                error = f"bad-response: HTTP {result.status_code} replaying {raw_url}"
+            elif result.truncated:
+                error = "bad-response: snapshot larger than the size cap"
+        if result is None or error is not None:
+            return dataclasses.replace(snapshot, error=error, body=None)
+        self._keep_evidence(result)
+        changes: dict[str, object] = {"body": result.body, "error": None}
+        moved = re.search(r"/(\d{14})id_/", result.final_url)
+        if moved and moved.group(1) != snapshot.timestamp:  # the archive redirected to a neighbour
+            changes["timestamp"] = moved.group(1)
+            changes["archive_url"] = self.replay_url(moved.group(1), snapshot.url)
+        if result.content_type:
+            changes["mimetype"] = result.content_type
+        return dataclasses.replace(snapshot, **changes)  # type: ignore[arg-type]
+
+    def _keep_evidence(self, result: FetchResult) -> None:
+        if self.evidence is None:
+            return
+        record = self.evidence.write(result)
+        if self.on_evidence is not None:
+            with self._evidence_lock:
+                self.on_evidence(record)
+
+    # ------------------------------------------------------------ discover
+
+    def discover(
+        self,
+        domains: Iterable[str],
+        around: str | None = None,
+        window_days: int = DEFAULT_WINDOW_DAYS,
+        limit: int = 50,
+    ) -> list[Snapshot]:
+        """HTML pages captured with status 200 on ``domains`` (subdomains count) near ``around``.
+
+        One capture per page (the closest to ``around``), closest first. When
+        the archive cannot be asked, returns what it has and sets ``last_error``.
+        """
+        domains = [d.strip().lower().lstrip(".") for d in domains if d and d.strip()]
+        period = period_of(around)
+        best: dict[str, Snapshot] = {}
+        self.last_error = None
+        for domain in domains:
+            params = {"url": domain, "matchType": "domain", "limit": str(max(limit * 20, 200))}
+            if period is not None:
+                window = timedelta(days=window_days)
+                params["from"] = datetime_to_ts(period[0] - window)
+                params["to"] = datetime_to_ts(period[1] + window)
+            rows, error = self._cdx(params)
+            if rows is None:
+                self.last_error = error
+                log.warning("archive discovery for %s failed: %s", domain, error)
+                continue
+            for row in rows:
+                if row.status != 200 or "html" not in (row.mimetype or ""):
+                    continue
+                if not host_in_domains(host_of(row.original), domains):
+                    continue
+                if not self._in_window(row, period, window_days):
+                    continue
+                snap = self._snapshot(row, period)
+                key = url_match_key(row.original)
+                old = best.get(key)
+                if old is None or _rank(snap) < _rank(old):
+                    best[key] = snap
+        return sorted(best.values(), key=_rank)[:limit]
+
+
+def _rank(snap: Snapshot) -> tuple[float, str]:
+    return (snap.distance_days or 0.0, snap.timestamp)
+
+
+def choose_snapshot(
+    snapshots: list[Snapshot], published: str | None, tie_days: float = TIE_DAYS
+) -> Snapshot | None:
+    """The 2xx snapshot to use: the closest, or among near ties the last before publication."""
+    ok = [s for s in snapshots if s.status_code is not None and 200 <= s.status_code < 300]
+    if not ok:
+        return None
+    best = min(s.distance_days or 0.0 for s in ok)
+    near = [s for s in ok if (s.distance_days or 0.0) <= best + tie_days]
+    pub = period_of(published)
+    if pub is not None:
+        seen = [s for s in near if ts_to_datetime(s.timestamp) <= pub[1]]
+        if seen:
+            return max(seen, key=lambda s: s.timestamp)
+    return min(near, key=_rank)
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,451 @@
+"""What a fetched page says: its main text, title, date and language.
+
+:func:`extract_content` turns the bytes of a live page or an archived snapshot
+into a :class:`PageContent`. It never raises: garbage, truncated or empty
+bodies give an empty record with ``error`` set, so one bad page never stops a
+run.
+
+Choices, documented because they decide verdicts:
+
+- HTML main text comes from trafilatura (``fast=True``: its own algorithm,
+  without the readability/justext fallbacks, which cost more time than they
+  add on article pages). When trafilatura returns nothing or clearly less than
+  the page shows, the visible text from BeautifulSoup is used instead
+  (``extractor == "bs4"``). ``full_text`` always keeps every visible text node,
+  so a quotation in a sidebar or caption can still be found.
+- The publication date comes from htmldate with ``original_date=True`` (the
+  first publication, not "updated"). It first runs with
+  ``extensive_search=False``: only markup a publisher writes on purpose
+  (meta tags, JSON-LD, ``<time>``, the URL). Only when that finds nothing does
+  it run with ``extensive_search=True`` (dates found in the free text), and the
+  result is marked ``date_confidence == "low"``: a date mentioned in the text
+  is a weaker witness, and verification treats it so.
+- PDF text and dates come from pypdf: the first page's printed date and the
+  ``/CreationDate`` of the metadata are both kept (``date`` and
+  ``alt_dates``), because either may be the one a citation refers to.
+- Language: a script count (Cyrillic, CJK, Arabic, ...) decides for
+  non-Latin text; for Latin text the declared ``<html lang>`` wins, else a
+  count of common function words of a few languages.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import logging
+import re
+import warnings
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date as Date
+
+from citecheck.http import decode_bytes
+
+logger = logging.getLogger(__name__)
+
+#: bodies larger than this are cut before parsing (pages, not books)
+MAX_PARSE_BYTES = 5 * 1024 * 1024
+#: PDF pages read at most
+MAX_PDF_PAGES = 60
+
+
+@dataclass(frozen=True)
+class PageContent:
+    """What a page says, as far as verification needs it."""
+
+    url: str
+    kind: str = "unknown"  #: html | pdf | text | unknown
+    title: str | None = None
+    text: str = ""  #: main text (article body)
+    full_text: str = ""  #: every visible text, for quotes outside the main text
+    date: str | None = None  #: ISO, at its precision (YYYY-MM-DD or YYYY-MM)
+    date_source: str | None = None  #: htmldate | htmldate-extensive | pdf-first-page | pdf-metadata
+    date_confidence: str | None = None  #: high | low
+    alt_dates: tuple[str, ...] = ()  #: other dates the page gives itself (PDF metadata, ...)
+    language: str | None = None  #: ISO 639-1 guess: en, ru, zh, ...
+    declared_language: str | None = None  #: from <html lang> or PDF metadata
+    extractor: str = "none"  #: trafilatura | bs4 | pypdf | text | none
+    sitename: str | None = None
+    description: str | None = None
+    error: str | None = None  #: why nothing could be read
+
+    @property
+    def readable(self) -> bool:
+        return bool(self.text.strip() or self.full_text.strip())
+
+    @property
+    def dates(self) -> tuple[str, ...]:
+        return ((self.date,) if self.date else ()) + self.alt_dates
+
+
+# ------------------------------------------------------------------ entry
+
+
+_CACHE: OrderedDict[tuple[str, str | None, str, str | None], PageContent] = OrderedDict()
+_CACHE_SIZE = 256
+
+
+def extract_content(
+    body: bytes | None, content_type: str | None, url: str, encoding: str | None = None
+) -> PageContent:
+    """Read ``body`` (HTML, PDF or text) fetched from ``url``. Never raises.
+
+    Results are memoised by a digest of the body, so several citations of one
+    page cost one extraction.
+    """
+    if not body:
+        return PageContent(url=url, error="empty-body")
+    key = (hashlib.sha1(body).hexdigest(), content_type, url, encoding)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        _CACHE.move_to_end(key)
+        return cached
+    try:
+        result = _extract(body[:MAX_PARSE_BYTES], content_type, url, encoding)
+    except Exception as exc:  # noqa: BLE001 - garbage must never stop a run
+        logger.debug("content extraction failed for %s: %r", url, exc)
+        result = PageContent(url=url, error=f"unreadable: {exc.__class__.__name__}")
+    _CACHE[key] = result
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return result
+
+
+def sniff_kind(body: bytes, content_type: str | None) -> str:
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    head = body[:1024].lstrip()
+    if ctype == "application/pdf" or head.startswith(b"%PDF"):
+        return "pdf"
+    if "html" in ctype or "xml" in ctype:
+        return "html"
+    lowered = head[:512].lower()
+    if lowered.startswith(b"<") or b"<html" in lowered or b"<!doctype" in lowered:
+        return "html"
+    if ctype.startswith("text/") or not ctype:
+        return "text"
+    return "unknown"
+
+
+def _extract(body: bytes, content_type: str | None, url: str, encoding: str | None) -> PageContent:
+    kind = sniff_kind(body, content_type)
+    if kind == "pdf":
+        return _extract_pdf(body, url)
+    if kind == "unknown":
+        return PageContent(url=url, kind=kind, error=f"unsupported content type {content_type}")
+    text = decode(body, content_type, encoding)
+    if kind == "text":
+        clean = _squash(text)
+        return PageContent(
+            url=url, kind="text", text=clean, full_text=clean, language=guess_language(clean),
+            extractor="text",
+        )
+    return _extract_html(text, url)
+
+
+# -------------------------------------------------------------- decoding
+
+def decode(body: bytes, content_type: str | None = None, encoding: str | None = None) -> str:
+    """Bytes to text: the encoding the fetch found (``LiveResult.encoding``) if
+    the bytes agree, else the HTTP client's rules (header, BOM, ``<meta>``,
+    detection). Never raises."""
+    if encoding:
+        try:
+            return body.decode(codecs.lookup(encoding).name).lstrip("\ufeff")
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        return decode_bytes(body, content_type)[0]
+    except Exception:  # noqa: BLE001 - a broken detector must not stop a run
+        return body.decode("utf-8", errors="replace")
+
+
+# ------------------------------------------------------------------ HTML
+
+_WS = re.compile(r"[ \t\r\f\v\u00a0]+")
+_BLANKS = re.compile(r"\n\s*\n+")
+
+
+def _squash(text: str) -> str:
+    lines = (_WS.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n"))
+    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _extract_html(html: str, url: str) -> PageContent:
+    import lxml.html
+    from lxml import etree
+
+    html = html.replace("\x00", "")
+    if html.lstrip().startswith("<?xml"):
+        html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return PageContent(url=url, kind="html", error="unparsable-html")
+    declared = _declared_language(tree)
+    title, sitename, description = _html_meta(tree)
+    date, date_source, confidence = _html_date(tree, html, url)
+
+    for bad in tree.xpath("//script|//style|//noscript|//template"):
+        bad.drop_tree()
+    full_text = _squash("\n".join(t for t in _block_texts(tree)))
+
+    main, extractor = _trafilatura_text(html, url), "trafilatura"
+    visible = len(full_text)
+    if not main or (visible > 400 and len(main) < 0.1 * visible):
+        fallback = _bs4_text(html)
+        if len(fallback) > len(main or ""):
+            main, extractor = fallback, "bs4"
+    main = main or ""
+    if not title:
+        h1 = tree.xpath("//h1")
+        title = _squash(h1[0].text_content()) if h1 else None
+    return PageContent(
+        url=url, kind="html", title=title or None, text=main, full_text=full_text or main,
+        date=date, date_source=date_source, date_confidence=confidence,
+        language=guess_language(main or full_text, declared), declared_language=declared,
+        extractor=extractor if main else "none", sitename=sitename, description=description,
+        error=None if (main or full_text) else "no-text",
+    )
+
+
+_INLINE_TAGS = {"a", "span", "em", "strong", "b", "i", "u", "s", "small", "sub", "sup", "abbr",
+                "cite", "q", "code", "mark", "time", "font", "bdi", "bdo", "data", "dfn", "kbd",
+                "samp", "var", "wbr", "ins", "del", "label"}
+
+
+def _block_texts(tree) -> list[str]:  # type: ignore[no-untyped-def]
+    """Visible text with a line break at block boundaries (lxml, cheap)."""
+    out: list[str] = []
+    body = tree.find("body")
+    root = body if body is not None else tree
+    for el in root.iter():
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag and tag not in _INLINE_TAGS:
+            out.append("\n")
+        if el.text and tag:
+            out.append(el.text)
+        if el.tail:
+            out.append(el.tail)
+    return ["".join(out)]
+
+
+def _html_meta(tree) -> tuple[str | None, str | None, str | None]:  # type: ignore[no-untyped-def]
+    def meta(*names: str) -> str | None:
+        for name in names:
+            for attr in ("property", "name", "itemprop"):
+                found = tree.xpath(f'//meta[@{attr}="{name}"]/@content')
+                if found and found[0].strip():
+                    return _squash(found[0])
+        return None
+
+    title = meta("og:title", "twitter:title", "citation_title", "dc.title", "DC.title")
+    if not title:
+        node = tree.find(".//title")
+        if node is not None and node.text_content().strip():
+            title = _squash(node.text_content())
+    return title, meta("og:site_name", "application-name"), meta(
+        "description", "og:description"
+    )
+
+
+def _html_date(tree, html: str, url: str) -> tuple[str | None, str | None, str | None]:  # type: ignore[no-untyped-def]
+    try:
+        from htmldate import find_date
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None, None, None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            found = find_date(tree, extensive_search=False, original_date=True, url=url,
+                              min_date="1990-01-01")
+            if found:
+                return found, "htmldate", "high"
+            found = find_date(html, extensive_search=True, original_date=True, url=url,
+                              min_date="1990-01-01")
+        except Exception:  # noqa: BLE001
+            return None, None, None
+    return (found, "htmldate-extensive", "low") if found else (None, None, None)
+
+
+def _trafilatura_text(html: str, url: str) -> str:
+    try:
+        from trafilatura import bare_extraction
+    except ImportError:  # pragma: no cover
+        return ""
+    try:
+        doc = bare_extraction(html, url=url, fast=True, with_metadata=False, include_comments=False,
+                              include_tables=True)
+    except Exception:  # noqa: BLE001
+        return ""
+    if doc is None:
+        return ""
+    text = doc.get("text") if isinstance(doc, dict) else getattr(doc, "text", None)
+    return _squash(text or "")
+
+
+def _bs4_text(html: str) -> str:
+    try:
+        from bs4 import BeautifulSoup
+
+        soup = BeautifulSoup(html, "lxml")
+        for bad in soup(["script", "style", "noscript", "template", "nav", "header", "footer"]):
+            bad.decompose()
+        return _squash(soup.get_text("\n"))
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def _declared_language(tree) -> str | None:  # type: ignore[no-untyped-def]
+    query = "/html/@lang|/html/@xml:lang|//meta[@http-equiv='content-language']/@content"
+    for value in tree.xpath(query, namespaces={"xml": "http://www.w3.org/XML/1998/namespace"}):
+        code = value.strip().lower().replace("_", "-").split("-")[0]
+        if re.fullmatch(r"[a-z]{2,3}", code):
+            return code
+    return None
+
+
+# -------------------------------------------------------------- language
+
+_SCRIPTS = (
+    ("ru", re.compile(r"[\u0400-\u04ff]")),
+    ("ja", re.compile(r"[\u3040-\u30ff]")),
+    ("ko", re.compile(r"[\uac00-\ud7af]")),
+    ("zh", re.compile(r"[\u4e00-\u9fff]")),
+    ("ar", re.compile(r"[\u0600-\u06ff]")),
+    ("he", re.compile(r"[\u0590-\u05ff]")),
+    ("el", re.compile(r"[\u0370-\u03ff]")),
+)
+_LETTER = re.compile(r"[^\W\d_]")
+_FUNCTION_WORDS = {
+    "en": {"the", "and", "of", "to", "in", "is", "that", "for", "with", "on", "was", "by"},
+    "fr": {"le", "la", "les", "et", "des", "est", "une", "du", "dans", "pour", "que", "sur"},
+    "de": {"der", "die", "das", "und", "ist", "nicht", "mit", "den", "ein", "zu", "auf", "sich"},
+    "es": {"el", "la", "los", "las", "y", "es", "una", "del", "por", "para", "con", "que"},
+}
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def script_of(text: str, sample: int = 4000) -> str | None:
+    """The language a non-Latin script points to (ru for Cyrillic, zh for Han,
+    ...), ``latin`` for Latin text, None when there are no letters."""
+    chunk = text[:sample]
+    letters = len(_LETTER.findall(chunk))
+    if not letters:
+        return None
+    # Japanese text mixes kana with Han: test kana before Han
+    for code, pattern in _SCRIPTS:
+        count = len(pattern.findall(chunk))
+        threshold = 0.05 if code == "ja" else 0.3
+        if count / letters >= threshold:
+            return code
+    return "latin"
+
+
+def guess_language(text: str, declared: str | None = None) -> str | None:
+    """A cheap language guess: script first, then declaration, then function words."""
+    script = script_of(text)
+    if script is None:
+        return declared
+    if script != "latin":
+        return script
+    if declared and declared not in {code for code, _ in _SCRIPTS}:
+        return declared
+    words = [w.lower() for w in _WORD.findall(text[:4000])]
+    if len(words) < 8:
+        return declared if declared else None
+    scores = {lang: sum(w in vocab for w in words) for lang, vocab in _FUNCTION_WORDS.items()}
+    best = max(scores, key=lambda lang: scores[lang])
+    return best if scores[best] >= 2 else None
+
+
+# ------------------------------------------------------------------- PDF
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"], start=1)}
+_MONTHS.update({name[:3]: num for name, num in list(_MONTHS.items())})
+_MONTH_RE = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DATE_PATTERNS = (
+    (re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b"), ("y", "m", "d")),
+    (re.compile(rf"\b(\d{{1,2}})\s+{_MONTH_RE}\s+((?:19|20)\d\d)\b", re.I), ("d", "mon", "y")),
+    (re.compile(rf"\b{_MONTH_RE}\s+(\d{{1,2}}),?\s+((?:19|20)\d\d)\b", re.I), ("mon", "d", "y")),
+    (re.compile(rf"\b{_MONTH_RE}\s+((?:19|20)\d\d)\b", re.I), ("mon", "y")),
+)
+
+
+def find_printed_date(text: str) -> str | None:
+    """The first date printed in ``text`` (ISO, day or month precision)."""
+    best: tuple[int, str] | None = None
+    for pattern, fields in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            parts = dict(zip(fields, match.groups(), strict=True))
+            try:
+                year = int(parts["y"])
+                month = int(parts["m"]) if "m" in parts else _MONTHS[parts["mon"].lower()[:3]]
+                if "d" in parts:
+                    iso = Date(year, month, int(parts["d"])).isoformat()
+                else:
+                    iso = f"{year:04d}-{month:02d}"
+                    Date(year, month, 1)
+            except (KeyError, ValueError):
+                continue
+            if best is None or match.start() < best[0]:
+                best = (match.start(), iso)
+            break
+    return best[1] if best else None
+
+
+def _extract_pdf(body: bytes, url: str) -> PageContent:
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reader = PdfReader(io.BytesIO(body), strict=False)
+        pages: list[str] = []
+        for page in reader.pages[:MAX_PDF_PAGES]:
+            try:
+                pages.append(page.extract_text() or "")
+            except Exception:  # noqa: BLE001 - one broken page is not the document
+                pages.append("")
+        meta = None
+        try:
+            meta = reader.metadata
+        except Exception:  # noqa: BLE001
+            meta = None
+    text = _squash("\n\n".join(pages))
+    title = None
+    created = None
+    declared = None
+    if meta is not None:
+        try:
+            title = (meta.title or "").strip() or None
+        except Exception:  # noqa: BLE001
+            title = None
+        try:
+            created = meta.creation_date.date().isoformat() if meta.creation_date else None
+        except Exception:  # noqa: BLE001
+            created = None
+        lang = meta.get("/Lang") if hasattr(meta, "get") else None
+        declared = str(lang).lower().split("-")[0] if lang else None
+    if not title and text:
+        title = text.strip().split("\n", 1)[0][:300]
+    printed = find_printed_date(pages[0][:3000]) if pages else None
+    date: str | None = None
+    source: str | None = None
+    alt: tuple[str, ...] = ()
+    if printed:
+        date, source = printed, "pdf-first-page"
+        alt = (created,) if created and created != printed else ()
+    elif created:
+        date, source = created, "pdf-metadata"
+    return PageContent(
+        url=url, kind="pdf", title=title, text=text, full_text=text, date=date,
+        date_source=source, date_confidence="high" if date else None, alt_dates=alt,
+        language=guess_language(text, declared), declared_language=declared,
+        extractor="pypdf" if text else "none", error=None if text else "no-text",
+    )

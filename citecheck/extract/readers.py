@@ -1,0 +1,483 @@
+"""Read documents: files (.txt, .md, .html), stdin ``-`` and http(s) URLs.
+
+Bytes are decoded with the declared charset, else UTF-8, else the encoding
+charset-normalizer detects. HTML is rendered to text (one paragraph a line,
+blank lines between) and Markdown to text with the same lines as the file;
+hyperlinks are kept as spans on the rendered text. Every failure is an
+:class:`~citecheck.errors.InputError` naming the document.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import json
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from charset_normalizer import from_bytes
+from lxml import etree
+from lxml import html as lhtml
+
+from citecheck.errors import InputError
+from citecheck.extract.dates import parse_iso_date
+from citecheck.extract.scan import Link
+from citecheck.http import HttpClient
+
+#: bytes looked at to detect encoding and binary content
+SAMPLE_BYTES = 1024 * 1024
+_HTML_EXT = {".html", ".htm", ".xhtml", ".shtml"}
+_MD_EXT = {".md", ".markdown", ".mdown", ".mkd"}
+_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A document's text with what its markup said."""
+
+    text: str
+    links: tuple[Link, ...] = ()
+    title: str | None = None
+    published: dt.date | None = None
+    published_from: str | None = None
+
+
+# --------------------------------------------------------------- raw input
+
+
+@dataclass(frozen=True)
+class RawInput:
+    name: str
+    data: bytes
+    kind: str  #: text | markdown | html
+    charset: str | None = None  #: declared by the server
+
+
+def load(source: str, client: HttpClient | None = None) -> RawInput:
+    """The bytes of ``source`` (path, ``-`` or http(s) URL) and their kind."""
+    if source == "-":
+        data = sys.stdin.buffer.read()
+        return RawInput("-", data, _sniff(data, ""))
+    if source.startswith(("http://", "https://")):
+        return _load_url(source, client)
+    data = _read_file(source)
+    return RawInput(source, data, _kind_for(source, data))
+
+
+def _checked_path(path: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{path}: no such file")
+    if p.is_dir():
+        raise InputError(f"{path}: is a directory, not a document")
+    return p
+
+
+def _read_file(path: str, limit: int = -1) -> bytes:
+    p = _checked_path(path)
+    try:
+        with p.open("rb") as fh:
+            return fh.read(limit)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _load_url(url: str, client: HttpClient | None) -> RawInput:
+    client = client or HttpClient()
+    result = client.fetch(url)
+    if result.error:
+        raise InputError(f"{url}: cannot fetch: {result.error_text or result.error}")
+    if result.status_code is None or not 200 <= result.status_code < 300:
+        raise InputError(f"{url}: HTTP {result.status_code}")
+    ctype = result.content_type or ""
+    charset = None
+    m = re.search(r"charset=[\"']?([\w.:-]+)", result.headers.get("content-type", ""), re.I)
+    if m:
+        charset = m.group(1)
+    if "html" in ctype:
+        kind = "html"
+    elif "markdown" in ctype or Path(url.split("?")[0]).suffix.lower() in _MD_EXT:
+        kind = "markdown"
+    elif ctype.startswith("text/") or not ctype:
+        kind = _sniff(result.body, "")
+    else:
+        raise InputError(f"{url}: not a text document ({ctype})")
+    return RawInput(result.final_url or url, result.body, kind, charset)
+
+
+def _kind_for(name: str, data: bytes) -> str:
+    suffix = Path(name).suffix.lower()
+    if suffix in _HTML_EXT:
+        return "html"
+    if suffix in _MD_EXT:
+        return "markdown"
+    return _sniff(data, suffix)
+
+
+def _sniff(data: bytes, suffix: str) -> str:
+    head = data[:2048].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<body" in head:
+        return "html"
+    if suffix == "" and (head.startswith(b"---\n") or re.search(rb"\]\(https?://", data[:65536])):
+        return "markdown"
+    return "text"
+
+
+# ---------------------------------------------------------------- decoding
+
+
+def detect_encoding(sample: bytes, name: str, declared: str | None = None) -> str:
+    """The encoding of a document from its first bytes; InputError if binary."""
+    if not sample.strip():
+        raise InputError(f"{name}: empty document")
+    if declared:
+        try:
+            codecs.lookup(declared)
+        except LookupError:
+            declared = None
+        else:
+            return declared
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if not sample.startswith(_BOMS) and b"\x00" in sample:
+        raise InputError(f"{name}: binary file, not a text document")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(sample, final=len(sample) < SAMPLE_BYTES)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(sample[:SAMPLE_BYTES]).best()
+    if best is None or best.encoding is None:
+        raise InputError(f"{name}: binary file or unknown text encoding")
+    return best.encoding
+
+
+def decode(data: bytes, name: str, declared: str | None = None) -> str:
+    """The text of ``data`` with newlines normalised to ``\\n``."""
+    encoding = detect_encoding(data[:SAMPLE_BYTES], name, declared)
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        best = from_bytes(data).best()
+        if best is None:
+            raise InputError(f"{name}: not valid {encoding} text") from None
+        text = str(best)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    _check_text(text, name)
+    return text
+
+
+def _check_text(text: str, name: str) -> None:
+    if not text.strip():
+        raise InputError(f"{name}: empty document")
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    if controls > len(sample) // 20 or "\ufffd" * 4 in sample:
+        raise InputError(f"{name}: binary file, not a text document")
+
+
+def open_lines(path: str) -> tuple[str, Iterator[str]]:
+    """(encoding, lines) of a text file, read lazily: for documents of any size."""
+    p = _checked_path(path)
+    sample = _read_file(path, SAMPLE_BYTES)
+    encoding = detect_encoding(sample, path)
+    _check_text(sample.decode(encoding, errors="ignore"), path)
+
+    def lines() -> Iterator[str]:
+        number = 0
+        try:
+            with p.open(encoding=encoding) as fh:
+                for number, line in enumerate(fh, 1):  # noqa: B007
+                    yield line
+        except UnicodeDecodeError:
+            raise InputError(f"{path}:{number + 1}: not valid {encoding} text") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+    return encoding, lines()
+
+
+# --------------------------------------------------------------- datelines
+
+_DATELINE_PREFIX = re.compile(
+    r"^(?:published|posted|dated?|updated|last updated)(?:\s+on)?\s*:?\s*", re.I
+)
+DATELINE_LINES = 5
+
+
+def find_dateline(lines: list[str]) -> dt.date | None:
+    """A leading dateline (``4 June 2018``) among the first non-empty lines."""
+    seen = 0
+    for line in lines:
+        s = line.strip().strip("*_#> ")
+        if not s:
+            continue
+        seen += 1
+        if seen > DATELINE_LINES:
+            break
+        if len(s) <= 60:
+            found = parse_iso_date(_DATELINE_PREFIX.sub("", s))
+            if found is not None:
+                return found
+    return None
+
+
+# -------------------------------------------------------------------- HTML
+
+_BLOCK = frozenset(
+    "address article aside blockquote body dd details dialog div dl dt fieldset figcaption "
+    "figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr li main nav ol p pre section "
+    "summary table tbody td tfoot th thead tr ul caption".split()
+)
+_SKIP = frozenset("script style noscript template head svg math iframe object canvas".split())
+
+
+class _TextBuilder:
+    """Rendered text, one paragraph a line, with link spans."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.current: list[str] = []
+        self.length = 0
+        self.space = False
+        self.links: list[Link] = []
+        self.open_links: list[list[Any]] = []  # [href, start]
+
+    def add(self, text: str | None) -> None:
+        if not text:
+            return
+        if text[0].isspace():
+            self.space = True
+        for word in text.split():
+            if self.space and self.length:
+                self.current.append(" ")
+                self.length += 1
+            self.current.append(word)
+            self.length += len(word)
+            self.space = True
+        self.space = text[-1].isspace()
+
+    def open_link(self, href: str) -> None:
+        self.open_links.append([href, self.length + (1 if self.space and self.length else 0)])
+
+    def close_link(self) -> None:
+        href, start = self.open_links.pop()
+        self._span(href, start)
+
+    def _span(self, href: str, start: int) -> None:
+        if self.length > start:
+            # paragraph i is line 2i+1: paragraphs are separated by blank lines
+            self.links.append((2 * len(self.lines) + 1, start + 1, self.length + 1, href))
+
+    def block(self) -> None:
+        if not self.current:
+            self.space = False
+            return
+        for link in self.open_links:
+            self._span(link[0], link[1])
+            link[1] = 0
+        self.lines.append("".join(self.current))
+        self.current, self.length, self.space = [], 0, False
+
+    def text(self) -> str:
+        self.block()
+        return "\n\n".join(self.lines) + "\n"
+
+
+def render_html(text: str, name: str) -> Rendered:
+    if "<" not in text:
+        raise InputError(f"{name}: malformed HTML: no markup at all")
+    parser = lhtml.HTMLParser(encoding="utf-8", recover=True, remove_comments=True,
+                              remove_pis=True)
+    try:
+        root = lhtml.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise InputError(f"{name}: malformed HTML: {exc}") from None
+    out = _TextBuilder()
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag in _SKIP:
+                walker.skip_subtree()
+                continue
+            if tag in _BLOCK:
+                out.block()
+            elif tag == "br":
+                out.block()
+            if tag == "a" and el.get("href"):
+                out.open_link(el.get("href").strip())
+            out.add(el.text)
+        else:
+            if tag not in _SKIP:  # a skipped element still ends, and has a tail
+                if tag == "a" and el.get("href"):
+                    out.close_link()
+                if tag in _BLOCK:
+                    out.block()
+            out.add(el.tail)
+    body_text = out.text()
+    if not body_text.strip():
+        raise InputError(f"{name}: malformed HTML: no text in the document body")
+    title = root.findtext(".//title")
+    published, origin = _html_published(root)
+    return Rendered(body_text, tuple(out.links), " ".join(title.split()) if title else None,
+                    published, origin)
+
+
+def _html_published(root: Any) -> tuple[dt.date | None, str | None]:
+    for el in root.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+        if key in ("article:published_time", "datepublished"):
+            found = parse_iso_date(el.get("content") or "")
+            if found:
+                return found, "html-meta"
+    for el in root.iter("script"):
+        if (el.get("type") or "").lower() == "application/ld+json" and el.text:
+            try:
+                data = json.loads(el.text)
+            except ValueError:
+                continue
+            found = _json_ld_date(data)
+            if found:
+                return found, "json-ld"
+    for el in root.iter("time"):
+        found = parse_iso_date(el.get("datetime") or el.text_content() or "")
+        if found:
+            return found, "html-time"
+    return None, None
+
+
+def _json_ld_date(data: Any, depth: int = 0) -> dt.date | None:
+    if depth > 20:
+        return None
+    if isinstance(data, dict):
+        value = data.get("datePublished")
+        if isinstance(value, str):
+            found = parse_iso_date(value)
+            if found:
+                return found
+        children: Any = data.values()
+    elif isinstance(data, list):
+        children = data
+    else:
+        return None
+    for child in children:
+        found = _json_ld_date(child, depth + 1)
+        if found:
+            return found
+    return None
+
+
+# ---------------------------------------------------------------- Markdown
+
+_MD_TOKEN = re.compile(
+    r"(?P<image>!\[(?P<alt>[^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\))"
+    r"|(?P<inline>\[(?P<text>[^\[\]]*)\]\(\s*<?(?P<href>[^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\))"
+    r"|(?P<ref>\[(?P<rtext>[^\[\]]+)\](?:\[(?P<rkey>[^\[\]]*)\])?)"
+    r"|(?P<auto><(?P<aurl>https?://[^>\s]+)>)"
+    r"|(?P<code>`+)"
+    r"|(?P<emph>(?<![\w*_\\])[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?![\w*_]))"
+)
+_REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'(].*)?$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_FRONT_KEYS = ("published", "date", "datepublished", "pubdate", "publishdate", "published_at")
+
+
+def render_markdown(text: str, name: str) -> Rendered:
+    lines = text.split("\n")
+    published = None
+    title = None
+    origin = None
+    if lines and lines[0].strip() == "---":
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+        if end is not None:
+            meta = _front_matter("\n".join(lines[1:end]), name)
+            for key, value in meta.items():
+                if str(key).lower() in _FRONT_KEYS and published is None:
+                    published = _as_date(value)
+                elif str(key).lower() == "title" and isinstance(value, str):
+                    title = value
+            if published:
+                origin = "front-matter"
+            lines[: end + 1] = [""] * (end + 1)
+    refs = {}
+    for i, line in enumerate(lines):
+        m = _REF_DEF.match(line)
+        if m:
+            refs[m.group(1).strip().lower()] = m.group(2)
+            lines[i] = ""
+    out: list[str] = []
+    links: list[Link] = []
+    fenced = False
+    for number, line in enumerate(lines, 1):
+        if _FENCE.match(line):
+            fenced = not fenced
+            out.append("")
+            continue
+        if fenced:
+            out.append("")
+            continue
+        out.append(_md_line(line, number, refs, links))
+    if title is None:
+        title = next((ln.lstrip("#").strip() for ln in lines if ln.startswith("# ")), None)
+    return Rendered("\n".join(out), tuple(links), title, published, origin)
+
+
+def _front_matter(text: str, name: str) -> dict[Any, Any]:
+    try:
+        meta = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 2}" if mark is not None else ""
+        raise InputError(f"{name}{line}: invalid YAML front matter: {exc.problem}") from None
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise InputError(f"{name}: invalid YAML front matter: {exc}") from None
+    return meta if isinstance(meta, dict) else {}
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        return parse_iso_date(value)
+    return None
+
+
+def _md_line(line: str, number: int, refs: dict[str, str], links: list[Link]) -> str:
+    stripped = re.match(r"^(\s{0,3}(?:#{1,6}\s+|>\s?)*)", line)
+    prefix = stripped.end() if stripped else 0
+    pieces: list[str] = []
+    length = 0
+    pos = prefix
+    for m in _MD_TOKEN.finditer(line, prefix):
+        pieces.append(line[pos:m.start()])
+        length += m.start() - pos
+        pos = m.end()
+        if m["image"]:
+            piece, href = m["alt"], None
+        elif m["inline"]:
+            piece, href = m["text"], m["href"]
+        elif m["ref"]:
+            key = (m["rkey"] or m["rtext"]).strip().lower()
+            if key not in refs:
+                piece, href = m.group(), None
+            else:
+                piece, href = m["rtext"], refs[key]
+        elif m["auto"]:
+            piece, href = m["aurl"], m["aurl"]
+        else:  # code ticks and emphasis marks vanish
+            continue
+        if href:
+            links.append((number, length + 1, length + 1 + len(piece), href))
+        pieces.append(piece)
+        length += len(piece)
+    pieces.append(line[pos:])
+    return "".join(pieces)

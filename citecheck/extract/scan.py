@@ -1,0 +1,301 @@
+"""Find citations in text, paragraph by paragraph, streaming.
+
+:func:`iter_citations` takes any iterable of lines (a file object works) and
+yields :class:`~citecheck.models.Citation` records as it goes; memory holds one
+paragraph at a time (capped, for text without blank lines), so input size does
+not matter.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol
+
+from citecheck.extract.dates import parse_iso_date, resolve
+from citecheck.extract.grammar import Part, _parse_part, parse_parenthetical
+from citecheck.models import Citation, SourceEntry
+
+#: a paragraph is flushed early past this many characters or lines
+MAX_PARAGRAPH_CHARS = 256 * 1024
+MAX_PARAGRAPH_LINES = 2000
+#: a parenthetical longer than this is prose, not a citation
+MAX_PARENTHETICAL = 600
+
+_PARENS = re.compile(r"[()]")
+_INNER_PARENS = re.compile(r"\([^()]*\)")
+_QUOTES = re.compile(
+    r"“([^“”]+)”"  # typographic double
+    r'|"([^"]+)"'  # straight double
+    r"|(?<!\w)‘([^‘’]+(?:’\w[^‘’]*)*)’(?!\w)"  # typographic single, apostrophes inside
+    r"|«\s?([^«»]+?)\s?»"
+    r"|„([^„“”]+)[“”]"
+    r"|「([^「」]+)」"
+)
+_BOUNDARY = re.compile(r"[.!?…][\"”’»)\]]*(?=\s+\S)")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof gen lt col maj capt adm sgt st no vs etc e.g i.e cf fig vol pp ed "
+    "jan feb mar apr jun jul aug sep sept oct nov dec approx est inc co corp ltd jr sr".split()
+)
+_ONLY_PARENS = re.compile(r"(?:\s*\([^()]*\))*\s*")
+
+
+class SourceLookup(Protocol):
+    def lookup(self, label: str) -> SourceEntry | None: ...
+
+
+Link = tuple[int, int, int, str]  #: (line, start column, end column exclusive, href)
+
+
+def iter_citations(
+    lines: Iterable[str],
+    *,
+    document: str = "",
+    published: dt.date | str | None = None,
+    registry: SourceLookup | None = None,
+    links: Iterable[Link] = (),
+    first_line: int = 1,
+) -> Iterator[Citation]:
+    """Yield every citation in ``lines``, in order of appearance."""
+    pub = _as_date(published)
+    by_line: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for line, start, end, href in links:
+        by_line[line].append((start, end, href))
+    paragraph: list[str] = []
+    start_line = first_line
+    size = 0
+    number = first_line - 1
+    for number, line in enumerate(lines, first_line):  # noqa: B007
+        line = line.rstrip("\r\n")
+        if line.strip():
+            if not paragraph:
+                start_line = number
+            paragraph.append(line)
+            size += len(line)
+            if size < MAX_PARAGRAPH_CHARS and len(paragraph) < MAX_PARAGRAPH_LINES:
+                continue
+        if paragraph:
+            yield from _scan_paragraph(paragraph, start_line, document, pub, registry, by_line)
+            paragraph, size = [], 0
+    if paragraph:
+        yield from _scan_paragraph(paragraph, start_line, document, pub, registry, by_line)
+
+
+def _as_date(value: dt.date | str | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return parse_iso_date(value)
+
+
+class _Paragraph:
+    """One paragraph's text with the maps from offsets to lines and sentences."""
+
+    def __init__(self, lines: Sequence[str], first_line: int) -> None:
+        self.text = "\n".join(lines)
+        self.first_line = first_line
+        self.starts = [0]
+        for line in lines[:-1]:
+            self.starts.append(self.starts[-1] + len(line) + 1)
+        self._sentences: list[int] | None = None
+        self.pairs: list[tuple[int, int]] = []
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, column), both 1-based, of ``offset``."""
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return self.first_line + i, offset - self.starts[i] + 1
+
+    def offset(self, line: int, column: int) -> int:
+        return self.starts[line - self.first_line] + column - 1
+
+    def sentence_starts(self) -> list[int]:
+        if self._sentences is None:
+            self._sentences = _sentence_starts(self.text, self.pairs)
+        return self._sentences
+
+    def citing_sentence(self, open_pos: int) -> str:
+        """The sentence a parenthetical at ``open_pos`` supports."""
+        starts = self.sentence_starts()
+        i = bisect.bisect_right(starts, open_pos) - 1
+        begin = starts[i]
+        end = starts[i + 1] if i + 1 < len(starts) else len(self.text)
+        if i > 0 and _ONLY_PARENS.fullmatch(self.text, begin, open_pos):
+            # "(SIPRI, 2017)" after a sentence-final period cites that sentence
+            begin, end = starts[i - 1], begin
+        return self.text[begin:end].strip()
+
+
+def _sentence_starts(text: str, pairs: list[tuple[int, int]]) -> list[int]:
+    quoted = [m.span() for m in _QUOTES.finditer(text)]
+    out = [0]
+    for m in _BOUNDARY.finditer(text):
+        pos = m.start()
+        if any(a < pos < b for a, b in quoted) or any(a < pos < b for a, b in pairs):
+            continue
+        if text[pos] == ".":
+            word = re.search(r"[\w.]*$", text[max(0, pos - 12):pos])
+            token = word.group().lower() if word else ""
+            if "." in token or len(token) == 1 or token in _ABBREVIATIONS:
+                continue
+        nxt = re.compile(r"\s+").match(text, m.end())
+        begin = nxt.end() if nxt else m.end()
+        if begin < len(text) and not text[begin].islower():
+            out.append(begin)
+    return out
+
+
+def quotations(sentence: str) -> tuple[str, ...]:
+    """The quoted strings in ``sentence``, as written (line breaks become spaces)."""
+    out = []
+    for m in _QUOTES.finditer(sentence):
+        quote = next(g for g in m.groups() if g is not None).replace("\n", " ")
+        if quote.strip():
+            out.append(quote)
+    return tuple(out)
+
+
+def _find_parentheticals(text: str) -> tuple[list[tuple[int, int]], list[int]]:
+    """Matched (open, close) pairs, and the positions of '(' never closed."""
+    stack: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    for m in _PARENS.finditer(text):
+        if m.group() == "(":
+            stack.append(m.start())
+        elif stack:
+            pairs.append((stack.pop(), m.start()))
+    pairs.sort()
+    return pairs, stack
+
+
+def _scan_paragraph(
+    lines: Sequence[str],
+    first_line: int,
+    document: str,
+    published: dt.date | None,
+    registry: SourceLookup | None,
+    links: dict[int, list[tuple[int, int, str]]],
+) -> Iterator[Citation]:
+    if not any("(" in line for line in lines):
+        return
+    para = _Paragraph(lines, first_line)
+    text = para.text
+    pairs, unclosed = _find_parentheticals(text)
+    para.pairs = pairs
+    found: list[tuple[int, int, list[Part], bool]] = []  # (open, end, parts, unterminated)
+    for open_pos, close_pos in pairs:
+        if close_pos - open_pos > MAX_PARENTHETICAL:
+            continue
+        content = text[open_pos + 1:close_pos]
+        if "(" in content:  # nested: blank the inner parentheticals out, keep offsets
+            content = _INNER_PARENS.sub(lambda m: " " * len(m.group()), content)
+        parts = parse_parenthetical(content)
+        if parts:
+            found.append((open_pos, close_pos + 1, parts, False))
+    for open_pos in unclosed:
+        part = _unterminated(text, open_pos)
+        if part is not None:
+            found.append((open_pos, open_pos + 1 + len(part.raw), [part], True))
+    found.sort(key=lambda f: f[0])
+    para_links = _paragraph_links(para, links)
+    for open_pos, end_pos, parts, _ in found:
+        sentence = para.citing_sentence(open_pos)
+        context = " ".join(sentence.split())
+        quotes = quotations(sentence)
+        spans = [(open_pos + 1 + p.offset, open_pos + 1 + p.offset + len(p.raw)) for p in parts]
+        for part, span in zip(parts, spans, strict=True):
+            url = _link_for(span, (open_pos, end_pos), spans, para_links)
+            yield from _records(part, span[0], para, document, published, registry,
+                                context, quotes, url)
+
+
+def _unterminated(text: str, open_pos: int) -> Part | None:
+    """A malformed part for a '(' never closed whose start reads as a citation."""
+    end = text.find("\n", open_pos)
+    end = len(text) if end == -1 else end
+    nxt = text.find("(", open_pos + 1, end)
+    head = text[open_pos + 1:nxt if nxt != -1 else end]
+    raw = head.strip()
+    if not raw or len(raw) > MAX_PARENTHETICAL:
+        return None
+    source, source_offset, date, problem = _parse_part(raw)
+    if source is None:
+        return None
+    missing = "no closing parenthesis" + ("" if date else " and no date")
+    offset = head.index(raw)
+    return Part(raw, offset, source, offset + (source_offset or 0), date,
+                missing if problem in (None, "no date") else f"{missing}; {problem}")
+
+
+def _paragraph_links(
+    para: _Paragraph, links: dict[int, list[tuple[int, int, str]]]
+) -> list[tuple[int, int, str]]:
+    if not links:
+        return []
+    out = []
+    for i in range(len(para.starts)):
+        for start, end, href in links.get(para.first_line + i, ()):
+            out.append((para.starts[i] + start - 1, para.starts[i] + end - 1, href))
+    return out
+
+
+def _link_for(
+    span: tuple[int, int],
+    paren: tuple[int, int],
+    spans: list[tuple[int, int]],
+    links: list[tuple[int, int, str]],
+) -> str | None:
+    """The hyperlink on this part, or on its parenthetical and no other part."""
+    for start, end, href in links:
+        if start < span[1] and end > span[0]:
+            return href
+    for start, end, href in links:
+        if start < paren[1] and end > paren[0] and not any(
+            start < b and end > a for a, b in spans if (a, b) != span
+        ):
+            return href
+    return None
+
+
+def _records(
+    part: Part,
+    start: int,
+    para: _Paragraph,
+    document: str,
+    published: dt.date | None,
+    registry: SourceLookup | None,
+    context: str,
+    quotes: tuple[str, ...],
+    url: str | None,
+) -> Iterator[Citation]:
+    line, column = para.position(start)
+    source = " ".join(part.source.split()) if part.source else ""
+    entry = registry.lookup(source) if registry is not None and source else None
+    common = dict(
+        source=source,
+        raw=" ".join(part.raw.split()),
+        line=line,
+        column=column,
+        document=document,
+        source_key=entry.key if entry else None,
+        context=context,
+        quotes=quotes,
+        url=url,
+    )
+    if part.date is None:
+        yield Citation(id=f"L{line}C{column}", malformed=part.malformed, problem=part.problem,
+                       **common)  # type: ignore[arg-type]
+        return
+    written = " ".join(part.date.text.split())
+    for n, resolved in enumerate(resolve(part.date, published)):
+        yield Citation(
+            id=f"L{line}C{column}" + (f"-{n + 1}" if n else ""),
+            date_as_written=written,
+            date=resolved.iso,
+            date_precision=resolved.precision,
+            year_inferred=resolved.year_inferred,
+            malformed=part.malformed,
+            problem=part.problem,
+            **common,  # type: ignore[arg-type]
+        )

@@ -1,0 +1,353 @@
+"""Live checks: one URL in, one honest :class:`~citecheck.models.LiveResult` out.
+
+The taxonomy (DESIGN.md, "Live status taxonomy"):
+
+* ``ok`` 2xx with real content; ``redirected`` (same site) and ``moved``
+  (off-site) when redirects led there, the chain kept;
+* ``dead`` 404/410, or a soft 404: a 200 that is an error page, a redirect to
+  the site's home page or another generic page, or a page that looks like what
+  the host answers for a random path that cannot exist (the probe);
+* ``blocked`` 401/403/429 or a bot wall: inconclusive;
+* ``error`` 5xx, timeouts, resets, TLS, DNS, redirect loops: inconclusive;
+* ``skipped`` private address, unsupported scheme, invalid URL.
+
+Reasons are stable kebab-case codes (``http-404``, ``soft-404``,
+``redirect-to-home``, ``timeout``, ``rate-limited``, ``tls-error``, ...).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from rapidfuzz import fuzz
+
+from citecheck.http import FetchResult, decode_body
+from citecheck.models import LiveResult, LiveStatus, Redirect
+from citecheck.urls import host_of, is_home_page, normalize_url
+
+
+class Fetcher(Protocol):
+    def fetch(self, url: str, **kwargs: Any) -> FetchResult: ...
+
+
+#: fetch errors that mean "we did not check": no request was (or may be) made
+SKIP_ERRORS = frozenset({"private-address", "unsupported-scheme", "invalid-url"})
+#: fetch errors that mean the host could not be reached at all
+UNREACHABLE_ERRORS = frozenset({"dns-error", "connection-refused", "connection-error"})
+
+#: similarity (0-100) above which a page "is" the host's not-found page
+SOFT404_SIMILARITY = 90.0
+_TEXT_SAMPLE = 6000
+
+#: wording of error pages: strong enough to trust in a title or main heading
+_NOT_FOUND_WORDS = re.compile(
+    r"""\b(?:page|file|document|article|resource|url)s?\s+(?:you\s+requested\s+)?
+        (?:was\s+|is\s+|could\s+)?
+        (?:not\s+(?:be\s+)?found|cannot\s+be\s+found|does\s*n[o']t\s+exist|
+        (?:is\s+)?no\s+longer\s+(?:available|exists?))
+      |^\s*404\b|\b404\s*(?:[-:|]\s*)?(?:error|not\s+found|page)|\berror\s*(?:[-:|]\s*)?404\b
+      |^\s*not\s+found\b
+      |\bsorry,?\s+(?:we\s+)?(?:couldn[o']?t|can\s*n[o']?t|could\s+not)\s+find\s+(?:that|this|the)\s+page
+      |\bseite\s+nicht\s+gefunden\b|\bpage\s+introuvable\b|\bp[aá]gina\s+no\s+encontrada\b
+      |\bpagina\s+non\s+trovata\b
+      |страница\s+не\s+найдена|ошибка\s+404|запрашиваемая\s+страница\s+не
+      |页面不存在|页面未找到|找不到(?:该|此|您要的)?页面|頁面不存在|ページが見つかりません
+      |الصفحة\s+غير\s+موجودة""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_GENERIC_PATH = re.compile(
+    r"(?:^|[/_.-])(?:404|not[-_]?found|page[-_]?not[-_]?found|error|errors|missing|"
+    r"pagenotfound|notfound|gone)(?:$|[/_.-])",
+    re.IGNORECASE,
+)
+_BOT_WALL = re.compile(
+    r"just a moment\.\.\.|checking your browser|cf-browser-verification|cf-chl-|"
+    r"challenge-platform|attention required!? \| cloudflare|g-recaptcha|h-captcha|hcaptcha|"
+    r"are you a robot|verify you are (?:a )?human|please enable (?:javascript|cookies)|"
+    r"ddos-guard|incapsula|_incapsula_resource|px-captcha|access denied",
+    re.IGNORECASE,
+)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+_SCRIPT = re.compile(r"<(script|style|noscript)[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+_SECOND_LEVEL = frozenset({"co", "com", "gov", "org", "net", "ac", "edu", "go", "or",
+                           "ne", "gob", "gouv", "nic", "int"})
+
+
+def now_iso(clock: Callable[[], datetime] | None = None) -> str:
+    when = clock() if clock else datetime.now(timezone.utc)
+    return when.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+# -------------------------------------------------------------- page text
+
+
+def visible_text(html: str, limit: int = _TEXT_SAMPLE) -> str:
+    """Rough visible text of an HTML page (enough to compare pages)."""
+    text = _SCRIPT.sub(" ", html[: limit * 8])
+    text = _TAG.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()[:limit]
+
+
+def _strip_tags(fragment: str) -> str:
+    return _SPACE.sub(" ", _TAG.sub(" ", fragment)).strip()
+
+
+def page_title(html: str) -> str:
+    m = _TITLE.search(html[:100_000])
+    return _strip_tags(m.group(1)) if m else ""
+
+
+def says_not_found(html: str) -> bool:
+    """Error-page wording in the title, the main heading or a very short page."""
+    title = page_title(html)
+    m = _H1.search(html[:200_000])
+    heading = _strip_tags(m.group(1)) if m else ""
+    if _NOT_FOUND_WORDS.search(title) or _NOT_FOUND_WORDS.search(heading):
+        return True
+    text = visible_text(html, 1500)
+    return len(text) < 600 and bool(_NOT_FOUND_WORDS.search(text))
+
+
+def is_bot_wall(html: str, headers: dict[str, str]) -> bool:
+    if headers.get("cf-mitigated", "").lower() == "challenge":
+        return True
+    head = html[:30_000]
+    return bool(_BOT_WALL.search(head)) and len(visible_text(head, 3000)) < 2500
+
+
+# --------------------------------------------------------------- sites
+
+
+def site_of(host: str) -> str:
+    """The registrable part of a host, roughly (no public-suffix list needed)."""
+    host = host.lower().rstrip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    if re.fullmatch(r"[\d.]+|\[?[0-9a-f:]+\]?", host):
+        return host
+    labels = host.split(".")
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def same_site(a: str, b: str) -> bool:
+    return site_of(host_of(a)) == site_of(host_of(b))
+
+
+# ------------------------------------------------------------ soft 404s
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a host answered for a path that cannot exist."""
+
+    host: str
+    url: str
+    status_code: int | None
+    final_url: str | None
+    text: str  #: visible text, the probe path masked
+    error: str | None = None
+
+    @property
+    def answers_200(self) -> bool:
+        return self.error is None and self.status_code is not None and 200 <= self.status_code < 300
+
+
+class ProbeCache:
+    """One probe per host (scheme + host + port), shared by threads."""
+
+    def __init__(self) -> None:
+        self._probes: dict[str, Probe] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(self, url: str, client: Fetcher) -> Probe:
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}".lower()
+        with self._lock:
+            if key in self._probes:
+                return self._probes[key]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:  # one probe in flight per host; others wait for it
+            with self._lock:
+                if key in self._probes:
+                    return self._probes[key]
+            probe = _probe(parts.scheme, parts.netloc, client)
+            with self._lock:
+                self._probes[key] = probe
+            return probe
+
+
+def _probe(scheme: str, netloc: str, client: Fetcher) -> Probe:
+    token = secrets.token_hex(10)
+    url = urlunsplit((scheme, netloc, f"/citecheck-{token}", "", ""))
+    result = client.fetch(url, max_bytes=512 * 1024)
+    text = ""
+    if result.error is None and result.body:
+        html, _ = decode_body(result)
+        text = _mask(visible_text(html), [url, f"/citecheck-{token}", token])
+    return Probe(host_of(url), url, result.status_code, result.final_url, text, result.error)
+
+
+def _mask(text: str, needles: list[str]) -> str:
+    for needle in needles:
+        if needle:
+            text = text.replace(needle, " ")
+    return _SPACE.sub(" ", text).strip()
+
+
+_probe_caches: weakref.WeakKeyDictionary[Any, ProbeCache] = weakref.WeakKeyDictionary()
+_probe_caches_lock = threading.Lock()
+
+
+def probe_cache_for(client: Any) -> ProbeCache:
+    """The probe cache shared by every check made with ``client``."""
+    with _probe_caches_lock:
+        try:
+            cache = _probe_caches.get(client)
+        except TypeError:  # not weak-referenceable: no sharing
+            return ProbeCache()
+        if cache is None:
+            cache = ProbeCache()
+            _probe_caches[client] = cache
+        return cache
+
+
+def soft404_reasons(url: str, result: FetchResult, html: str, probe: Probe | None) -> list[str]:
+    """Why a 2xx answer is really a "not found" page (empty list: it is not)."""
+    final = result.final_url or url
+    if is_home_page(url):
+        return []  # the home page is generic by nature
+    reasons: list[str] = []
+    if result.redirects and is_home_page(final) and same_site(url, final):
+        reasons.append("redirect-to-home")
+    elif result.redirects and _GENERIC_PATH.search(urlsplit(final).path):
+        reasons.append("redirect-to-error-page")
+    if says_not_found(html):
+        reasons.append("not-found-wording")
+    if probe is not None and probe.answers_200:
+        if result.redirects and probe.final_url and probe.final_url == final:
+            reasons.append("same-as-missing-page")
+        elif probe.text:
+            path = urlsplit(url).path
+            text = _mask(visible_text(html), [url, final, path, urlsplit(final).path])
+            if text and fuzz.ratio(text, probe.text) >= SOFT404_SIMILARITY:
+                reasons.append("same-as-missing-page")
+    return (["soft-404"] + reasons) if reasons else []
+
+
+# -------------------------------------------------------------- the check
+
+
+def classify(url: str, result: FetchResult, probe: Probe | None = None,
+             html: str | None = None) -> tuple[LiveStatus, list[str]]:
+    """Status and reasons for one fetch result (pure; the probe is given)."""
+    code = result.status_code
+    if result.error in SKIP_ERRORS:
+        return LiveStatus.SKIPPED, [result.error or "skipped"]
+    if result.error in ("redirect-loop", "too-many-redirects"):
+        return LiveStatus.ERROR, [result.error or "redirect-error"]
+    if result.error is not None and (code is None or result.error != "decoding-error"):
+        return LiveStatus.ERROR, [result.error]
+    if code is None:
+        return LiveStatus.ERROR, ["no-response"]
+    headers = result.headers
+    if code in (404, 410):
+        return LiveStatus.DEAD, [f"http-{code}"]
+    if code == 429:
+        return LiveStatus.BLOCKED, ["rate-limited", "http-429"]
+    if code in (401, 403, 451):
+        return LiveStatus.BLOCKED, [f"http-{code}"] + (
+            ["bot-wall"] if html is not None and is_bot_wall(html, headers) else [])
+    if code >= 500:
+        if html is not None and is_bot_wall(html, headers):
+            return LiveStatus.BLOCKED, ["bot-wall", f"http-{code}"]
+        return LiveStatus.ERROR, [f"http-{code}"]
+    if code >= 300 or code < 200:
+        return LiveStatus.ERROR, [f"http-{code}"]
+    # 2xx
+    if result.error == "decoding-error":
+        return LiveStatus.ERROR, ["decoding-error", f"http-{code}"]
+    extra = ["body-truncated"] if result.truncated else []
+    if html is not None:
+        if is_bot_wall(html, headers):
+            return LiveStatus.BLOCKED, ["bot-wall"]
+        soft = soft404_reasons(url, result, html, probe)
+        if soft:
+            return LiveStatus.DEAD, soft + extra
+    if result.redirects:
+        final = result.final_url or url
+        if same_site(url, final):
+            return LiveStatus.REDIRECTED, extra
+        return LiveStatus.MOVED, extra
+    return LiveStatus.OK, extra
+
+
+def _is_text(result: FetchResult) -> bool:
+    ctype = result.content_type
+    return ctype is None or ctype.startswith("text/") or ctype in (
+        "application/xhtml+xml", "application/xml")
+
+
+def check_url(
+    url: str,
+    client: Fetcher,
+    *,
+    soft404_probe: bool = True,
+    keep_body: bool = True,
+    probes: ProbeCache | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> LiveResult:
+    """Fetch ``url`` and say what state it is in. Never raises for a URL's failure.
+
+    ``soft404_probe`` asks each host once for a random path that cannot exist
+    and compares 2xx pages with that answer (cached per host in ``probes``,
+    by default shared per client).
+    """
+    checked_at = now_iso(clock)
+    asked = normalize_url(url)
+    result = client.fetch(asked)
+    html: str | None = None
+    encoding: str | None = None
+    if result.body and _is_text(result):
+        html, encoding = decode_body(result)
+    probe = None
+    code = result.status_code
+    if (soft404_probe and result.error is None and code is not None and 200 <= code < 300
+            and html is not None and not is_home_page(asked)):
+        probe = (probes or probe_cache_for(client)).get(result.final_url or asked, client)
+    status, reasons = classify(asked, result, probe, html)
+    return LiveResult(
+        url=asked,
+        status=status,
+        status_code=code,
+        final_url=result.final_url,
+        redirects=tuple(Redirect(u, c) for u, c in result.redirects),
+        elapsed=round(result.elapsed, 4),
+        content_type=result.content_type,
+        bytes=len(result.body),
+        error=result.error_text,
+        reasons=tuple(reasons),
+        checked_at=checked_at,
+        encoding=encoding,
+        body=result.body if keep_body and result.body else None,
+    )
+
+
+def error_result(url: str, reason: str, text: str,
+                 clock: Callable[[], datetime] | None = None) -> LiveResult:
+    """An ``error`` result for a check that could not run (a bug, not the URL's fault)."""
+    return LiveResult(url=url, status=LiveStatus.ERROR, error=text, reasons=(reason,),
+                      checked_at=now_iso(clock))

@@ -1,0 +1,836 @@
+"""The audit runner: documents -> citations -> URLs -> checks -> verdicts -> store.
+
+One function, :func:`run_audit`, drives every stage in order. The stages are
+collaborators (:class:`Stages`), built from the real modules by
+:func:`default_stages` and swapped for fakes in tests. Concurrency lives in the
+live runner (``citecheck.runner``); this module only wires it up.
+
+Each finished check is written to the store as it completes (the store commits
+every write), so an interrupted audit loses nothing: the next one reuses every
+fresh successful result and checks the rest again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from citecheck.errors import ExitCode, InputError
+from citecheck.http import FetchResult, HttpClient, HttpConfig
+from citecheck.models import (
+    ArchiveLookup,
+    Candidate,
+    Citation,
+    Document,
+    LiveResult,
+    LookupStatus,
+    Severity,
+    Verdict,
+    VerdictKind,
+)
+from citecheck.store import Store, citation_keys
+from citecheck.urls import host_of, normalize_url
+
+#: what a folder of briefs contributes
+DOCUMENT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+#: Wayback replay URLs: ROOT/<timestamp><modifier>/<original url>
+_REPLAY = re.compile(r"/\d{14}[a-z]{0,2}_?/(https?://.+)$", re.IGNORECASE)
+#: (url, cited date, publication date): one archive question
+LookupKey = tuple[str, "str | None", "str | None"]
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.IGNORECASE)
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str | float | int) -> float:
+    """Seconds in ``30``, ``30s``, ``15m``, ``24h``, ``7d``, ``2w``; ``0`` means never."""
+    if isinstance(text, (int, float)):
+        return float(text)
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration (examples: 90s, 30m, 24h, 7d)")
+    return float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()]
+
+
+# ------------------------------------------------------------------ inputs
+
+
+def expand_inputs(inputs: Sequence[str]) -> list[str]:
+    """Files as given, folders searched recursively for briefs, ``-`` and URLs as is."""
+    out: list[str] = []
+    for item in inputs:
+        if item == "-" or item.lower().startswith(("http://", "https://")):
+            out.append(item)
+            continue
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(
+                str(p)
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in DOCUMENT_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                raise InputError(f"{item}: no .txt, .md or .html briefs in this folder")
+            out.extend(found)
+        elif path.exists():
+            out.append(item)
+        else:
+            raise InputError(f"{item}: no such file or directory")
+    return list(dict.fromkeys(out))
+
+
+# ----------------------------------------------------------------- options
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """Everything ``citecheck audit`` can be asked; defaults are the CLI's."""
+
+    config_path: str | None = None
+    published: str | None = None
+    archive_dir: str = "archive"
+    archive_url: str = "https://web.archive.org/web"
+    archive_cdx_url: str | None = None
+    no_archive: bool = False
+    fail_on: Severity = Severity.FAIL
+    concurrency: int = 32
+    per_host: int = 2
+    timeout: float = 20.0
+    max_age: float = 86400.0  #: seconds; 0 = never reuse
+    allow_private: bool = False
+    user_agent: str | None = None
+    confirm_after: int = 1  #: failing runs needed before a source is dead
+    confirm_interval: float = 0.0  #: seconds between counted failures
+    save_missing: bool = False
+    archive_rate: float = 4.0  #: archive requests per second
+    archive_concurrency: int = 4
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["fail_on"] = self.fail_on.name.lower()
+        return out
+
+    def http_config(self) -> HttpConfig:
+        return HttpConfig.from_timeout(
+            self.timeout,
+            concurrency=self.concurrency,
+            per_host=self.per_host,
+            allow_private=self.allow_private,
+            **({"user_agent": self.user_agent} if self.user_agent else {}),
+        )
+
+
+# ----------------------------------------------------------------- stages
+
+
+class _Archive(Protocol):
+    last_error: str | None  #: why the last discovery could not ask, if it could not
+
+    def lookup(
+        self, url: str, cited_date: str | None, published: str | None, window_days: int = ...
+    ) -> ArchiveLookup: ...
+
+    def fetch_snapshot(self, snapshot: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Stages:
+    """The pipeline's collaborators: the other modules' entry points."""
+
+    find_registry: Callable[[str | None], Any]
+    read_document: Callable[..., Document]
+    extract_citations: Callable[..., list[Citation]]
+    resolve: Callable[..., list[Candidate]]
+    check_urls: Callable[..., dict[str, LiveResult]]
+    detect_offline: Callable[[list[LiveResult]], bool]
+    verify_citation: Callable[..., Verdict]
+    make_client: Callable[[HttpConfig], Any] = HttpClient
+    #: ``run_pool(items, fn, *, concurrency, per_host, host_of)``: results as they finish
+    run_pool: Callable[..., Iterable[Any]] | None = None
+    make_archive: Callable[..., _Archive] | None = None
+    make_warc: Callable[[str, int], Any] | None = None
+    save_page: Callable[..., Any] | None = None
+
+
+def default_stages() -> Stages:
+    """The real stages (imported here, so the store and CLI load without them)."""
+    from citecheck.archive import ArchiveClient, WarcStore, save_page_now
+    from citecheck.extract import extract_citations, read_document
+    from citecheck.registry import find_registry
+    from citecheck.resolve import resolve
+    from citecheck.runner import check_urls, detect_offline, run_pool
+    from citecheck.verify import verify_citation
+
+
+    def make_archive(http: Any, options: AuditOptions, **hooks: Any) -> _Archive:
+        return ArchiveClient(
+            http,
+            archive_url=options.archive_url,
+            cdx_url=options.archive_cdx_url,
+            rate_per_second=options.archive_rate,
+            max_age_seconds=options.max_age,
+            **hooks,
+        )
+
+    return Stages(
+        find_registry=find_registry,
+        read_document=read_document,
+        extract_citations=extract_citations,
+        resolve=resolve,
+        check_urls=check_urls,
+        detect_offline=detect_offline,
+        verify_citation=verify_citation,
+        make_archive=make_archive,
+        make_warc=WarcStore,
+        save_page=save_page_now,
+        run_pool=run_pool,
+    )
+
+
+# ----------------------------------------------------------------- progress
+
+
+class Progress:
+    """Counts on stderr: documents, URLs checked, archive lookups, time left.
+
+    On a terminal one line is redrawn in place; with ``verbose`` elsewhere a
+    line is printed now and then; otherwise nothing.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        enabled: bool = False,
+        tty: bool | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        interval: float | None = None,
+    ) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.enabled = enabled
+        self.clock = clock
+        self.interval = interval if interval is not None else (0.2 if self.tty else 5.0)
+        self.totals: dict[str, int] = {}
+        self.done: dict[str, int] = {}
+        self._started: dict[str, float] = {}
+        self._last = 0.0
+        self._lock = threading.Lock()
+        self._drawn = False
+
+    def stage(self, name: str, total: int) -> None:
+        with self._lock:
+            self.totals[name] = total
+            self.done[name] = 0
+            self._started[name] = self.clock()
+        self._draw(force=True)
+
+    def advance(self, name: str, n: int = 1) -> None:
+        with self._lock:
+            self.done[name] = self.done.get(name, 0) + n
+        self._draw()
+
+    def note(self, text: str) -> None:
+        """A message for ``-v`` (and always on a terminal when enabled)."""
+        if not self.enabled:
+            return
+        with self._lock:
+            self._clear()
+            print(text, file=self.stream, flush=True)
+
+    def line(self) -> str:
+        parts = []
+        for name, total in self.totals.items():
+            parts.append(f"{name} {self.done.get(name, 0)}/{total}")
+        left = self.time_left()
+        if left is not None:
+            parts.append(f"~{_human_seconds(left)} left")
+        return " · ".join(parts)
+
+    def time_left(self) -> float | None:
+        """Estimated from the rate of the stage in progress."""
+        for name, total in reversed(list(self.totals.items())):
+            done = self.done.get(name, 0)
+            if 0 < done < total:
+                elapsed = self.clock() - self._started[name]
+                return elapsed / done * (total - done)
+        return None
+
+    def close(self) -> None:
+        if self.enabled and self.totals:
+            self._draw(force=True)
+            with self._lock:
+                if self.tty and self._drawn:
+                    print(file=self.stream, flush=True)
+                    self._drawn = False
+
+    def _draw(self, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        with self._lock:
+            now = self.clock()
+            if not force and now - self._last < self.interval:
+                return
+            self._last = now
+            text = self.line()
+            if self.tty:
+                self.stream.write("\r\x1b[2K" + text)
+                self.stream.flush()
+                self._drawn = True
+            else:
+                print(text, file=self.stream, flush=True)
+
+    def _clear(self) -> None:
+        if self.tty and self._drawn:
+            self.stream.write("\r\x1b[2K")
+            self._drawn = False
+
+
+def _human_seconds(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+# ----------------------------------------------------------- collaborators
+
+
+class LiveCache:
+    """The store seen as the live runner's cache, tagging writes with the run."""
+
+    def __init__(self, store: Store, run_id: int, max_age_seconds: float) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.max_age_seconds = max_age_seconds
+        self.hits = 0
+
+    def get_live(self, url: str, max_age_seconds: float | None = None) -> LiveResult | None:
+        age = self.max_age_seconds if max_age_seconds is None else max_age_seconds
+        result = self.store.get_live(url, age)
+        if result is not None:
+            self.hits += 1
+        return result
+
+    def put_live(self, result: LiveResult, run_id: int | None = None) -> None:
+        if not result.from_cache:
+            self.store.put_live(result, run_id=self.run_id if run_id is None else run_id)
+
+
+class EvidenceRecorder:
+    """Writes every fetched response to the run's WARC file and indexes it."""
+
+    def __init__(self, warc: Any, store: Store, run_id: int) -> None:
+        self.warc = warc
+        self.store = store
+        self.run_id = run_id
+        self._lock = threading.Lock()
+        self.by_url: dict[str, list[str]] = {}
+
+    def record(self, result: FetchResult, kind: str = "live") -> None:
+        """Write one response (live checks call this through :class:`RecordingClient`)."""
+        if self.warc is None or result.status_code is None:
+            return
+        with self._lock:
+            record = self.warc.write(result)
+        if record is not None:
+            self.index(record, kind, also=(result.url, result.final_url))
+
+    def index(self, record: Any, kind: str = "snapshot", also: Iterable[str] = ()) -> None:
+        """Index a record already written (the archive client writes its own)."""
+        if record is None:
+            return
+        self.store.save_evidence(record, self.run_id, kind=kind)
+        ref = f"{record.warc_file}#{record.offset}"
+        urls = {record.url, *also}
+        replay = _REPLAY.search(record.url)
+        if replay:  # a snapshot: file it under the original URL too
+            urls.add(replay.group(1))
+        with self._lock:
+            for url in urls:
+                self.by_url.setdefault(normalize_url(url), []).append(ref)
+
+
+class RecordingClient:
+    """An HTTP client that hands each response to the evidence recorder."""
+
+    def __init__(
+        self,
+        client: Any,
+        recorder: EvidenceRecorder | None,
+        *,
+        kind: str = "live",
+        want: Callable[[FetchResult], bool] | None = None,
+    ) -> None:
+        self._client = client
+        self._recorder = recorder
+        self._kind = kind
+        self._want = want
+
+    def fetch(self, url: str, **kwargs: Any) -> FetchResult:
+        result: FetchResult = self._client.fetch(url, **kwargs)
+        if self._recorder is not None and (self._want is None or self._want(result)):
+            self._recorder.record(result, self._kind)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+# ------------------------------------------------------------------ result
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    run_id: int
+    documents: tuple[Document, ...]
+    verdicts: tuple[Verdict, ...]
+    summary: dict[str, Any]
+    offline: bool
+    exit_code: ExitCode
+    started_at: str = ""
+    finished_at: str = ""
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def summarize(verdicts: Iterable[Verdict]) -> dict[str, Any]:
+    by_verdict = {kind.value: 0 for kind in VerdictKind}
+    by_severity = {sev.name.lower(): 0 for sev in Severity}
+    total = 0
+    for v in verdicts:
+        total += 1
+        by_verdict[v.verdict.value] += 1
+        by_severity[v.verdict.severity.name.lower()] += 1
+    return {"total": total, "by_verdict": by_verdict, "by_severity": by_severity}
+
+
+def exit_code_for(verdicts: Iterable[Verdict], fail_on: Severity) -> ExitCode:
+    """1 if any verdict is at or above ``fail_on``, else 0 (DESIGN.md)."""
+    if any(v.verdict.severity >= fail_on for v in verdicts):
+        return ExitCode.FINDINGS
+    return ExitCode.OK
+
+
+def confirm_failure(
+    verdict: Verdict, failure_times: list[float], *, needed: int, interval: float
+) -> Verdict:
+    """Hold back a ``dead`` verdict until the failure has been seen often enough.
+
+    A failure counts when it is at least ``interval`` seconds after the last
+    counted one (checks days apart, as Wikipedia's archive bot does). Until
+    ``needed`` failures are counted the verdict is ``inconclusive`` with reason
+    ``unconfirmed-failure``.
+    """
+    if verdict.verdict is not VerdictKind.DEAD or needed <= 1:
+        return verdict
+    count = count_spaced(failure_times, interval)
+    if count >= needed:
+        return verdict
+    spacing = f" at least {_human_seconds(interval)} apart" if interval > 0 else ""
+    return replace(
+        verdict,
+        verdict=VerdictKind.INCONCLUSIVE,
+        reasons=("unconfirmed-failure", *verdict.reasons),
+        explanation=(
+            f"Failing, but not yet confirmed: failed in {count} of the {needed} runs"
+            f"{spacing} needed before it is reported dead. {verdict.explanation}"
+        ).strip(),
+    )
+
+
+def could_not_discover(verdict: Verdict, error: str, *, offline: bool = False) -> Verdict:
+    """``unresolved`` because the archive's index could not be asked is ``inconclusive``.
+
+    "No URL found" and "could not look" are different facts (STYLE.md).
+    """
+    code = error.split(":", 1)[0].strip() or "archive-unavailable"
+    reasons: tuple[str, ...] = ("offline",) if offline else ()
+    reasons += ("archive-unavailable",) if code != "archive-unavailable" else ()
+    return replace(
+        verdict,
+        verdict=VerdictKind.INCONCLUSIVE,
+        reasons=(*reasons, code, *verdict.reasons),
+        explanation=(
+            "No URL is known for this citation and the archive's index could not be "
+            f"asked to discover one ({error}). {verdict.explanation}"
+        ).strip(),
+    )
+
+
+def _unreachable(error: str) -> bool:
+    """An archive error that says the host could not be reached at all."""
+    code = error.split(":", 1)[0].strip()
+    return code in ("dns-error", "connection-refused", "connection-error") or (
+        error.startswith("archive-unavailable: not asked")
+    )
+
+
+def count_spaced(times: Iterable[float], interval: float) -> int:
+    count = 0
+    last: float | None = None
+    for t in sorted(times):
+        if last is None or t - last >= interval:
+            count += 1
+            last = t
+    return count
+
+
+# ------------------------------------------------------------------- audit
+
+
+def run_audit(
+    inputs: Sequence[str],
+    store: Store,
+    options: AuditOptions | None = None,
+    *,
+    stages: Stages | None = None,
+    progress: Progress | None = None,
+) -> AuditResult:
+    """Audit documents end to end; the run and every result land in ``store``."""
+    options = options or AuditOptions()
+    sources = expand_inputs(inputs)
+    stages = stages or default_stages()
+    progress = progress or Progress()
+    registry = stages.find_registry(options.config_path)
+    http = stages.make_client(options.http_config())
+
+    # 1. read and extract (bad input stops here, before a run is recorded)
+    progress.stage("documents", len(sources))
+    documents: list[Document] = []
+    per_doc: list[list[Citation]] = []
+    for source in sources:
+        doc = stages.read_document(source, published=options.published, registry=registry,
+                                   client=http)
+        citations = stages.extract_citations(doc, registry)
+        documents.append(doc)
+        per_doc.append(list(citations))
+        progress.advance("documents")
+
+    run_id = store.start_run({**options.to_dict(), "inputs": sources})
+    started_at = store.run_row(run_id)["started_at"]
+    warc = stages.make_warc(options.archive_dir, run_id) if stages.make_warc else None
+    try:
+        return _audit_run(run_id, started_at, documents, per_doc, registry, http, warc, store,
+                          options, stages, progress)
+    except KeyboardInterrupt:
+        store.finish_run(run_id, {}, status="interrupted", exit_code=int(ExitCode.RUN_FAILED))
+        raise
+    except BaseException:
+        store.finish_run(run_id, {}, status="failed", exit_code=int(ExitCode.RUN_FAILED))
+        raise
+    finally:
+        progress.close()
+        for resource in (http, warc):
+            close = getattr(resource, "close", None)
+            if close:
+                close()
+
+
+def _audit_run(
+    run_id: int,
+    started_at: str,
+    documents: list[Document],
+    per_doc: list[list[Citation]],
+    registry: Any,
+    http: Any,
+    warc: Any,
+    store: Store,
+    options: AuditOptions,
+    stages: Stages,
+    progress: Progress,
+) -> AuditResult:
+    t0 = time.monotonic()
+    doc_ids = {
+        doc.name: store.save_document(run_id, doc, len(cits))
+        for doc, cits in zip(documents, per_doc, strict=True)
+    }
+    recorder = EvidenceRecorder(warc, store, run_id) if warc is not None else None
+    live_client = RecordingClient(http, recorder, kind="live")
+    archive = None
+    if not options.no_archive and stages.make_archive is not None:
+        archive = stages.make_archive(
+            http, options, cache=store.lookup_cache(run_id),
+            evidence=warc if recorder is not None else None,
+            on_evidence=recorder.index if recorder is not None else None,
+        )
+
+    # 2. resolve: candidate URLs for every citation
+    citations = [c for cits in per_doc for c in cits]
+    candidates: dict[tuple[str, str], list[Candidate]] = {}
+    chosen: dict[tuple[str, str], str | None] = {}
+    #: citations left without a URL because the archive's index could not be asked
+    undiscovered: dict[tuple[str, str], str] = {}
+    progress.stage("resolved", len(citations))
+    for c in citations:
+        if archive is not None:
+            archive.last_error = None  # set by discovery when it could not ask
+        cands = [] if c.malformed else list(stages.resolve(c, registry, archive=archive))
+        candidates[(c.document, c.id)] = cands
+        chosen[(c.document, c.id)] = normalize_url(cands[0].url) if cands else None
+        error = getattr(archive, "last_error", None)
+        if not cands and error:
+            undiscovered[(c.document, c.id)] = error
+        progress.advance("resolved")
+    urls = sorted({u for u in chosen.values() if u})
+
+    # 3a. live checks, the store as cache, each result committed as it lands
+    cache = LiveCache(store, run_id, options.max_age)
+    progress.stage("URLs", len(urls))
+    results = stages.check_urls(
+        urls, live_client, concurrency=options.concurrency, per_host=options.per_host,
+        cache=cache, max_age=options.max_age, on_result=lambda result: progress.advance("URLs"),
+    )
+    results = {normalize_url(k): v for k, v in results.items()}
+    offline = bool(urls) and stages.detect_offline(list(results.values()))
+    if undiscovered and not any(r.status.is_ok for r in results.values()):
+        # nothing reached live and the archive could not be reached either
+        offline = offline or all(_unreachable(e) for e in undiscovered.values())
+    if offline:
+        progress.note("citecheck: every host failed to resolve or connect: this machine "
+                      "appears to be offline; results are inconclusive")
+
+    # 3b. archive lookups (skipped offline: the archive is a host like any other)
+    published = {doc.name: options.published or doc.published for doc in documents}
+    lookups: dict[LookupKey, ArchiveLookup] = {}
+    if archive is not None and not offline:
+        lookups = _archive_lookups(citations, chosen, archive, store, options, stages,
+                                   progress, published)
+
+    # 4. verify, confirm, store
+    verdicts: list[Verdict] = []
+    for doc, cits in zip(documents, per_doc, strict=True):
+        keys = citation_keys(cits)
+        for c in cits:
+            url = chosen[(c.document, c.id)]
+            live = results.get(url) if url else None
+            lookup = lookups.get((url, c.date, published[doc.name])) if url else None
+            verdict = _verify(c, registry, candidates[(c.document, c.id)], live, lookup, stages)
+            if url:
+                refs = recorder.by_url.get(url) if recorder else None
+                if not refs:
+                    refs = [f"{r['warc_file']}#{r['offset']}" for r in store.evidence_for(url)[:1]]
+                if refs:
+                    verdict = replace(verdict, evidence=tuple(dict.fromkeys(refs)))
+                verdict = confirm_failure(
+                    verdict, store.failure_times(url), needed=options.confirm_after,
+                    interval=options.confirm_interval,
+                )
+            if offline and verdict.verdict is VerdictKind.DEAD:
+                verdict = replace(verdict, verdict=VerdictKind.INCONCLUSIVE,
+                                  reasons=("offline", *verdict.reasons))
+            missed = undiscovered.get((c.document, c.id))
+            if missed and verdict.verdict is VerdictKind.UNRESOLVED:
+                verdict = could_not_discover(verdict, missed, offline=offline)
+            store.save_verdict(run_id, verdict, document_id=doc_ids[doc.name], key=keys[c.id])
+            verdicts.append(verdict)
+
+    # 5. ask the archive to save live sources it has never captured
+    saved = 0
+    if options.save_missing and stages.save_page is not None and not offline:
+        saved = _save_missing(verdicts, lookups, http, stages, progress)
+
+    summary = summarize(verdicts)
+    summary.update(documents=len(documents), urls=len(urls), offline=offline)
+    code = exit_code_for(verdicts, options.fail_on)
+    stats = {
+        "elapsed": round(time.monotonic() - t0, 3),
+        "cache_hits": cache.hits,
+        "urls": len(urls),
+        "lookups": len(lookups),
+        "saved": saved,
+    }
+    summary["stats"] = stats
+    store.finish_run(run_id, summary, exit_code=int(code))
+    finished_at = store.run_row(run_id)["finished_at"]
+    return AuditResult(
+        run_id=run_id, documents=tuple(documents), verdicts=tuple(verdicts), summary=summary,
+        offline=offline, exit_code=code, started_at=started_at, finished_at=finished_at,
+        stats=stats,
+    )
+
+
+def _verify(
+    citation: Citation,
+    registry: Any,
+    candidates: list[Candidate],
+    live: LiveResult | None,
+    lookup: ArchiveLookup | None,
+    stages: Stages,
+) -> Verdict:
+    source = registry.lookup(citation.source) if citation.source else None
+    pin = registry.pin_for(citation.source, citation.date) if citation.source else None
+    return stages.verify_citation(citation, source, candidates, live, lookup, pin=pin)
+
+
+def _archive_lookups(
+    citations: list[Citation],
+    chosen: dict[tuple[str, str], str | None],
+    archive: _Archive,
+    store: Store,
+    options: AuditOptions,
+    stages: Stages,
+    progress: Progress,
+    published: dict[str, str | None],
+) -> dict[LookupKey, ArchiveLookup]:
+
+    wanted = sorted(
+        {
+            (u, c.date, published.get(c.document))
+            for c in citations
+            if (u := chosen[(c.document, c.id)])
+        },
+        key=lambda item: (item[0], item[1] or "", item[2] or ""),
+    )
+    progress.stage("archive", len(wanted))
+
+    def one(item: LookupKey) -> ArchiveLookup:
+        url, date, pub = item
+        lookup = archive.lookup(url, date, pub)  # cached in the store by the client
+        if lookup.status is LookupStatus.FOUND and lookup.snapshot is not None:
+            snap = lookup.snapshot
+            if snap.body is None:
+                body = store.get_snapshot_body(snap.archive_url)
+                if body is not None:
+                    snap = replace(snap, body=body)
+                else:
+                    snap = archive.fetch_snapshot(snap)  # a failure comes back in .error
+                    if snap.body is not None:
+                        store.put_snapshot_body(snap)
+                lookup = replace(lookup, snapshot=snap)
+        return lookup
+
+    out: dict[LookupKey, ArchiveLookup] = {}
+    archive_host = host_of(options.archive_url)
+    pool = stages.run_pool or _serial_pool
+    for item, lookup in pool(
+        wanted, one, concurrency=options.archive_concurrency, per_host=options.archive_concurrency,
+        host_of=lambda _item: archive_host,
+    ):
+        out[item] = lookup
+        progress.advance("archive")
+    return out
+
+
+def _serial_pool(
+    items: Iterable[Any], fn: Callable[[Any], Any], **_limits: Any
+) -> Iterable[tuple[Any, Any]]:
+    return ((item, fn(item)) for item in items)
+
+
+def _save_missing(
+    verdicts: list[Verdict],
+    lookups: dict[LookupKey, ArchiveLookup],
+    http: Any,
+    stages: Stages,
+    progress: Progress,
+) -> int:
+    never = {key[0] for key, lk in lookups.items() if lk.status is LookupStatus.NONE}
+    targets = sorted(
+        {v.live.url for v in verdicts if v.live and v.live.status.is_ok and v.live.url in never}
+    )
+    saved = 0
+    assert stages.save_page is not None
+    for url in targets:
+        result = stages.save_page(url, http)
+        ok = getattr(result, "ok", result is not None)
+        saved += bool(ok)
+        progress.note(f"save page now: {url}: {'requested' if ok else 'failed'}")
+    return saved
+
+
+# ----------------------------------------------------------------- reports
+
+
+def build_report(store: Store, run_id: int | None = None) -> Any:
+    """A :class:`~citecheck.report.RunReport` of a stored run, with its changes."""
+    from citecheck.report import Change, DocumentInfo, RunReport
+
+    stored = store.load_run(run_id)
+    run = stored.run
+    earlier = [r for r in store.runs() if r.id < run.id and r.status == "finished"]
+    changes = None
+    if earlier:
+        changes = [
+            Change(
+                kind=c.kind, subject=c.url or c.source, document=c.document,
+                citation_id=c.citation_id, previous=c.previous, current=c.current,
+                detail=f"{c.source}: {c.previous} -> {c.current} (since run {c.previous_run})",
+            )
+            for c in store.history(run_id=run.id)
+        ]
+    return RunReport.from_verdicts(
+        stored.verdicts,
+        run_id=str(run.id),
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        options=run.options,
+        documents=[DocumentInfo(d["name"], d["published"], d["title"]) for d in stored.documents],
+        changes=changes,
+    )
+
+
+@dataclass(frozen=True)
+class ReportTargets:
+    """Where to write which format; ``-`` is stdout for JSON and Markdown."""
+
+    html: str | None = None
+    json: str | None = None
+    markdown: str | None = None
+    junit: str | None = None
+    report_dir: str | None = None  #: HTML goes here when ``html`` is not given
+
+
+def write_reports(
+    report: Any, targets: ReportTargets, *, fail_on: Severity = Severity.FAIL,
+    stdout: TextIO | None = None,
+) -> list[str]:
+    """Render and write each requested format; returns the files written."""
+    from citecheck.report import render_html, render_json, render_junit, render_markdown
+
+    stdout = stdout or sys.stdout
+    written: list[str] = []
+
+    def emit(path: str | None, render: Callable[[], str], stdout_ok: bool) -> None:
+        if not path:
+            return
+        text = render()
+        if path == "-" and stdout_ok:
+            stdout.write(text)
+            stdout.flush()
+            return
+        target = Path(path)
+        if target.parent and not target.parent.is_dir():
+            target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written.append(str(target))
+
+    html = targets.html
+    if html is None and targets.report_dir:
+        html = str(Path(targets.report_dir) / f"citecheck-run-{report.run_id}.html")
+    emit(html, lambda: render_html(report), False)
+    emit(targets.json, lambda: render_json(report), True)
+    emit(targets.markdown, lambda: render_markdown(report, fail_on=fail_on), True)
+    emit(targets.junit, lambda: render_junit(report, fail_on=fail_on), False)
+    return written
+
+
+def summary_line(result: AuditResult) -> str:
+    """One line for stderr: counts by verdict."""
+    counts = result.summary["by_verdict"]
+    parts = [f"{n} {kind}" for kind, n in counts.items() if n]
+    docs = len(result.documents)
+    text = (
+        f"run {result.run_id}: {result.summary['total']} citations in {docs} "
+        f"document{'s' if docs != 1 else ''}, {result.summary.get('urls', 0)} URLs"
+    )
+    return text + (": " + ", ".join(parts) if parts else "")

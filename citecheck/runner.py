@@ -1,0 +1,172 @@
+"""The one place concurrency lives.
+
+:func:`run_pool` runs a function over items in a thread pool with a global
+limit and a per-host limit, yielding results as they complete; hosts take
+turns, so one big site never starves the others. :func:`check_urls` is the
+live check stage on top of it: URLs deduplicated after normalisation, the
+cache asked first (successes only), every result handed on as it lands.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import replace
+from typing import Any, Protocol, TypeVar
+
+from citecheck.live import UNREACHABLE_ERRORS, Fetcher, ProbeCache, check_url, error_result
+from citecheck.models import LiveResult, LiveStatus
+from citecheck.urls import host_of as url_host
+from citecheck.urls import normalize_url
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def run_pool(
+    items: Iterable[T],
+    fn: Callable[[T], R],
+    *,
+    concurrency: int,
+    per_host: int,
+    host_of: Callable[[T], Hashable] = lambda item: url_host(str(item)),
+    on_done: Callable[[T, R], None] | None = None,
+) -> Iterator[tuple[T, R]]:
+    """Yield ``(item, fn(item))`` as each completes.
+
+    At most ``concurrency`` calls run at once, and at most ``per_host`` for
+    items with the same ``host_of(item)``. An exception raised by ``fn``
+    cancels what has not started and is raised to the caller.
+    """
+    concurrency = max(1, concurrency)
+    per_host = max(1, per_host)
+    queues: dict[Hashable, deque[T]] = {}
+    for item in items:
+        queues.setdefault(host_of(item), deque()).append(item)
+    running: dict[Hashable, int] = {host: 0 for host in queues}
+    ready: deque[Hashable] = deque(queues)  # hosts with work and a free slot, in turn
+    inflight: dict[Future[R], tuple[Hashable, T]] = {}
+    if not queues:
+        return
+    pool = ThreadPoolExecutor(max_workers=min(concurrency, sum(map(len, queues.values()))),
+                              thread_name_prefix="citecheck")
+    try:
+        while ready or inflight:
+            while ready and len(inflight) < concurrency:
+                host = ready.popleft()
+                item = queues[host].popleft()
+                running[host] += 1
+                inflight[pool.submit(fn, item)] = (host, item)
+                if queues[host] and running[host] < per_host:
+                    ready.append(host)
+            done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            for future in done:
+                host, item = inflight.pop(future)
+                result = future.result()  # re-raises fn's exception
+                running[host] -= 1
+                if queues[host] and host not in ready:
+                    ready.append(host)
+                if on_done is not None:
+                    on_done(item, result)
+                yield item, result
+    finally:
+        for future in inflight:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class LiveCacheLike(Protocol):
+    def get_live(self, url: str, max_age_seconds: float) -> LiveResult | None: ...
+
+    def put_live(self, result: LiveResult) -> Any: ...
+
+
+def check_urls(
+    urls: Iterable[str],
+    client: Fetcher,
+    *,
+    concurrency: int = 32,
+    per_host: int = 2,
+    cache: Any = None,
+    max_age: float | None = None,
+    on_result: Callable[[LiveResult], None] | None = None,
+    soft404_probe: bool = True,
+    keep_body: bool = True,
+) -> dict[str, LiveResult]:
+    """Check each unique URL once; results keyed by the normalised URL.
+
+    ``cache`` (e.g. the Store) is asked first with ``get_live(url,
+    max_age)``; only successful results are reused, never failures. Every
+    fresh result goes to ``cache.put_live`` and then ``on_result``. If every
+    host failed to resolve or connect (:func:`detect_offline`), each such
+    result gets the reason ``offline``.
+    """
+    unique = list(dict.fromkeys(normalize_url(u) for u in urls if u and u.strip()))
+    results: dict[str, LiveResult] = {}
+    todo: list[str] = []
+    for url in unique:
+        cached = _from_cache(cache, url, max_age)
+        if cached is not None:
+            results[url] = cached
+            if on_result is not None:
+                on_result(cached)
+        else:
+            todo.append(url)
+    probes = ProbeCache()
+
+    # the cache gets the body even when the caller does not want it back, so
+    # that a later audit reusing the cached result can still verify content
+    fetch_body = keep_body or cache is not None
+
+    def one(url: str) -> LiveResult:
+        try:
+            return check_url(url, client, soft404_probe=soft404_probe, keep_body=fetch_body,
+                             probes=probes)
+        except Exception as exc:  # a bug must not lose the other URLs' results
+            return error_result(url, "internal-error", f"{type(exc).__name__}: {exc}")
+
+    for url, result in run_pool(todo, one, concurrency=concurrency, per_host=per_host):
+        if cache is not None:
+            cache.put_live(result)
+        if result.body is not None and not keep_body:
+            result = replace(result, body=None)
+        results[url] = result
+        if on_result is not None:
+            on_result(result)
+    if detect_offline(list(results.values())):
+        for url, result in results.items():
+            if not result.from_cache and "offline" not in result.reasons:
+                results[url] = replace(result, reasons=result.reasons + ("offline",))
+    return {url: results[url] for url in unique}
+
+
+def _from_cache(cache: Any, url: str, max_age: float | None) -> LiveResult | None:
+    if cache is None:
+        return None
+    hit = cache.get_live(url) if max_age is None else cache.get_live(url, max_age)
+    if hit is None or not hit.status.is_ok:
+        return None
+    return hit if hit.from_cache else replace(hit, from_cache=True)
+
+
+def is_unreachable(result: LiveResult) -> bool:
+    """The host could not be resolved or connected to at all."""
+    return result.status is LiveStatus.ERROR and bool(
+        set(result.reasons) & UNREACHABLE_ERRORS
+    )
+
+
+def detect_offline(results: list[LiveResult]) -> bool:
+    """True if at least two hosts were tried and every one failed DNS or connect.
+
+    Then the fault is ours (no network), not the sources': results stay
+    inconclusive and the run says so. Cached and skipped results do not count.
+    """
+    by_host: dict[str, bool] = {}
+    for result in results:
+        if result.from_cache or result.status is LiveStatus.SKIPPED:
+            continue
+        host = url_host(result.url)
+        by_host[host] = by_host.get(host, True) and is_unreachable(result)
+    return len(by_host) >= 2 and all(by_host.values())

@@ -1,0 +1,422 @@
+"""The HTTP client: caps, redirects, address guard, retries, charsets (``responses``)."""
+
+import gzip
+import socket
+import zlib
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+import requests
+import responses
+import urllib3
+
+from citecheck.http import (
+    AddressGuard,
+    AddressRefused,
+    FetchResult,
+    HttpClient,
+    HttpConfig,
+    backoff_delay,
+    check_address,
+    classify_exception,
+    decode_body,
+    decode_bytes,
+    parse_retry_after,
+)
+
+PUBLIC = "93.184.216.34"
+
+
+def public(host):
+    return [PUBLIC]
+
+
+def make_client(sleeps=None, resolve=public, **cfg):
+    config = HttpConfig(**{"retries": 2, "backoff": 0.5, **cfg})
+    rec = sleeps if sleeps is not None else []
+    return HttpClient(config, sleep=rec.append, resolve=resolve)
+
+
+@responses.activate
+def test_plain_200_keeps_body_headers_and_raw_bytes():
+    responses.get("http://example.org/a", body=b"<p>hi</p>", content_type="text/html")
+    r = make_client().fetch("http://example.org/a")
+    assert r.status_code == 200 and r.error is None
+    assert r.body == b"<p>hi</p>" and r.raw_body == b"<p>hi</p>"
+    assert r.content_type == "text/html"
+    assert r.final_url == "http://example.org/a" and r.redirects == ()
+    assert r.attempts == 1 and r.address == PUBLIC
+
+
+@responses.activate
+def test_user_agent_and_accept_encoding_sent():
+    responses.get("http://example.org/ua", body=b"x")
+    make_client(user_agent="probe/1 (+https://x.test)").fetch("http://example.org/ua")
+    sent = responses.calls[0].request.headers
+    assert sent["User-Agent"] == "probe/1 (+https://x.test)"
+    assert sent["Accept-Encoding"] == "gzip, deflate"
+
+
+@responses.activate
+def test_redirect_chain_is_kept():
+    responses.get("http://example.org/1", status=301, headers={"Location": "/2"})
+    responses.get("http://example.org/2", status=302, headers={"Location": "https://example.org/3"})
+    responses.get("https://example.org/3", body=b"done")
+    r = make_client().fetch("http://example.org/1")
+    assert r.status_code == 200 and r.body == b"done"
+    assert r.final_url == "https://example.org/3"
+    assert r.redirects == (("http://example.org/1", 301), ("http://example.org/2", 302))
+
+
+@responses.activate
+def test_redirect_not_followed_when_asked():
+    responses.get("http://example.org/1", status=302, headers={"Location": "/2"}, body=b"moved")
+    r = make_client().fetch("http://example.org/1", follow_redirects=False)
+    assert r.status_code == 302 and r.body == b"moved" and r.redirects == ()
+
+
+@responses.activate
+def test_redirect_loop():
+    responses.get("http://example.org/a", status=302, headers={"Location": "/b"})
+    responses.get("http://example.org/b", status=302, headers={"Location": "/a"})
+    r = make_client().fetch("http://example.org/a")
+    assert r.error == "redirect-loop"
+    assert [u for u, _ in r.redirects] == ["http://example.org/a", "http://example.org/b"]
+
+
+@responses.activate
+def test_at_most_ten_redirects():
+    for i in range(12):
+        responses.get(f"http://example.org/{i}", status=301, headers={"Location": f"/{i + 1}"})
+    responses.get("http://example.org/12", body=b"end")
+    r = make_client().fetch("http://example.org/0")
+    assert r.error == "too-many-redirects" and len(r.redirects) == 11
+    ok = make_client().fetch("http://example.org/2")  # exactly 10 hops
+    assert ok.error is None and ok.body == b"end" and len(ok.redirects) == 10
+
+
+@responses.activate
+def test_only_http_and_https():
+    assert make_client().fetch("ftp://example.org/x").error == "unsupported-scheme"
+    assert make_client().fetch("file:///etc/passwd").error == "unsupported-scheme"
+    responses.get("http://example.org/f", status=302, headers={"Location": "file:///etc/passwd"})
+    r = make_client().fetch("http://example.org/f")
+    assert r.error == "unsupported-scheme" and r.redirects == (("http://example.org/f", 302),)
+
+
+# ------------------------------------------------------------ address guard
+
+
+@pytest.mark.parametrize(
+    "address, allow_private, refused",
+    [
+        ("169.254.169.254", False, True),
+        ("169.254.169.254", True, True),  # cloud metadata: always refused
+        ("fe80::1", True, True),
+        ("::ffff:169.254.169.254", True, True),
+        ("10.1.2.3", False, True),
+        ("10.1.2.3", True, False),
+        ("192.168.0.1", False, True),
+        ("127.0.0.1", False, True),
+        ("127.0.0.5", True, False),
+        ("::1", False, True),
+        ("0.0.0.0", False, True),
+        ("93.184.216.34", False, False),
+        ("2606:2800:220:1:248:1893:25c8:1946", False, False),
+    ],
+)
+def test_check_address(address, allow_private, refused):
+    assert (check_address(address, allow_private) is not None) is refused
+
+
+def test_guard_resolves_names_and_refuses_link_local_targets():
+    guard = AddressGuard(True, resolve=lambda h: ["169.254.169.254"])
+    with pytest.raises(AddressRefused, match="metadata.test resolves to"):
+        guard.check("metadata.test")
+    guard = AddressGuard(False, resolve=lambda h: ["93.184.216.34", "10.0.0.1"])
+    with pytest.raises(AddressRefused):
+        guard.check("mixed.test")  # any refused address refuses the host
+
+
+def test_guard_caches_lookups():
+    calls = []
+    guard = AddressGuard(False, resolve=lambda h: calls.append(h) or [PUBLIC])
+    guard.check("a.test")
+    guard.check("a.test")
+    assert calls == ["a.test"]
+
+
+@responses.activate
+def test_fetch_refuses_private_and_link_local():
+    responses.get("http://169.254.169.254/latest/meta-data/", body=b"secret")
+    r = make_client(allow_private=True).fetch("http://169.254.169.254/latest/meta-data/")
+    assert r.error == "private-address" and "metadata" in r.error_text
+    assert make_client().fetch("http://127.0.0.1:9/x").error == "private-address"
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_redirect_to_private_address_is_refused():
+    responses.get("http://example.org/r", status=302, headers={"Location": "http://10.0.0.8/admin"})
+    r = make_client().fetch("http://example.org/r")
+    assert r.error == "private-address" and r.final_url == "http://10.0.0.8/admin"
+    assert len(responses.calls) == 1
+
+
+def test_dns_failure():
+    def nxdomain(host):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    r = make_client(resolve=nxdomain).fetch("http://no-such-host.invalid/")
+    assert r.error == "dns-error" and "no-such-host.invalid" in r.error_text
+
+
+# -------------------------------------------------------------------- retries
+
+
+@responses.activate
+def test_503_then_200_is_retried_with_growing_backoff():
+    responses.get("http://example.org/x", status=503)
+    responses.get("http://example.org/x", status=503)
+    responses.get("http://example.org/x", body=b"ok")
+    sleeps = []
+    r = make_client(sleeps).fetch("http://example.org/x")
+    assert r.status_code == 200 and r.body == b"ok" and r.attempts == 3
+    assert len(sleeps) == 2
+    assert 0.25 <= sleeps[0] <= 0.5 and 0.5 <= sleeps[1] <= 1.0
+    assert r.waited == pytest.approx(sum(sleeps))
+
+
+@pytest.mark.parametrize("status", [429, 502, 503, 504])
+@responses.activate
+def test_retry_statuses_give_up_after_retries(status):
+    responses.get("http://example.org/x", status=status, body=b"busy")
+    sleeps = []
+    r = make_client(sleeps, retries=3).fetch("http://example.org/x")
+    assert r.status_code == status and r.body == b"busy"
+    assert r.attempts == 4 and len(sleeps) == 3 and len(responses.calls) == 4
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 410, 500])
+@responses.activate
+def test_other_statuses_are_not_retried(status):
+    responses.get("http://example.org/x", status=status)
+    sleeps = []
+    r = make_client(sleeps).fetch("http://example.org/x")
+    assert r.status_code == status and r.attempts == 1 and sleeps == []
+
+
+@responses.activate
+def test_429_honours_retry_after_seconds():
+    responses.get("http://example.org/x", status=429, headers={"Retry-After": "7"})
+    responses.get("http://example.org/x", body=b"ok")
+    sleeps = []
+    r = make_client(sleeps).fetch("http://example.org/x")
+    assert r.status_code == 200 and sleeps == [7.0]
+
+
+@responses.activate
+def test_retry_after_http_date():
+    when = datetime.now(timezone.utc) + timedelta(seconds=5)
+    responses.get("http://example.org/x", status=503,
+                  headers={"Retry-After": format_datetime(when, usegmt=True)})
+    responses.get("http://example.org/x", body=b"ok")
+    sleeps = []
+    r = make_client(sleeps).fetch("http://example.org/x")
+    assert r.status_code == 200 and len(sleeps) == 1 and 3.0 <= sleeps[0] <= 5.0
+
+
+@responses.activate
+def test_retry_after_beyond_the_cap_is_not_waited_for():
+    responses.get("http://example.org/x", status=429, headers={"Retry-After": "3600"})
+    sleeps = []
+    r = make_client(sleeps, max_retry_wait=30).fetch("http://example.org/x")
+    assert r.status_code == 429 and r.attempts == 1 and sleeps == []
+    assert r.headers["retry-after"] == "3600"
+
+
+@responses.activate
+def test_total_wait_is_capped():
+    responses.get("http://example.org/x", status=503, headers={"Retry-After": "4"})
+    sleeps = []
+    r = make_client(sleeps, retries=10, max_retry_wait=10).fetch("http://example.org/x")
+    assert r.status_code == 503 and sleeps == [4.0, 4.0] and r.attempts == 3
+
+
+@responses.activate
+def test_connection_error_is_retried():
+    responses.get("http://example.org/x",
+                  body=requests.exceptions.ConnectionError("Connection refused"))
+    responses.get("http://example.org/x", body=b"back")
+    sleeps = []
+    r = make_client(sleeps).fetch("http://example.org/x")
+    assert r.body == b"back" and r.attempts == 2 and len(sleeps) == 1
+
+
+@responses.activate
+def test_connection_error_gives_up():
+    responses.get("http://example.org/x",
+                  body=requests.exceptions.ConnectionError("Connection reset by peer"))
+    sleeps = []
+    r = make_client(sleeps).fetch("http://example.org/x")
+    assert r.error == "connection-reset" and r.attempts == 3 and len(sleeps) == 2
+
+
+@responses.activate
+def test_timeout_is_not_retried():
+    responses.get("http://example.org/x", body=requests.exceptions.ReadTimeout("read timed out"))
+    sleeps = []
+    r = make_client(sleeps).fetch("http://example.org/x")
+    assert r.error == "timeout" and r.attempts == 1 and sleeps == []
+
+
+@responses.activate
+def test_tls_error_is_not_retried():
+    responses.get("https://example.org/x",
+                  body=requests.exceptions.SSLError("certificate verify failed"))
+    r = make_client().fetch("https://example.org/x")
+    assert r.error == "tls-error" and r.attempts == 1
+
+
+def test_parse_retry_after():
+    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+    assert parse_retry_after("120", now) == 120.0
+    assert parse_retry_after("Thu, 01 Jan 2026 12:00:30 GMT", now) == 30.0
+    assert parse_retry_after("Thu, 01 Jan 2026 11:00:00 GMT", now) == 0.0
+    assert parse_retry_after("soon", now) is None
+    assert parse_retry_after(None, now) is None
+
+
+def test_backoff_grows_and_is_capped():
+    import random
+
+    rng = random.Random(1)
+    delays = [backoff_delay(n, 0.5, 4.0, rng) for n in range(6)]
+    assert 0.25 <= delays[0] <= 0.5 and 1.0 <= delays[2] <= 2.0
+    assert all(2.0 <= d <= 4.0 for d in delays[3:])
+
+
+# ------------------------------------------------------------------ body caps
+
+
+@responses.activate
+def test_body_cap_on_plain_body():
+    responses.get("http://example.org/big", body=b"a" * 300_000)
+    r = make_client(max_bytes=100_000).fetch("http://example.org/big")
+    assert r.truncated and len(r.body) == 100_000 and r.error is None
+
+
+@responses.activate
+def test_gzip_bomb_stops_at_the_decompressed_cap():
+    bomb = gzip.compress(bytes(50 * 1024 * 1024), 9)
+    responses.get("http://example.org/bomb", body=bomb,
+                  headers={"Content-Encoding": "gzip", "Content-Type": "text/html"})
+    r = make_client(max_bytes=1_000_000).fetch("http://example.org/bomb")
+    assert r.truncated and len(r.body) == 1_000_000
+    assert r.raw_body is not None and len(r.raw_body) < 100_000
+    assert bomb.startswith(r.raw_body)
+
+
+@responses.activate
+def test_gzip_and_deflate_bodies_are_decoded():
+    text = b"<html>" + b"hello world " * 1000 + b"</html>"
+    responses.get("http://example.org/gz", body=gzip.compress(text),
+                  headers={"Content-Encoding": "gzip"})
+    responses.get("http://example.org/zlib", body=zlib.compress(text),
+                  headers={"Content-Encoding": "deflate"})
+    raw_deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    responses.get("http://example.org/raw", body=raw_deflate.compress(text) + raw_deflate.flush(),
+                  headers={"Content-Encoding": "deflate"})
+    client = make_client()
+    for path in ("gz", "zlib", "raw"):
+        r = client.fetch(f"http://example.org/{path}")
+        assert r.body == text and r.error is None, path
+    assert client.fetch("http://example.org/gz").raw_body == gzip.compress(text)
+
+
+@responses.activate
+def test_concatenated_gzip_members():
+    responses.get("http://example.org/m", body=gzip.compress(b"one ") + gzip.compress(b"two"),
+                  headers={"Content-Encoding": "gzip"})
+    assert make_client().fetch("http://example.org/m").body == b"one two"
+
+
+@responses.activate
+def test_corrupt_gzip_is_a_decoding_error():
+    responses.get("http://example.org/bad", body=b"\x1f\x8b\x08\x00garbage" * 10,
+                  headers={"Content-Encoding": "gzip"})
+    r = make_client().fetch("http://example.org/bad")
+    assert r.status_code == 200 and r.error == "decoding-error"
+
+
+@responses.activate
+def test_unsupported_encoding_is_reported():
+    responses.get("http://example.org/br", body=b"\x00\x01", headers={"Content-Encoding": "br"})
+    r = make_client().fetch("http://example.org/br")
+    assert r.error == "decoding-error" and "br" in r.error_text
+
+
+# ------------------------------------------------------------------ errors
+
+
+@pytest.mark.parametrize(
+    "exc, code",
+    [
+        (requests.exceptions.ConnectTimeout("x"), "timeout"),
+        (requests.exceptions.ReadTimeout("x"), "timeout"),
+        (urllib3.exceptions.ReadTimeoutError(None, "/", "Read timed out."), "timeout"),
+        (requests.exceptions.SSLError("CERTIFICATE_VERIFY_FAILED"), "tls-error"),
+        (requests.exceptions.ConnectionError("Failed to resolve 'x.invalid'"), "dns-error"),
+        (requests.exceptions.ConnectionError("[Errno 111] Connection refused"),
+         "connection-refused"),
+        (requests.exceptions.ConnectionError("Connection reset by peer"), "connection-reset"),
+        (requests.exceptions.ChunkedEncodingError("broken"), "connection-reset"),
+        (urllib3.exceptions.ProtocolError("Connection broken: IncompleteRead"),
+         "connection-reset"),
+        (ConnectionResetError(104, "Connection reset by peer"), "connection-reset"),
+        (requests.exceptions.ConnectionError("something else"), "connection-error"),
+        (requests.exceptions.InvalidURL("bad"), "invalid-url"),
+        (requests.exceptions.TooManyRedirects("x"), "request-error"),
+    ],
+)
+def test_classify_exception(exc, code):
+    assert classify_exception(exc)[0] == code
+
+
+# ------------------------------------------------------------------ charsets
+
+RU = "<p>Министерство обороны Российской Федерации сообщает о завершении учений.</p>"
+ZH = "<p>中华人民共和国外交部发言人表示，中俄两国关系处于历史最好时期，双方将继续加强战略协作。</p>"
+
+
+@pytest.mark.parametrize(
+    "body, content_type, text, encoding",
+    [
+        (RU.encode("cp1251"), "text/html; charset=windows-1251", RU, "cp1251"),
+        (RU.encode("cp1251"), "text/html", RU, "cp1251"),  # detected
+        (b'<meta charset="windows-1251">' + RU.encode("cp1251"), "text/html",
+         '<meta charset="windows-1251">' + RU, "cp1251"),
+        (b'<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+         + ZH.encode("gb2312"), None,
+         '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">' + ZH, "gb18030"),
+        (ZH.encode("gb2312"), "text/html; charset=GB2312", ZH, "gb18030"),
+        (ZH.encode("gb2312"), "text/html", ZH, None),  # detected
+        (RU.encode("utf-8"), "text/html; charset=utf-8", RU, "utf-8"),
+        (RU.encode("cp1251"), "text/html; charset=utf-8", RU, "cp1251"),  # header lies
+        (b"\xef\xbb\xbf" + "héllo".encode(), "text/plain", "héllo", "utf-8"),
+        ("café".encode("latin-1"), "text/html; charset=iso-8859-1", "café", "cp1252"),
+        (b"plain", "text/html; charset=no-such-charset", "plain", "utf-8"),
+    ],
+)
+def test_decode_bytes(body, content_type, text, encoding):
+    got, enc = decode_bytes(body, content_type)
+    assert got == text
+    if encoding:
+        assert enc == encoding
+
+
+def test_decode_body_uses_the_result_headers():
+    r = FetchResult("u", "u", 200, {"content-type": "text/html; charset=windows-1251"},
+                    RU.encode("cp1251"))
+    assert decode_body(r) == (RU, "cp1251")

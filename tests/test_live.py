@@ -1,0 +1,324 @@
+"""Live status taxonomy: each status, each reason, soft 404s (``responses``)."""
+
+import re
+
+import pytest
+import requests
+import responses
+
+from citecheck.http import FetchResult, HttpClient, HttpConfig
+from citecheck.live import (
+    ProbeCache,
+    check_url,
+    classify,
+    is_bot_wall,
+    says_not_found,
+    site_of,
+)
+from citecheck.models import LiveStatus
+
+PAGE = "<html><head><title>Joint statement</title></head><body><h1>Joint statement</h1>" + (
+    "<p>The ministers discussed regional security and signed an agreement.</p>" * 40
+) + "</body></html>"
+HOME = "<html><title>Ministry</title><body><h1>Welcome</h1><p>News, events.</p></body></html>"
+NOT_FOUND_TEMPLATE = (
+    "<html><title>Ministry</title><body><div class=nav>Home About News Contact</div>"
+    "<p>Sorry, we looked everywhere for {path} but there is nothing here. "
+    "Try the search box or go back to the front page.</p>"
+    "<footer>(c) Ministry</footer></body></html>"
+)
+PROBE = re.compile(r"https?://[^/]+/citecheck-[0-9a-f]+$")
+
+
+def client(**cfg):
+    return HttpClient(HttpConfig(**{"retries": 1, **cfg}), sleep=lambda s: None,
+                      resolve=lambda h: ["93.184.216.34"])
+
+
+def html(url, body, status=200, **kw):
+    responses.get(url, body=body, status=status, content_type="text/html; charset=utf-8", **kw)
+
+
+def probe_404(host="example.org"):
+    responses.get(re.compile(rf"https?://{re.escape(host)}/citecheck-[0-9a-f]+"), status=404)
+
+
+def check(url, c=None, **kw):
+    return check_url(url, c or client(), probes=ProbeCache(), **kw)
+
+
+@responses.activate
+def test_ok():
+    html("http://example.org/news/1", PAGE)
+    probe_404()
+    r = check("http://example.org/news/1")
+    assert r.status is LiveStatus.OK and r.status_code == 200 and r.reasons == ()
+    assert r.final_url == "http://example.org/news/1" and r.content_type == "text/html"
+    assert r.bytes == len(PAGE.encode()) and r.body == PAGE.encode() and r.encoding == "utf-8"
+    assert r.checked_at.endswith("Z") and r.error is None
+
+
+@responses.activate
+def test_url_is_normalised_before_fetching():
+    html("http://example.org/a?id=3", PAGE)
+    probe_404()
+    r = check("HTTP://Example.ORG/a?id=3&utm_source=x#top")
+    assert r.url == "http://example.org/a?id=3" and r.status is LiveStatus.OK
+
+
+@responses.activate
+def test_keep_body_false_drops_the_body():
+    html("http://example.org/a", PAGE)
+    probe_404()
+    r = check("http://example.org/a", keep_body=False)
+    assert r.body is None and r.bytes == len(PAGE.encode())
+
+
+@responses.activate
+def test_same_site_redirect_is_redirected_with_chain():
+    responses.get("http://example.org/old", status=301, headers={"Location": "https://www.example.org/new"})
+    html("https://www.example.org/new", PAGE)
+    probe_404("www.example.org")
+    r = check("http://example.org/old")
+    assert r.status is LiveStatus.REDIRECTED
+    assert [(h.url, h.status_code) for h in r.redirects] == [("http://example.org/old", 301)]
+    assert r.final_url == "https://www.example.org/new"
+
+
+@responses.activate
+def test_off_site_redirect_is_moved():
+    responses.get("http://example.org/old", status=302, headers={"Location": "https://other.net/p"})
+    html("https://other.net/p", PAGE)
+    probe_404("other.net")
+    r = check("http://example.org/old")
+    assert r.status is LiveStatus.MOVED and r.final_url == "https://other.net/p"
+
+
+@pytest.mark.parametrize(
+    "status, expected, reasons",
+    [
+        (404, LiveStatus.DEAD, ("http-404",)),
+        (410, LiveStatus.DEAD, ("http-410",)),
+        (401, LiveStatus.BLOCKED, ("http-401",)),
+        (403, LiveStatus.BLOCKED, ("http-403",)),
+        (429, LiveStatus.BLOCKED, ("rate-limited", "http-429")),
+        (500, LiveStatus.ERROR, ("http-500",)),
+        (502, LiveStatus.ERROR, ("http-502",)),
+        (503, LiveStatus.ERROR, ("http-503",)),
+        (504, LiveStatus.ERROR, ("http-504",)),
+        (400, LiveStatus.ERROR, ("http-400",)),
+    ],
+)
+@responses.activate
+def test_status_codes(status, expected, reasons):
+    html("http://example.org/p", "<p>x</p>", status=status)
+    r = check("http://example.org/p")
+    assert (r.status, r.reasons, r.status_code) == (expected, reasons, status)
+
+
+@pytest.mark.parametrize(
+    "exc, reason",
+    [
+        (requests.exceptions.ReadTimeout("Read timed out. (read timeout=1)"), "timeout"),
+        (requests.exceptions.SSLError("certificate verify failed: self-signed"), "tls-error"),
+        (requests.exceptions.ConnectionError("Connection refused"), "connection-refused"),
+        (requests.exceptions.ConnectionError("Connection reset by peer"), "connection-reset"),
+        (requests.exceptions.ConnectionError("Failed to resolve 'x.test'"), "dns-error"),
+    ],
+)
+@responses.activate
+def test_network_errors_are_error(exc, reason):
+    responses.get("http://example.org/p", body=exc)
+    r = check("http://example.org/p")
+    assert r.status is LiveStatus.ERROR and r.reasons == (reason,)
+    assert r.error and r.status_code is None
+    assert not r.status.is_conclusive
+
+
+@responses.activate
+def test_rate_limited_then_ok_after_retry_after():
+    responses.get("http://example.org/p", status=429, headers={"Retry-After": "2"})
+    html("http://example.org/p", PAGE)
+    probe_404()
+    r = check("http://example.org/p")
+    assert r.status is LiveStatus.OK
+
+
+@responses.activate
+def test_redirect_loop_is_error():
+    responses.get("http://example.org/a", status=302, headers={"Location": "/b"})
+    responses.get("http://example.org/b", status=302, headers={"Location": "/a"})
+    r = check("http://example.org/a")
+    assert r.status is LiveStatus.ERROR and r.reasons == ("redirect-loop",)
+    assert len(r.redirects) == 2
+
+
+def test_private_address_and_bad_scheme_are_skipped():
+    c = HttpClient(HttpConfig(), resolve=lambda h: ["10.0.0.5"])
+    r = check_url("http://intranet.example/x", c, probes=ProbeCache())
+    assert r.status is LiveStatus.SKIPPED and r.reasons == ("private-address",)
+    assert check_url("mailto:a@b.c", c).status is LiveStatus.SKIPPED
+    r = check_url("http://169.254.169.254/latest/", c)
+    assert r.status is LiveStatus.SKIPPED and "metadata" in r.error
+
+
+@responses.activate
+def test_truncated_body_is_still_ok_but_says_so():
+    html("http://example.org/big", PAGE * 10)
+    probe_404()
+    r = check("http://example.org/big", client(max_bytes=5000))
+    assert r.status is LiveStatus.OK and r.reasons == ("body-truncated",) and r.bytes == 5000
+
+
+@responses.activate
+def test_reset_mid_body_is_error_with_status_code():
+    responses.get("http://example.org/p", body=requests.exceptions.ChunkedEncodingError("broken"))
+    r = check("http://example.org/p")
+    assert r.status is LiveStatus.ERROR and r.reasons == ("connection-reset",)
+
+
+# ------------------------------------------------------------------ soft 404
+
+
+@responses.activate
+def test_redirect_to_home_page_is_soft_404():
+    responses.get("http://example.org/news/2016/report", status=302, headers={"Location": "/"})
+    html("http://example.org/", HOME)
+    probe_404()
+    r = check("http://example.org/news/2016/report")
+    assert r.status is LiveStatus.DEAD
+    assert r.reasons == ("soft-404", "redirect-to-home")
+
+
+@responses.activate
+def test_redirect_to_error_page_is_soft_404():
+    responses.get("http://example.org/doc", status=302, headers={"Location": "/errors/404.html"})
+    html("http://example.org/errors/404.html", HOME)
+    probe_404()
+    r = check("http://example.org/doc")
+    assert r.status is LiveStatus.DEAD and "redirect-to-error-page" in r.reasons
+
+
+@responses.activate
+def test_home_page_itself_is_not_a_soft_404():
+    html("http://example.org/", HOME)
+    r = check("http://example.org/")
+    assert r.status is LiveStatus.OK
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<html><title>Page not found | Ministry</title><body>" + "<p>menu</p>" * 300,
+        "<html><title>Ministry</title><body><h1>404 - Page Not Found</h1></body></html>",
+        "<html><title>Минобороны</title><body><h1>Страница не найдена</h1></body></html>",
+        "<html><title>外交部</title><body><h1>页面不存在</h1></body></html>",
+        "<html><body><p>Error 404</p></body></html>",
+    ],
+)
+@responses.activate
+def test_error_wording_is_soft_404(body):
+    html("http://example.org/doc", body)
+    probe_404()
+    r = check("http://example.org/doc")
+    assert r.status is LiveStatus.DEAD and r.reasons[:2] == ("soft-404", "not-found-wording")
+
+
+@responses.activate
+def test_page_like_the_hosts_missing_page_is_soft_404():
+    html("http://example.org/doc/17", NOT_FOUND_TEMPLATE.format(path="/doc/17"))
+    responses.get(PROBE, body=NOT_FOUND_TEMPLATE.format(path="/citecheck-xyz"),
+                  content_type="text/html")
+    r = check("http://example.org/doc/17")
+    assert r.status is LiveStatus.DEAD and r.reasons == ("soft-404", "same-as-missing-page")
+
+
+@responses.activate
+def test_real_page_on_a_soft_404_host_is_ok():
+    html("http://example.org/doc/18", PAGE)
+    responses.get(PROBE, body=NOT_FOUND_TEMPLATE.format(path="/x"), content_type="text/html")
+    r = check("http://example.org/doc/18")
+    assert r.status is LiveStatus.OK
+
+
+@responses.activate
+def test_redirect_to_where_missing_pages_go_is_soft_404():
+    responses.get("http://example.org/doc/1", status=302, headers={"Location": "/search?q=doc"})
+    html("http://example.org/search?q=doc", PAGE)
+    responses.get(PROBE, status=302, headers={"Location": "/search?q=doc"})
+    r = check("http://example.org/doc/1")
+    assert r.status is LiveStatus.DEAD and "same-as-missing-page" in r.reasons
+
+
+@responses.activate
+def test_probe_is_made_once_per_host():
+    for i in range(3):
+        html(f"http://example.org/p{i}", PAGE + str(i))
+    probe_404()
+    probes = ProbeCache()
+    c = client()
+    for i in range(3):
+        assert check_url(f"http://example.org/p{i}", c, probes=probes).status is LiveStatus.OK
+    assert sum(1 for call in responses.calls if "/citecheck-" in call.request.url) == 1
+
+
+@responses.activate
+def test_probe_can_be_turned_off():
+    html("http://example.org/doc/17", NOT_FOUND_TEMPLATE.format(path="/doc/17"))
+    r = check("http://example.org/doc/17", soft404_probe=False)
+    assert r.status is LiveStatus.OK
+    assert not any("/citecheck-" in call.request.url for call in responses.calls)
+
+
+@responses.activate
+def test_bot_wall_is_blocked():
+    wall = "<html><title>Just a moment...</title><body>Checking your browser</body></html>"
+    html("http://example.org/a", wall, status=503, headers={"Server": "cloudflare"})
+    html("http://example.org/b", wall, status=200)
+    assert check("http://example.org/a").status is LiveStatus.BLOCKED
+    r = check("http://example.org/b")
+    assert r.status is LiveStatus.BLOCKED and r.reasons == ("bot-wall",)
+
+
+@responses.activate
+def test_windows_1251_page_is_decoded():
+    ru = "<html><title>Новости</title><body><p>" + "Министерство обороны сообщает. " * 30 + "</p>"
+    responses.get("http://example.org/ru", body=ru.encode("cp1251"), content_type="text/html")
+    probe_404()
+    r = check("http://example.org/ru")
+    assert r.status is LiveStatus.OK and r.encoding == "cp1251"
+
+
+# ------------------------------------------------------------- pure helpers
+
+
+@pytest.mark.parametrize(
+    "host, site",
+    [
+        ("www.mid.ru", "mid.ru"),
+        ("eng.mil.ru", "mil.ru"),
+        ("news.bbc.co.uk", "bbc.co.uk"),
+        ("www.fmprc.gov.cn", "fmprc.gov.cn"),
+        ("tass.com", "tass.com"),
+        ("127.0.0.2", "127.0.0.2"),
+    ],
+)
+def test_site_of(host, site):
+    assert site_of(host) == site
+
+
+def test_real_article_titles_are_not_error_pages():
+    assert not says_not_found("<title>Bodies not found after crash</title>" + "<p>x</p>" * 200)
+    assert not says_not_found("<title>News</title><p>" + "The claim was not found credible. " * 30)
+    assert says_not_found("<title>Not Found</title>")
+
+
+def test_bot_wall_needs_a_small_page():
+    article = "<p>Access denied to journalists, the ministry said.</p>" + "<p>text</p>" * 2000
+    assert not is_bot_wall(article, {})
+    assert is_bot_wall("<p>x</p>", {"cf-mitigated": "challenge"})
+
+
+def test_classify_decoding_error_on_200_is_error():
+    result = FetchResult("u", "u", 200, error="decoding-error", error_text="bad gzip")
+    assert classify("http://e.org/u", result) == (LiveStatus.ERROR, ["decoding-error", "http-200"])

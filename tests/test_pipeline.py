@@ -1,0 +1,288 @@
+"""The audit runner with the real extract stage and store, and fakes for the network stages."""
+
+import io
+import json
+from dataclasses import replace
+
+import pytest
+from fixtures_store import FakeArchive, FakeWeb, stages_for
+
+from citecheck.errors import ExitCode, InputError
+from citecheck.extract import extract_citations, read_document
+from citecheck.models import (
+    LiveStatus,
+    Severity,
+    Verdict,
+    VerdictKind,
+)
+from citecheck.pipeline import (
+    AuditOptions,
+    Progress,
+    ReportTargets,
+    build_report,
+    confirm_failure,
+    count_spaced,
+    exit_code_for,
+    expand_inputs,
+    parse_duration,
+    run_audit,
+    write_reports,
+)
+from citecheck.store import Store, now_iso
+
+
+@pytest.fixture
+def brief(fake_brief):
+    return fake_brief
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "h.db")
+    yield s
+    s.close()
+
+
+def kinds(result):
+    return [v.verdict.value for v in result.verdicts]
+
+
+def test_audit_end_to_end_with_fakes(brief, store):
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    result = run_audit([brief], store, AuditOptions(no_archive=True), stages=stages_for(web))
+    assert kinds(result) == ["verified", "dead", "unresolved", "malformed"]
+    assert result.exit_code == ExitCode.FINDINGS
+    assert result.summary["by_verdict"]["dead"] == 1 and result.summary["urls"] == 2
+    stored = store.load_run(result.run_id)
+    assert stored.run.status == "finished" and stored.run.exit_code == 1
+    assert [v.verdict for v in stored.verdicts] == [v.verdict for v in result.verdicts]
+    assert store.db.table("checks").count == 2
+
+
+def test_second_audit_reuses_fresh_successes_only(brief, store):
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    stages = stages_for(web)
+    run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    web.asked.clear()
+    second = run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    assert web.asked == ["http://gov.test/gone"]  # the failure is checked again
+    assert second.stats["cache_hits"] == 1
+    assert second.verdicts[0].live.from_cache
+    web.asked.clear()
+    run_audit([brief], store, AuditOptions(no_archive=True, max_age=0), stages=stages)
+    assert sorted(web.asked) == ["http://gov.test/a", "http://gov.test/gone"]
+
+
+def test_interrupted_audit_keeps_checks_and_next_resumes(brief, store):
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    web.interrupt_after = 1
+    with pytest.raises(KeyboardInterrupt):
+        run_audit([brief], store, AuditOptions(no_archive=True), stages=stages_for(web))
+    assert store.runs()[0].status == "interrupted"
+    assert store.db.table("checks").count == 1  # the finished check survived
+    web.interrupt_after = None
+    web.asked.clear()
+    result = run_audit([brief], store, AuditOptions(no_archive=True), stages=stages_for(web))
+    assert web.asked == ["http://gov.test/gone"]
+    assert kinds(result) == ["verified", "dead", "unresolved", "malformed"]
+
+
+def test_archive_lookups_and_snapshot_bodies_are_cached(brief, store):
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    archive = FakeArchive()
+    result = run_audit([brief], store, AuditOptions(), stages=stages_for(web, archive))
+    assert kinds(result)[:2] == ["verified", "rescued"]
+    assert ("http://gov.test/gone", "2018-04-02", "2018-06-04") in archive.asked
+    assert result.verdicts[1].snapshot.body == b"<p>archived</p>"
+    archive.fetch_snapshot = lambda snap: pytest.fail("snapshot body should come from the store")
+    again = run_audit([brief], store, AuditOptions(), stages=stages_for(web, archive))
+    assert kinds(again)[:2] == ["verified", "rescued"]
+
+
+def test_offline_skips_archive_and_never_says_dead(brief, store):
+    web = FakeWeb({})
+    web.offline = True
+    archive = FakeArchive()
+    result = run_audit([brief], store, AuditOptions(), stages=stages_for(web, archive))
+    assert result.offline and archive.asked == []
+    assert "dead" not in kinds(result)
+    assert result.verdicts[1].reasons[0] == "offline"
+
+
+def test_confirm_after_holds_back_dead_until_seen_in_n_runs(brief, tmp_path):
+    clock = [1_800_000_000.0]
+    store = Store(tmp_path / "c.db", clock=lambda: clock[0])
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    options = AuditOptions(no_archive=True, confirm_after=2, confirm_interval=86400)
+
+    def audit_at(t):
+        clock[0] = t
+        return run_audit([brief], store, options, stages=stages_for(_Timed(web, now_iso(t))))
+
+    first = audit_at(1_800_000_000)
+    assert first.verdicts[1].verdict is VerdictKind.INCONCLUSIVE
+    assert first.verdicts[1].reasons[0] == "unconfirmed-failure"
+    assert "1 of the 2" in first.verdicts[1].explanation
+    assert first.exit_code == ExitCode.FINDINGS  # the malformed citation still fails
+    soon = audit_at(1_800_000_000 + 3600)  # a second failure, but too soon to count
+    assert soon.verdicts[1].verdict is VerdictKind.INCONCLUSIVE
+    later = audit_at(1_800_000_000 + 2 * 86400)
+    assert later.verdicts[1].verdict is VerdictKind.DEAD
+    changes = store.history()
+    assert [c.kind for c in changes] == ["newly-dead"]
+    assert changes[0].previous == "inconclusive" and changes[0].url == "http://gov.test/gone"
+    store.close()
+
+
+class _Timed:
+    """FakeWeb whose results carry a given check time."""
+
+    def __init__(self, web, checked_at):
+        self.web, self.checked_at, self.offline = web, checked_at, web.offline
+
+    def check_urls(self, urls, client, **kw):
+        cache = kw.get("cache")
+
+        class Stamp:
+            def get_live(s, url, max_age_seconds=None):
+                return cache.get_live(url, max_age_seconds)
+
+            def put_live(s, result):
+                cache.put_live(replace(result, checked_at=self.checked_at))
+
+        kw["cache"] = Stamp()
+        return self.web.check_urls(urls, client, **kw)
+
+
+def test_history_reports_recovered_and_newly_rescued(brief, store):
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    run_audit([brief], store, AuditOptions(no_archive=True), stages=stages_for(web))
+    web.statuses["http://gov.test/gone"] = LiveStatus.OK
+    run_audit([brief], store, AuditOptions(no_archive=True), stages=stages_for(web))
+    assert [(c.kind, c.source) for c in store.history()] == [("recovered", "Kremlin")]
+    assert store.history("MOFA") == []
+    assert [c.kind for c in store.history("http://gov.test/gone")] == ["recovered"]
+
+
+def test_reports_rendered_from_the_database(brief, store, tmp_path):
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    result = run_audit([brief], store, AuditOptions(no_archive=True), stages=stages_for(web))
+    report = build_report(store, result.run_id)
+    out = io.StringIO()
+    written = write_reports(
+        report, ReportTargets(json="-", junit=str(tmp_path / "j.xml"),
+                              report_dir=str(tmp_path / "reports")), stdout=out,
+    )
+    data = json.loads(out.getvalue())
+    assert set(data) >= {"run", "documents", "citations", "summary"}
+    assert [c["verdict"] for c in data["citations"]] == kinds(result)
+    assert data["documents"][0]["published"] == "2018-06-04"
+    assert any(p.endswith(f"citecheck-run-{result.run_id}.html") for p in written)
+    assert "<testsuite" in (tmp_path / "j.xml").read_text()
+
+
+# ------------------------------------------------------------------ pieces
+
+
+def test_expand_inputs_walks_folders(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.txt").write_text("x")
+    (tmp_path / "a" / "deep").mkdir()
+    (tmp_path / "a" / "deep" / "two.HTML").write_text("x")
+    (tmp_path / "a" / "skip.pdf").write_text("x")
+    (tmp_path / "a" / ".hidden").mkdir()
+    (tmp_path / "a" / ".hidden" / "no.md").write_text("x")
+    got = expand_inputs([str(tmp_path / "a"), "-", "https://x.test/b"])
+    assert got == [str(tmp_path / "a" / "deep" / "two.HTML"), str(tmp_path / "a" / "one.txt"),
+                   "-", "https://x.test/b"]
+    with pytest.raises(InputError, match="no such file"):
+        expand_inputs([str(tmp_path / "missing.txt")])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no .txt"):
+        expand_inputs([str(tmp_path / "empty")])
+
+
+@pytest.mark.parametrize("text, seconds", [
+    ("0", 0), ("90", 90), ("90s", 90), ("30m", 1800), ("24h", 86400), ("7d", 604800),
+    ("2w", 1209600), ("1.5h", 5400), (" 10 min ", 600),
+])
+def test_parse_duration(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "soon", "-1h", "3y"])
+def test_parse_duration_rejects(text):
+    with pytest.raises(ValueError):
+        parse_duration(text)
+
+
+def test_count_spaced():
+    day = 86400
+    assert count_spaced([], day) == 0
+    assert count_spaced([0, 10, day, day + 5, 3 * day], day) == 3
+    assert count_spaced([5, 1, 3], 0) == 3
+
+
+def test_confirm_failure_leaves_other_verdicts_alone(brief):
+    doc = read_document(brief)
+    c = extract_citations(doc)[0]
+    ok = Verdict(c, VerdictKind.VERIFIED)
+    assert confirm_failure(ok, [1.0], needed=3, interval=0) is ok
+    dead = Verdict(c, VerdictKind.DEAD, reasons=("http-404",))
+    assert confirm_failure(dead, [1.0, 2.0], needed=2, interval=0) is dead
+    held = confirm_failure(dead, [1.0], needed=2, interval=0)
+    assert held.verdict is VerdictKind.INCONCLUSIVE
+    assert held.reasons == ("unconfirmed-failure", "http-404")
+
+
+@pytest.mark.parametrize("verdicts, fail_on, code", [
+    ([], Severity.FAIL, 0),
+    ([VerdictKind.VERIFIED, VerdictKind.RESCUED], Severity.FAIL, 0),
+    ([VerdictKind.RESCUED], Severity.WARN, 1),
+    ([VerdictKind.INCONCLUSIVE], Severity.FAIL, 0),
+    ([VerdictKind.MISMATCH], Severity.FAIL, 1),
+    ([VerdictKind.MALFORMED], Severity.WARN, 1),
+])
+def test_exit_code_for(brief, verdicts, fail_on, code):
+    c = extract_citations(read_document(brief))[0]
+    assert exit_code_for([Verdict(c, k) for k in verdicts], fail_on) == code
+
+
+class FakeClock:
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        return self.t
+
+
+def test_progress_line_and_time_left():
+    stream = io.StringIO()
+    clock = FakeClock()
+    p = Progress(stream, enabled=True, tty=False, clock=clock, interval=0)
+    p.stage("documents", 2)
+    p.advance("documents", 2)
+    p.stage("URLs", 10)
+    clock.t = 4.0
+    p.advance("URLs", 4)
+    assert p.line() == "documents 2/2 · URLs 4/10 · ~6s left"
+    assert "URLs 4/10" in stream.getvalue()
+
+
+def test_progress_disabled_is_silent():
+    stream = io.StringIO()
+    p = Progress(stream, enabled=False, tty=True)
+    p.stage("URLs", 3)
+    p.advance("URLs")
+    p.note("hello")
+    p.close()
+    assert stream.getvalue() == ""
+
+
+def test_progress_on_a_tty_redraws_one_line():
+    stream = io.StringIO()
+    p = Progress(stream, enabled=True, tty=True, interval=0)
+    p.stage("URLs", 2)
+    p.advance("URLs")
+    p.close()
+    assert stream.getvalue().count("\n") == 1 and "\r" in stream.getvalue()

@@ -1,0 +1,230 @@
+"""The runner: global and per-host limits, streaming, dedup, cache, offline."""
+
+import threading
+from collections import defaultdict
+
+import pytest
+
+from citecheck.http import FetchResult
+from citecheck.models import LiveResult, LiveStatus
+from citecheck.runner import check_urls, detect_offline, run_pool
+
+PAGE = b"<html><title>Report</title><p>" + b"words " * 300 + b"</p></html>"
+
+
+class FakeClient:
+    """Answers from a table: url -> status code or error code; counts fetches."""
+
+    def __init__(self, table=None, default=200):
+        self.table = table or {}
+        self.default = default
+        self.fetched = []
+        self.lock = threading.Lock()
+
+    def fetch(self, url, **kwargs):
+        with self.lock:
+            self.fetched.append(url)
+        answer = self.table.get(url, self.default)
+        if isinstance(answer, str):
+            return FetchResult(url, url, error=answer, error_text=answer)
+        return FetchResult(url, url, answer, {"content-type": "text/html"}, PAGE)
+
+
+class Gauge:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.now = defaultdict(int)
+        self.peak = defaultdict(int)
+        self.total_now = 0
+        self.total_peak = 0
+
+    def enter(self, host):
+        with self.lock:
+            self.now[host] += 1
+            self.total_now += 1
+            self.peak[host] = max(self.peak[host], self.now[host])
+            self.total_peak = max(self.total_peak, self.total_now)
+
+    def leave(self, host):
+        with self.lock:
+            self.now[host] -= 1
+            self.total_now -= 1
+
+
+@pytest.mark.parametrize("concurrency, per_host", [(8, 2), (3, 3), (16, 1)])
+def test_run_pool_respects_global_and_per_host_limits(concurrency, per_host):
+    gauge = Gauge()
+    items = [(f"h{i % 5}", i) for i in range(60)]
+    release = threading.Event()
+
+    def fn(item):
+        gauge.enter(item[0])
+        release.wait(0.01)  # hold the slot a little so calls overlap
+        gauge.leave(item[0])
+        return item[1] * 2
+
+    out = dict(run_pool(items, fn, concurrency=concurrency, per_host=per_host,
+                        host_of=lambda item: item[0]))
+    assert out == {item: item[1] * 2 for item in items}
+    assert gauge.total_peak <= concurrency
+    assert max(gauge.peak.values()) <= per_host
+    assert gauge.total_peak >= 2
+
+
+def test_run_pool_yields_as_results_complete():
+    slow_may_finish = threading.Event()
+
+    def fn(item):
+        if item == "http://a.test/slow":
+            assert slow_may_finish.wait(10)
+        return item
+
+    order = []
+    for item, _ in run_pool(["http://a.test/slow", "http://b.test/fast"], fn,
+                            concurrency=2, per_host=1):
+        order.append(item)
+        slow_may_finish.set()  # only reachable if the fast one came out first
+    assert order == ["http://b.test/fast", "http://a.test/slow"]
+
+
+def test_run_pool_hosts_take_turns():
+    started = []
+
+    def fn(item):
+        started.append(item)
+        return item
+
+    items = [f"http://big.test/{i}" for i in range(10)] + ["http://small.test/1"]
+    list(run_pool(items, fn, concurrency=1, per_host=1))
+    assert started.index("http://small.test/1") <= 1
+
+
+def test_run_pool_on_done_and_empty():
+    seen = []
+    assert list(run_pool([], str, concurrency=2, per_host=1)) == []
+    list(run_pool(["http://a.test/1"], str.upper, concurrency=2, per_host=1,
+                  on_done=lambda i, r: seen.append((i, r))))
+    assert seen == [("http://a.test/1", "HTTP://A.TEST/1")]
+
+
+def test_run_pool_raises_what_fn_raised():
+    def fn(item):
+        raise ValueError(item)
+
+    with pytest.raises(ValueError):
+        list(run_pool(["http://a.test/1"], fn, concurrency=2, per_host=1))
+
+
+# ------------------------------------------------------------- check_urls
+
+
+def test_check_urls_deduplicates_after_normalisation():
+    client = FakeClient()
+    results = check_urls(
+        ["http://Example.org/a#top", "http://example.org/a?utm_source=x", "http://example.org/b",
+         "", "  "],
+        client, soft404_probe=False,
+    )
+    assert list(results) == ["http://example.org/a", "http://example.org/b"]
+    assert sorted(client.fetched) == ["http://example.org/a", "http://example.org/b"]
+    assert all(r.status is LiveStatus.OK for r in results.values())
+
+
+def test_check_urls_statuses_and_on_result():
+    client = FakeClient({"http://e.org/gone": 404, "http://e.org/slow": "timeout"})
+    got = []
+    results = check_urls(["http://e.org/ok", "http://e.org/gone", "http://e.org/slow"], client,
+                         soft404_probe=False, on_result=got.append)
+    assert {u: r.status for u, r in results.items()} == {
+        "http://e.org/ok": LiveStatus.OK,
+        "http://e.org/gone": LiveStatus.DEAD,
+        "http://e.org/slow": LiveStatus.ERROR,
+    }
+    assert sorted(r.url for r in got) == sorted(results)
+
+
+class FakeCache:
+    def __init__(self, entries):
+        self.entries = entries
+        self.asked = []
+        self.put = []
+
+    def get_live(self, url, max_age_seconds):
+        self.asked.append((url, max_age_seconds))
+        return self.entries.get(url)
+
+    def put_live(self, result):
+        self.put.append(result)
+
+
+def test_cache_reuses_successes_only():
+    ok = LiveResult("http://e.org/ok", LiveStatus.OK, 200, checked_at="2026-01-01T00:00:00Z")
+    dead = LiveResult("http://e.org/dead", LiveStatus.DEAD, 404)
+    cache = FakeCache({ok.url: ok, dead.url: dead})
+    client = FakeClient()
+    results = check_urls([ok.url, dead.url, "http://e.org/new"], client, cache=cache,
+                         max_age=3600, soft404_probe=False)
+    assert sorted(client.fetched) == ["http://e.org/dead", "http://e.org/new"]
+    assert results[ok.url].from_cache and results[ok.url].status is LiveStatus.OK
+    assert results[dead.url].status is LiveStatus.OK and not results[dead.url].from_cache
+    assert {url for url, age in cache.asked} == set(results) and {a for _, a in cache.asked} == {
+        3600}
+    assert sorted(r.url for r in cache.put) == ["http://e.org/dead", "http://e.org/new"]
+
+
+def test_a_bug_in_one_check_is_an_error_result_not_a_crash():
+    class Broken(FakeClient):
+        def fetch(self, url, **kwargs):
+            if url.endswith("/bad"):
+                raise RuntimeError("boom")
+            return super().fetch(url, **kwargs)
+
+    results = check_urls(["http://e.org/bad", "http://e.org/good"], Broken(), soft404_probe=False)
+    assert results["http://e.org/bad"].status is LiveStatus.ERROR
+    assert results["http://e.org/bad"].reasons == ("internal-error",)
+    assert results["http://e.org/good"].status is LiveStatus.OK
+
+
+# ---------------------------------------------------------------- offline
+
+
+def _r(url, status, *reasons, **kw):
+    return LiveResult(url, status, reasons=reasons, **kw)
+
+
+@pytest.mark.parametrize(
+    "results, offline",
+    [
+        ([_r("http://a.org/", LiveStatus.ERROR, "dns-error"),
+          _r("http://b.org/", LiveStatus.ERROR, "dns-error")], True),
+        ([_r("http://a.org/", LiveStatus.ERROR, "dns-error"),
+          _r("http://b.org/", LiveStatus.ERROR, "connection-refused")], True),
+        ([_r("http://a.org/", LiveStatus.ERROR, "dns-error"),
+          _r("http://b.org/", LiveStatus.OK)], False),
+        ([_r("http://a.org/", LiveStatus.ERROR, "dns-error")], False),  # one host proves nothing
+        ([_r("http://a.org/", LiveStatus.ERROR, "dns-error"),
+          _r("http://b.org/", LiveStatus.ERROR, "timeout")], False),
+        ([_r("http://a.org/", LiveStatus.ERROR, "dns-error"),
+          _r("http://b.org/", LiveStatus.ERROR, "dns-error"),
+          _r("http://c.org/", LiveStatus.OK, from_cache=True),
+          _r("http://d.org/", LiveStatus.SKIPPED, "private-address")], True),
+        ([_r("http://a.org/1", LiveStatus.ERROR, "dns-error"),
+          _r("http://a.org/2", LiveStatus.DEAD, "http-404"),
+          _r("http://b.org/", LiveStatus.ERROR, "dns-error")], False),
+        ([], False),
+    ],
+)
+def test_detect_offline(results, offline):
+    assert detect_offline(results) is offline
+
+
+def test_offline_results_say_so_and_stay_inconclusive():
+    client = FakeClient(default="dns-error")
+    results = check_urls(["http://a.org/x", "http://b.org/y"], client, soft404_probe=False)
+    for r in results.values():
+        assert r.status is LiveStatus.ERROR and not r.status.is_conclusive
+        assert r.reasons == ("dns-error", "offline")
+    one_down = check_urls(["http://a.org/x", "http://b.org/y"],
+                          FakeClient({"http://a.org/x": "dns-error"}), soft404_probe=False)
+    assert one_down["http://a.org/x"].reasons == ("dns-error",)
+    assert one_down["http://b.org/y"].status is LiveStatus.OK
