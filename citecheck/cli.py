@@ -202,6 +202,8 @@ def report_options(f: F) -> F:
               help="Counted failures must be at least this far apart (e.g. 1d).")
 @click.option("--save-missing", is_flag=True,
               help="Ask the Internet Archive to save live sources it has never captured.")
+@click.option("--archive-rate", default=4.0, show_default=True, type=click.FloatRange(0.01),
+              envvar="CITECHECK_ARCHIVE_RATE", help="Requests per second to the archive.")
 @click.option("-v", "--verbose", count=True, help="Progress and notes on stderr, even off a TTY.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | None,
@@ -257,24 +259,31 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
 @click.option("--run", "run_id", type=int,
               help="Compare this run with earlier ones (default: latest).")
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
-def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool) -> None:
+@click.option("--fail-on-new", is_flag=True,
+              help="Exit 1 if citations are newly dead or newly mismatched (for CI).")
+def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool,
+            fail_on_new: bool) -> None:
     """Show what changed between runs: newly dead, recovered, drifted, rescued.
 
     SUBJECT narrows to one document, URL or source (label or registry key).
+    Citations seen for the first time count as new.
 
     Example:
 
         citecheck history
-        citecheck history "Russian MOD"
+        citecheck history "Russian MOD" --json
+        citecheck history --fail-on-new
     """
     _require_db(db_path)
     with Store(db_path) as store:
         runs = store.runs()
         changes = store.history(subject, run_id)
+    failing = [c for c in changes if c.kind in ("newly-dead", "newly-mismatched")]
+    code = int(ExitCode.FINDINGS if fail_on_new and failing else ExitCode.OK)
     if as_json:
         click.echo(json.dumps({"subject": subject, "changes": [c.to_dict() for c in changes]},
                               indent=2, ensure_ascii=False))
-        return
+        click.get_current_context().exit(code)
     if not runs:
         click.echo("No runs recorded yet: run `citecheck audit` first.")
         return
@@ -298,6 +307,9 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
     for change in changes:
         click.echo(f"  {change.kind:17} {change.document}:{change.citation_id} {change.source}"
                    f" {change.previous} -> {change.current} {change.url or ''}".rstrip())
+    if code:
+        click.echo(f"\n{len(failing)} citation(s) newly dead or mismatched.", err=True)
+    click.get_current_context().exit(code)
 
 
 @cli.command()

@@ -321,9 +321,9 @@ class HistoryChange:
     source: str
     source_key: str | None
     url: str | None
-    previous: str  #: verdict in the earlier run
+    previous: str  #: verdict in the earlier run, or ``new``
     current: str  #: verdict in this run
-    previous_run: int
+    previous_run: int  #: 0 for a new citation
     run: int
     detail: str = ""
 
@@ -331,6 +331,8 @@ class HistoryChange:
         return dataclasses.asdict(self)
 
 
+#: the "previous verdict" of a citation no earlier run had
+NEW = "new"
 #: verdicts a source can recover from
 _BAD = frozenset({"dead", "mismatch", "rescued"})
 
@@ -949,9 +951,8 @@ class Store:
             previous.setdefault(key, (verdict, reasons, int(prev_run)))
         changes = []
         for key, document, cid, source, source_key, url, verdict, reasons in current:
-            if key not in previous:
-                continue
-            prev_verdict, prev_reasons, prev_run = previous[key]
+            # a citation seen for the first time is compared with nothing ("new")
+            prev_verdict, prev_reasons, prev_run = previous.get(key, (NEW, "[]", 0))
             for kind in classify_change(
                 prev_verdict, verdict, json.loads(prev_reasons or "[]"), json.loads(reasons or "[]")
             ):

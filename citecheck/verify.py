@@ -92,6 +92,10 @@ REASONS: dict[str, str] = {
     "archive-error": "the archive could not be asked",
 }
 
+LANGUAGE_NAMES = {"ru": "Russian", "zh": "Chinese", "ja": "Japanese", "ko": "Korean",
+                  "ar": "Arabic", "he": "Hebrew", "el": "Greek", "fr": "French", "de": "German",
+                  "es": "Spanish", "en": "English"}
+
 #: failures that mean the text itself no longer supports the citation
 CONTENT_FAILURES = frozenset({"date-mismatch", "quote-not-found", "title-mismatch"})
 
@@ -313,7 +317,7 @@ def check_copy(
                 quote_status = CheckStatus.UNKNOWN
                 notes.append("quote-unverifiable-language")
                 details["quote-unverifiable-language"] = (
-                    f"the page is in {foreign}, the quotation is not"
+                    f"the page is in {LANGUAGE_NAMES.get(foreign, foreign)}, the quotation is not"
                 )
             else:
                 quote_status = CheckStatus.PASS
@@ -564,6 +568,13 @@ def verify_citation(
             for c in candidates[:3]
         )
 
+    if resolution is Resolution.DISCOVERED and chosen is not None:
+        others = len(candidates) - 1
+        details["discovered"] = (
+            "the URL was discovered in the archive's index of the source's domains"
+            + (f" (score {chosen.score:.2f}" if chosen.score is not None else " (")
+            + f"; {others} other candidate{'s' if others != 1 else ''})"
+        )
     if citation.malformed and citation.problem:
         details["malformed"] = citation.problem
     live_status = live.status if live is not None else None

@@ -14,7 +14,7 @@ import pathlib
 import pytest
 from fixtures_report import IMG_PAYLOAD, SCRIPT_PAYLOAD, build_hostile_report
 
-from citecheck.report import render_html
+from citecheck.report import RunReport, render_html
 
 pytestmark = pytest.mark.slow
 
@@ -217,3 +217,25 @@ def test_without_javascript_every_detail_is_readable(playwright, report_file, tm
         assert errors == []
     finally:
         context.close()
+
+
+def test_large_report_shows_a_page_then_all(browser_page, tmp_path):
+    verdicts = build_hostile_report().verdicts * 3  # 60 rows, 25 to a page
+    report = RunReport.from_verdicts(verdicts, run_id="big", started_at="2026-11-28T21:00:00Z")
+    path = tmp_path / "big.html"
+    path.write_text(render_html(report, page_size=25), encoding="utf-8")
+    page = browser_page.open(path)
+    assert visible_rows(page) == 25
+    assert page.locator("#shown-count").inner_text() == "25"
+    assert page.locator("#match-count").inner_text() == "60"
+    page.select_option("#f-verdict", "verified")  # 21 match: all fit on a page
+    assert visible_rows(page) == 21
+    assert not page.locator("#more").is_visible()
+    page.select_option("#f-verdict", "")
+    page.click("#f-more")
+    assert visible_rows(page) == 60
+    assert not page.locator("#more").is_visible()
+    page.click("th[data-sort='source'] button")
+    assert visible_rows(page) == 60
+    assert browser_page.errors == []
+    assert browser_page.csp_violations() == []

@@ -406,7 +406,7 @@ def test_check_copy_other_language_is_not_an_accusation():
     assert check.supports
     assert check.quotes is CheckStatus.UNKNOWN
     assert check.notes == ("quote-unverifiable-language",)
-    assert "ru" in dict(check.details)["quote-unverifiable-language"]
+    assert "Russian" in dict(check.details)["quote-unverifiable-language"]
 
 
 @pytest.mark.parametrize(
