@@ -315,12 +315,12 @@ class ArchiveClient:
         redirect = next((s for s in snaps if s.status_code in REDIRECT_STATUSES), None)
         if redirect is not None and follow > 0:
             # the page was archived as a redirect: look up where it pointed, once
-            target, error = self._redirect_target(redirect)
+            moved_to, error = self._redirect_target(redirect)
             if error is not None:
                 return ArchiveLookup(url, LookupStatus.ERROR, candidates=tuple(snaps),
                                      error=error, checked_at=checked_at)
-            if target and url_match_key(target) != want:
-                there = self._lookup(target, cited_date, published, window_days, follow - 1)
+            if moved_to and url_match_key(moved_to) != want:
+                there = self._lookup(moved_to, cited_date, published, window_days, follow - 1)
                 return dataclasses.replace(
                     there, url=url, candidates=tuple(snaps) + there.candidates,
                     checked_at=checked_at,
