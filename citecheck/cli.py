@@ -546,10 +546,13 @@ def _evidence(archive_dir: str, db_path: str) -> list[Any]:
               envvar="CITECHECK_TIMEOUT", help="Connect/read timeout in seconds.")
 @click.option("--allow-private", is_flag=True, envvar="CITECHECK_ALLOW_PRIVATE",
               help="Allow private addresses (a loopback --archive-url is always allowed).")
+@db_option
+@click.option("--max-age", default="24h", show_default=True, envvar="CITECHECK_MAX_AGE",
+              help="Reuse answers younger than this from --db (e.g. 30m, 7d; 0 = never).")
 def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str | None,
                    window_days: int, fetch: bool, as_json: bool, archive_url: str,
                    archive_cdx_url: str | None, no_archive: bool, rate: float, timeout: float,
-                   allow_private: bool) -> None:
+                   allow_private: bool, db_path: str, max_age: str) -> None:
     """Find the archived snapshot of each URL closest to a cited date.
 
     Exit code 1 when a URL has no snapshot or the archive could not be asked.
@@ -564,11 +567,19 @@ def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str
 
     if no_archive:
         raise click.UsageError("--no-archive leaves nothing to look up")
+    try:
+        max_age_seconds = parse_duration(max_age)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-age") from None
     http = HttpClient(HttpConfig.from_timeout(timeout, allow_private=allow_private))
-    client = ArchiveClient(http, archive_url, archive_cdx_url, rate_per_second=rate)
+    store = Store(db_path)
+    client = ArchiveClient(http, archive_url, archive_cdx_url, rate_per_second=rate,
+                           cache=store.lookup_cache(), max_age_seconds=max_age_seconds)
     out, missing = [], 0
-    for url in urls:
-        lookup = client.lookup(url, cited_date, published, window_days=window_days)
+    with store:
+        lookups = [(url, client.lookup(url, cited_date, published, window_days=window_days))
+                   for url in urls]
+    for url, lookup in lookups:
         snap = lookup.snapshot
         if fetch and snap is not None:
             snap = client.fetch_snapshot(snap)
@@ -582,6 +593,7 @@ def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str
             continue
         if lookup.status is LookupStatus.FOUND and snap is not None:
             extra = f"  {len(snap.body)} bytes" if snap.body is not None else ""
+            extra += "  (cached)" if lookup.from_cache else ""
             extra += f"  fetch failed: {snap.error}" if snap.error else ""
             days = f"{snap.distance_days:g} days  " if snap.distance_days is not None else ""
             click.echo(f"found  {url}  {snap.timestamp}  {days}{snap.archive_url}{extra}")
