@@ -153,3 +153,21 @@ def test_find_evidence_by_original_replay_or_variant(tmp_path):
     store.close()
     found = find_evidence(iter_evidence(tmp_path), "https://example.org/a")
     assert {r.offset for r in found} == {live.offset, snap.offset}
+
+
+@pytest.mark.parametrize(
+    "changes, expected",
+    [({"truncated": True}, "length"), ({"error": "timeout"}, "time"),
+     ({"error": "connection-reset"}, "disconnect"), ({}, None)],
+)
+def test_cut_bodies_are_marked_truncated(tmp_path, changes, expected):
+    from warcio.archiveiterator import ArchiveIterator
+
+    store = WarcStore(tmp_path, 6)
+    rec = store.write(FetchResult("http://example.org/t", "http://example.org/t", 200,
+                                  body=b"partial", **changes))
+    store.close()
+    with open(rec.warc_file, "rb") as fh:
+        fh.seek(rec.offset)
+        record = next(iter(ArchiveIterator(fh)))
+        assert record.rec_headers.get_header("WARC-Truncated") == expected
