@@ -623,14 +623,16 @@ def _audit_run(
                                            lookup, stages, store)
             if url:
                 refs = recorder.by_url.get(url) if recorder else None
-                if not refs:
-                    refs = [f"{r['warc_file']}#{r['offset']}" for r in store.evidence_for(url)[:1]]
+                if not refs and not verdict.evidence:  # checked in an earlier run
+                    refs = [f"{r['warc_file']}#{r['offset']}"
+                            for r in store.evidence_for(url, limit=1)]
                 if refs:
                     verdict = replace(verdict, evidence=tuple(dict.fromkeys(refs)))
-                verdict = confirm_failure(
-                    verdict, store.failure_times(url), needed=options.confirm_after,
-                    interval=options.confirm_interval,
-                )
+                if verdict.verdict is VerdictKind.DEAD and options.confirm_after > 1:
+                    verdict = confirm_failure(
+                        verdict, store.failure_times(url), needed=options.confirm_after,
+                        interval=options.confirm_interval,
+                    )
             if offline and verdict.verdict is VerdictKind.DEAD:
                 verdict = replace(verdict, verdict=VerdictKind.INCONCLUSIVE,
                                   reasons=("offline", *verdict.reasons))

@@ -877,8 +877,11 @@ class Store:
             return _pk(table)
 
     @_guarded
-    def evidence_for(self, url: str) -> list[dict[str, Any]]:
-        return list(self.db.table("evidence").rows_where("url = ?", [url], order_by="id desc"))
+    def evidence_for(self, url: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """Evidence records of ``url``, newest first."""
+        return list(
+            self.db.table("evidence").rows_where("url = ?", [url], order_by="id desc", limit=limit)
+        )
 
     # --------------------------------------------------------------- reading
 
