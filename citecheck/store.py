@@ -270,9 +270,16 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     db.table("verdicts").create_index(["source_key"])
 
 
+def _m002_verdict_fingerprints(db: sqlite_utils.Database) -> None:
+    """Verdicts remember what they were decided from, so a warm audit can reuse them."""
+    db.table("verdicts").add_column("fingerprint", str)
+    db.table("verdicts").create_index(["fingerprint"])
+
+
 #: the schema's history; append, never edit a released step
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite_utils.Database], None]], ...] = (
     (1, "initial schema", _m001_initial),
+    (2, "verdict fingerprints", _m002_verdict_fingerprints),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -321,9 +328,9 @@ class HistoryChange:
     source: str
     source_key: str | None
     url: str | None
-    previous: str  #: verdict in the earlier run
+    previous: str  #: verdict in the earlier run, or ``new``
     current: str  #: verdict in this run
-    previous_run: int
+    previous_run: int  #: 0 for a new citation
     run: int
     detail: str = ""
 
@@ -331,6 +338,8 @@ class HistoryChange:
         return dataclasses.asdict(self)
 
 
+#: the "previous verdict" of a citation no earlier run had
+NEW = "new"
 #: verdicts a source can recover from
 _BAD = frozenset({"dead", "mismatch", "rescued"})
 
@@ -590,8 +599,13 @@ class Store:
         *,
         document_id: int | None = None,
         key: str | None = None,
+        fingerprint: str | None = None,
     ) -> int:
-        """Store one citation and its verdict (one transaction); returns the verdict row id."""
+        """Store one citation and its verdict (one transaction); returns the verdict row id.
+
+        ``fingerprint`` names everything the verdict was decided from (see
+        :meth:`verdict_for_fingerprint`).
+        """
         c = verdict.citation
         key = key or citation_key(c)
         record = verdict.to_dict()
@@ -636,6 +650,7 @@ class Store:
                     "reasons": json.dumps(list(verdict.reasons)),
                     "explanation": verdict.explanation,
                     "record": json.dumps(record, ensure_ascii=False, default=str),
+                    "fingerprint": fingerprint,
                 }
             )
             return _pk(verdicts)
@@ -907,6 +922,15 @@ class Store:
         return StoredRun(run=info, documents=documents, verdicts=verdicts)
 
     @_guarded
+    def verdict_for_fingerprint(self, fingerprint: str) -> Verdict | None:
+        """The verdict last decided from exactly the same inputs, if any."""
+        row = self.db.execute(
+            "select record from verdicts where fingerprint = ? order by id desc limit 1",
+            [fingerprint],
+        ).fetchone()
+        return verdict_from_dict(json.loads(row[0])) if row else None
+
+    @_guarded
     def verdict_rows(self, run_id: int) -> list[dict[str, Any]]:
         return list(self.db.table("verdicts").rows_where("run_id = ?", [run_id], order_by="id"))
 
@@ -949,9 +973,8 @@ class Store:
             previous.setdefault(key, (verdict, reasons, int(prev_run)))
         changes = []
         for key, document, cid, source, source_key, url, verdict, reasons in current:
-            if key not in previous:
-                continue
-            prev_verdict, prev_reasons, prev_run = previous[key]
+            # a citation seen for the first time is compared with nothing ("new")
+            prev_verdict, prev_reasons, prev_run = previous.get(key, (NEW, "[]", 0))
             for kind in classify_change(
                 prev_verdict, verdict, json.loads(prev_reasons or "[]"), json.loads(reasons or "[]")
             ):

@@ -92,6 +92,10 @@ REASONS: dict[str, str] = {
     "archive-error": "the archive could not be asked",
 }
 
+LANGUAGE_NAMES = {"ru": "Russian", "zh": "Chinese", "ja": "Japanese", "ko": "Korean",
+                  "ar": "Arabic", "he": "Hebrew", "el": "Greek", "fr": "French", "de": "German",
+                  "es": "Spanish", "en": "English"}
+
 #: failures that mean the text itself no longer supports the citation
 CONTENT_FAILURES = frozenset({"date-mismatch", "quote-not-found", "title-mismatch"})
 
@@ -313,7 +317,7 @@ def check_copy(
                 quote_status = CheckStatus.UNKNOWN
                 notes.append("quote-unverifiable-language")
                 details["quote-unverifiable-language"] = (
-                    f"the page is in {foreign}, the quotation is not"
+                    f"the page is in {LANGUAGE_NAMES.get(foreign, foreign)}, the quotation is not"
                 )
             else:
                 quote_status = CheckStatus.PASS
@@ -529,6 +533,8 @@ def verify_citation(
     snap_check = None
     if state is ArchiveState.FOUND and snapshot is not None:
         snap_check = run(snapshot.body, snapshot.mimetype, snapshot.url, None)
+        if not snap_check.readable:  # an empty or garbage replay supports nothing
+            state, snap_check = ArchiveState.ERROR, None
 
     drifted = False
     drift_detail = None
@@ -550,6 +556,8 @@ def verify_citation(
         details["content-drift"] = drift_detail
     if lookup is not None and state is ArchiveState.ERROR:
         snap_error = getattr(snapshot, "error", None) if snapshot is not None else None
+        if snapshot is not None and snapshot.body is not None:
+            snap_error = snap_error or "the archive replayed no readable content"
         details["archive-error"] = (
             f"the archive could not be asked: {lookup.error}" if lookup.error
             else "the snapshot could not be read" + (f": {snap_error}" if snap_error else "")
@@ -560,6 +568,13 @@ def verify_citation(
             for c in candidates[:3]
         )
 
+    if resolution is Resolution.DISCOVERED and chosen is not None:
+        others = len(candidates) - 1
+        details["discovered"] = (
+            "the URL was discovered in the archive's index of the source's domains"
+            + (f" (score {chosen.score:.2f}" if chosen.score is not None else " (")
+            + f"; {others} other candidate{'s' if others != 1 else ''})"
+        )
     if citation.malformed and citation.problem:
         details["malformed"] = citation.problem
     live_status = live.status if live is not None else None
@@ -589,8 +604,7 @@ def verify_citation(
         urls=(chosen.url,) if chosen else (),
         live=live if resolution is not Resolution.UNRESOLVED else None,
         snapshot=snapshot if state in (ArchiveState.FOUND, ArchiveState.ERROR) else None,
-        archive_error=(lookup.error or getattr(snapshot, "error", None) or "snapshot unreadable")
-        if lookup is not None and state is ArchiveState.ERROR else None,
+        archive_error=details["archive-error"] if "archive-error" in details else None,
         candidates=tuple(candidates),
         corrected_date=corrected,
         quotes_found=basis.quotes_found if basis else (),

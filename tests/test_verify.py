@@ -406,7 +406,22 @@ def test_check_copy_other_language_is_not_an_accusation():
     assert check.supports
     assert check.quotes is CheckStatus.UNKNOWN
     assert check.notes == ("quote-unverifiable-language",)
-    assert "ru" in dict(check.details)["quote-unverifiable-language"]
+    assert "Russian" in dict(check.details)["quote-unverifiable-language"]
+
+
+@pytest.mark.parametrize(
+    "url, domains, ok",
+    [
+        ("https://eng.mil.ru/x", ("mil.ru",), True),
+        ("https://mil.ru.evil.example/x", ("mil.ru",), False),
+        ("http://127.0.0.5:8080/x", ("127.0.0.5:8080",), True),  # a local world with ports
+        ("http://127.0.0.6:8080/x", ("127.0.0.5:8080",), False),
+    ],
+)
+def test_domain_check(url, domains, ok):
+    content = extract_content(html_page(BODY), "text/html", url)
+    check = check_copy(cite(), content, url, source=SourceEntry("X", domains=domains))
+    assert check.domain is (CheckStatus.PASS if ok else CheckStatus.FAIL)
 
 
 def test_check_copy_unreadable_page():
@@ -532,6 +547,14 @@ def test_found_snapshot_without_body_is_an_archive_error():
     v = verify_citation(cite(), MOD, LINK, live(None, LiveStatus.DEAD, 404), found(None))
     assert v.verdict is V.DEAD and v.reasons == ("http-404", "archive-error")
     assert "could not be read" in v.explanation
+
+
+@pytest.mark.parametrize("body", [b"", b"<html><body> </body></html>"])
+def test_empty_or_garbage_replay_is_an_archive_error(body):
+    # pywb replays a capture whose WARC is damaged as an empty 200
+    v = verify_citation(cite(), MOD, LINK, live(None, LiveStatus.DEAD, 404), found(body))
+    assert v.verdict is V.DEAD and v.reasons == ("http-404", "archive-error")
+    assert v.archive_error and "no readable content" in v.archive_error
 
 
 def test_unresolved_lists_best_candidates():

@@ -147,7 +147,8 @@ def parse_iso_date(text: str) -> dt.date | None:
     return dt.date(written.year, written.month, written.days[0])
 
 
-def resolve(written: WrittenDate, published: dt.date | None) -> list[ResolvedDate]:
+@functools.lru_cache(maxsize=4096)
+def resolve(written: WrittenDate, published: dt.date | None) -> tuple[ResolvedDate, ...]:
     """ISO dates for ``written`` (two for ``October 18, 28``), inferring a missing year.
 
     A date without a year takes the latest such date on or before ``published``;
@@ -155,17 +156,17 @@ def resolve(written: WrittenDate, published: dt.date | None) -> list[ResolvedDat
     """
     precision = written.precision
     if precision is None:
-        return [ResolvedDate(None, None, False)]
+        return (ResolvedDate(None, None, False),)
     if precision is DatePrecision.YEAR:
-        return [ResolvedDate(f"{written.year:04d}", precision, False)]
+        return (ResolvedDate(f"{written.year:04d}", precision, False),)
     month = written.month or 1
     if precision is DatePrecision.MONTH:
         if written.year is not None:
-            return [ResolvedDate(f"{written.year:04d}-{month:02d}", precision, False)]
+            return (ResolvedDate(f"{written.year:04d}-{month:02d}", precision, False),)
         if published is None:
-            return [ResolvedDate(None, precision, False)]
+            return (ResolvedDate(None, precision, False),)
         year = published.year if month <= published.month else published.year - 1
-        return [ResolvedDate(f"{year:04d}-{month:02d}", precision, True)]
+        return (ResolvedDate(f"{year:04d}-{month:02d}", precision, True),)
     out = []
     for day in written.days:
         if written.year is not None:
@@ -175,7 +176,7 @@ def resolve(written: WrittenDate, published: dt.date | None) -> list[ResolvedDat
         else:
             found = _latest_on_or_before(month, day, published)
             out.append(ResolvedDate(found.isoformat() if found else None, precision, True))
-    return out
+    return tuple(out)
 
 
 def _latest_on_or_before(month: int, day: int, limit: dt.date) -> dt.date | None:

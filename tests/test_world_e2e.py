@@ -1,0 +1,126 @@
+"""End to end: the installed ``citecheck audit`` in the simulated world.
+
+Publishers on loopback addresses, a real pywb with captures built at test
+time, a brief with hyperlinked and unlinked citations and a registry
+(``tests/fixtures_world.py``). Every verdict and every reason code of
+verification must come out of the real command.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fixtures_world import EXPECTED, PUBLISHED, TIMEOUT
+
+pytestmark = pytest.mark.slow
+
+VERDICTS = {"verified", "rescued", "mismatch", "dead", "unresolved", "inconclusive", "malformed"}
+REASONS = {"http-404", "soft-404", "date-mismatch", "quote-not-found",
+           "quote-unverifiable-language", "domain-mismatch", "content-drift", "year-inferred",
+           "timeout", "rate-limited", "discovered", "no-snapshot", "archive-error", "no-url",
+           "malformed"}
+
+
+def citecheck() -> str:
+    exe = Path(sys.executable).parent / "citecheck"
+    return str(exe) if exe.exists() else (shutil.which("citecheck") or "citecheck")
+
+
+@pytest.fixture(scope="module")
+def audit(citecheck_world, tmp_path_factory):
+    world = citecheck_world
+    work = tmp_path_factory.mktemp("audit")
+    cmd = [
+        citecheck(), "audit", str(world.brief), "--config", str(world.registry),
+        "--published", PUBLISHED, "--db", str(work / "citecheck.db"),
+        "--archive-dir", str(work / "archive"), "--report-dir", str(work / "reports"),
+        "--archive-url", world.archive.root, "--allow-private", "--timeout", str(TIMEOUT),
+        "--max-age", "0", "--json", "-", "--html", str(work / "report.html"),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=work,
+                          env={"PATH": str(Path(sys.executable).parent), "HOME": str(work),
+                               "NO_PROXY": "*"})
+    assert proc.stdout.strip(), f"no JSON on stdout; stderr:\n{proc.stderr[-3000:]}"
+    return proc, json.loads(proc.stdout), work
+
+
+def by_key(data):
+    out = {}
+    for c in data["citations"]:
+        key = (c["source"], c["date_as_written"])
+        assert key not in out, f"two citations for {key}"
+        out[key] = c
+    return out
+
+
+def test_exit_code_reports_findings(audit):
+    proc, _data, _work = audit
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+
+
+def test_every_citation_gets_its_verdict_and_reasons(audit):
+    _proc, data, _work = audit
+    got = by_key(data)
+    assert set(got) == set(EXPECTED)
+    wrong = []
+    for key, (verdict, reasons) in EXPECTED.items():
+        c = got[key]
+        if c["verdict"] != verdict or not set(reasons) <= set(c["reasons"]):
+            wrong.append(f"{key}: expected {verdict} {reasons}, got {c['verdict']} "
+                         f"{c['reasons']}: {c['explanation']}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_verdict_and_reason_code_is_produced(audit):
+    _proc, data, _work = audit
+    verdicts = {c["verdict"] for c in data["citations"]}
+    reasons = {r for c in data["citations"] for r in c["reasons"]}
+    assert verdicts == VERDICTS
+    assert REASONS <= reasons, f"missing: {sorted(REASONS - reasons)}"
+    for c in data["citations"]:
+        assert c["explanation"].endswith("."), c
+
+
+def test_discovery_and_evidence_fields(audit, citecheck_world):
+    _proc, data, _work = audit
+    got = by_key(data)
+    found = got[("Russian MOD", "April 29 2016")]
+    assert found["url"] is None  # not linked in the brief
+    assert found["urls"] == [citecheck_world.hosts["mod"]
+                             + "/en/news_page/country/more.htm?id=12083184"]
+    origins = [c["origin"] for c in found["candidates"]]
+    assert origins[0] == "discovered" and len(origins) > 1
+    assert found["quotes_found"] == ["Aerospace Security"]
+
+    inferred = got[("Russian MOD", "June 25")]
+    assert inferred["date"] == "2017-06-25" and inferred["year_inferred"] is True
+    assert inferred["corrected_date"] == "2016-06-25"
+
+    rescued = got[("USNI", "March 20 2017")]
+    assert rescued["snapshot"]["timestamp"] == "20170321000000"
+    assert rescued["live"]["status"] == "dead"
+
+    drift = got[("China Brief", "September 20 2017")]
+    assert drift["quotes_found"] == ["a more formal security alliance"]
+    assert "similarity" in drift["explanation"]
+
+    missing = got[("USCC", "March 20")]
+    assert missing["quotes_missing"] == ["Vietnam and India as counterweights"]
+
+    pdf = got[("SIPRI", "July 5 2017")]
+    assert pdf["live"]["content_type"] == "application/pdf"
+
+    unresolved = got[("CFAU", "2018")]
+    assert unresolved["urls"] == [] and unresolved["live"] is None
+
+
+def test_html_report_written(audit):
+    _proc, _data, work = audit
+    html = (work / "report.html").read_text(encoding="utf-8")
+    assert "quote-unverifiable-language" in html or "another language" in html
