@@ -144,7 +144,7 @@ class CopyCheck:
     corrected_date: str | None = None
     quotes_found: tuple[str, ...] = ()
     quotes_missing: tuple[str, ...] = ()
-    text: str = field(default="", repr=False)
+    text: str = field(default="", repr=False)  #: the copy's main text, normalised
 
     @property
     def supports(self) -> bool:
@@ -283,6 +283,7 @@ def check_copy(
             f"the page gives no publication date; a date in its text is {content.date}"
         )
 
+    main = normalize(content.text or content.full_text)
     quote_status = CheckStatus.SKIPPED
     found: list[str] = []
     missing: list[str] = []
@@ -291,7 +292,6 @@ def check_copy(
             quote_status = CheckStatus.UNKNOWN
             notes.append("content-unreadable")
         else:
-            main = normalize(content.text)
             full = None
             foreign: str | None = None
             for quote in quotes:
@@ -335,7 +335,7 @@ def check_copy(
         failures=tuple(failures), notes=tuple(notes), details=tuple(details.items()),
         readable=content.readable, domain=domain, date=date_status, quotes=quote_status,
         page_date=content.date, corrected_date=corrected, quotes_found=tuple(found),
-        quotes_missing=tuple(missing), text=content.text or content.full_text,
+        quotes_missing=tuple(missing), text=main,
     )
 
 
@@ -539,7 +539,7 @@ def verify_citation(
     drifted = False
     drift_detail = None
     if live_check and snap_check and live_check.text and snap_check.text:
-        sim = similarity(live_check.text, snap_check.text)
+        sim = similarity(live_check.text, snap_check.text, normalized=True)
         drifted = sim.score < t.drift_min_similarity
         when = snapshot.timestamp if snapshot else "?"
         drift_detail = (
