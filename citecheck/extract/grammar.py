@@ -31,6 +31,7 @@ _DOMAIN = re.compile(
     r"(?:www\.)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/?"
 )
 _FORBIDDEN = re.compile(r"[,:;\"“”«»=%$?!<>{}\[\]|@#*()\\]")
+_LETTER = re.compile(r"[^\W\d_]")
 _MAX_SOURCE = 80
 _MAX_WORDS = 9
 
@@ -74,7 +75,7 @@ def is_source(text: str) -> bool:
             return False
     except DateError:
         return False
-    return any(ch.isalpha() for ch in s)
+    return _LETTER.search(s) is not None
 
 
 def _is_name_word(word: str) -> bool:

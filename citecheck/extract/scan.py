@@ -95,7 +95,6 @@ class _Paragraph:
         for line in lines[:-1]:
             self.starts.append(self.starts[-1] + len(line) + 1)
         self._sentences: list[int] | None = None
-        self.pairs: list[tuple[int, int]] = []
 
     def position(self, offset: int) -> tuple[int, int]:
         """(line, column), both 1-based, of ``offset``."""
@@ -107,7 +106,7 @@ class _Paragraph:
 
     def sentence_starts(self) -> list[int]:
         if self._sentences is None:
-            self._sentences = _sentence_starts(self.text, self.pairs)
+            self._sentences = _sentence_starts(self.text)
         return self._sentences
 
     def citing_sentence(self, open_pos: int) -> str:
@@ -122,12 +121,15 @@ class _Paragraph:
         return self.text[begin:end].strip()
 
 
-def _sentence_starts(text: str, pairs: list[tuple[int, int]]) -> list[int]:
+def _sentence_starts(text: str) -> list[int]:
     out = [0]
     quotes = _QUOTE_OPENERS.search(text) is not None
+    depth = last = 0  # parenthesis depth at ``last``
     for m in _BOUNDARY.finditer(text):
         pos = m.start()
-        if pairs and any(a < pos < b for a, b in pairs):
+        depth += text.count("(", last, pos) - text.count(")", last, pos)
+        last = pos
+        if depth > 0:  # "(see also Jan. 5)" ends no sentence
             continue
         if quotes and _inside_quotes(text, out[-1], pos):
             continue
@@ -222,11 +224,10 @@ def _scan_paragraph(
     para = _Paragraph(lines, first_line)
     text = para.text
     pairs, unclosed = _find_parentheticals(text)
-    para.pairs = pairs
     found: list[tuple[int, int, tuple[Part, ...], bool]] = []  # (open, end, parts, unterminated)
     for open_pos, close_pos in pairs:
-        if close_pos - open_pos > MAX_PARENTHETICAL:
-            continue
+        if close_pos - open_pos > MAX_PARENTHETICAL or text.find(",", open_pos, close_pos) < 0:
+            continue  # too long for a citation, or no "Source, Date" comma
         content = text[open_pos + 1:close_pos]
         if "(" in content:  # nested: blank the inner parentheticals out, keep offsets
             content = _INNER_PARENS.sub(lambda m: " " * len(m.group()), content)
@@ -245,7 +246,7 @@ def _scan_paragraph(
         quotes = quotations(sentence)
         spans = [(open_pos + 1 + p.offset, open_pos + 1 + p.offset + len(p.raw)) for p in parts]
         for part, span in zip(parts, spans, strict=True):
-            url = _link_for(span, (open_pos, end_pos), spans, para_links)
+            url = _link_for(span, (open_pos, end_pos), spans, para_links) if para_links else None
             yield from _records(part, span[0], para, document, published, registry,
                                 context, quotes, url)
 
@@ -312,30 +313,20 @@ def _records(
     line, column = para.position(start)
     source = " ".join(part.source.split()) if part.source else ""
     entry = registry.lookup(source) if registry is not None and source else None
-    common = dict(
-        source=source,
-        raw=" ".join(part.raw.split()),
-        line=line,
-        column=column,
-        document=document,
-        source_key=entry.key if entry else None,
-        context=context,
-        quotes=quotes,
-        url=url,
-    )
+    raw = " ".join(part.raw.split())
+    key = entry.key if entry else None
+    ident = f"L{line}C{column}"
     if part.date is None:
-        yield Citation(id=f"L{line}C{column}", malformed=part.malformed, problem=part.problem,
-                       **common)  # type: ignore[arg-type]
+        yield Citation(id=ident, source=source, raw=raw, line=line, column=column,
+                       document=document, source_key=key, context=context, quotes=quotes,
+                       url=url, malformed=part.malformed, problem=part.problem)
         return
     written = " ".join(part.date.text.split())
     for n, resolved in enumerate(resolve(part.date, published)):
         yield Citation(
-            id=f"L{line}C{column}" + (f"-{n + 1}" if n else ""),
-            date_as_written=written,
-            date=resolved.iso,
-            date_precision=resolved.precision,
-            year_inferred=resolved.year_inferred,
-            malformed=part.malformed,
-            problem=part.problem,
-            **common,  # type: ignore[arg-type]
+            id=f"{ident}-{n + 1}" if n else ident, source=source, raw=raw, line=line,
+            column=column, document=document, source_key=key, date_as_written=written,
+            date=resolved.iso, date_precision=resolved.precision,
+            year_inferred=resolved.year_inferred, context=context, quotes=quotes, url=url,
+            malformed=part.malformed, problem=part.problem,
         )
