@@ -81,7 +81,9 @@ class Document:
     published: str | None = None  #: ISO date
     published_from: str | None = None  #: where the date came from: option, dateline, ...
     title: str | None = None
-    links: tuple[tuple[int, int, int, str], ...] = ()  #: (line, start col, end col, href)
+    #: (line, start col, end col, href) of each hyperlink in ``text``: 1-based
+    #: columns, end exclusive
+    links: tuple[tuple[int, int, int, str], ...] = ()
 
 
 # -------------------------------------------------------------------- registry

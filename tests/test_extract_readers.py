@@ -5,7 +5,7 @@ import requests
 import responses
 
 from citecheck.errors import InputError
-from citecheck.extract import extract_citations, open_citations, read_document
+from citecheck.extract import extract_citations, iter_citations, open_citations, read_document
 from citecheck.extract.readers import find_dateline, render_html, render_markdown
 from citecheck.http import HttpClient
 from citecheck.registry import parse_registry
@@ -199,6 +199,21 @@ def test_directory_is_an_input_error(tmp_path):
         read_document(str(tmp_path))
     with pytest.raises(InputError, match="is a directory"):
         open_citations(str(tmp_path))
+
+
+def test_html_line_breaks_keep_a_parenthetical_whole():
+    rendered = render_html(
+        '<p>Grew (<a href="https://a.example/">MOFA</a>,<br>May 14).<br><br>Then (TASS, 2017).'
+        '</p><p>Cut (CSIS,</p><p>2017).</p>', "x.html")
+    assert rendered.text == ("Grew (MOFA,\nMay 14).\n\nThen (TASS, 2017).\n\nCut (CSIS,\n\n"
+                             "2017).\n")
+    doc_lines = rendered.text.split("\n")
+    records = list(iter_citations(doc_lines, links=rendered.links, published="2018-06-04"))
+    assert [(c.line, c.source, c.date, c.url, c.malformed) for c in records] == [
+        (1, "MOFA", "2018-05-14", "https://a.example/", False),
+        (4, "TASS", "2017", None, False),
+        (6, "CSIS", None, None, True),
+    ]
 
 
 def test_unclosed_html_tags_are_recovered(tmp_path):

@@ -239,7 +239,7 @@ _SKIP = frozenset("script style noscript template head svg math iframe object ca
 
 
 class _TextBuilder:
-    """Rendered text, one paragraph a line, with link spans."""
+    """Rendered text: a blank line between blocks, ``<br>`` a line break, link spans."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -267,27 +267,36 @@ class _TextBuilder:
         self.open_links.append([href, self.length + (1 if self.space and self.length else 0)])
 
     def close_link(self) -> None:
-        href, start = self.open_links.pop()
-        self._span(href, start)
+        if self.open_links:
+            href, start = self.open_links.pop()
+            self._span(href, start)
 
     def _span(self, href: str, start: int) -> None:
-        if self.length > start:
-            # paragraph i is line 2i+1: paragraphs are separated by blank lines
-            self.links.append((2 * len(self.lines) + 1, start + 1, self.length + 1, href))
+        if self.length > start:  # the current line is the next one written
+            self.links.append((len(self.lines) + 1, start + 1, self.length + 1, href))
 
-    def block(self) -> None:
-        if not self.current:
-            self.space = False
-            return
+    def newline(self) -> None:
+        """End the current line (``<br>``); two in a row make a blank line."""
         for link in self.open_links:
             self._span(link[0], link[1])
             link[1] = 0
         self.lines.append("".join(self.current))
         self.current, self.length, self.space = [], 0, False
 
+    def block(self) -> None:
+        """End the current block: a blank line follows unless one already does."""
+        if self.current:
+            self.newline()
+        if self.lines and self.lines[-1]:
+            self.lines.append("")
+        self.space = False
+
     def text(self) -> str:
         self.block()
-        return "\n\n".join(self.lines) + "\n"
+        while self.lines and not self.lines[0]:
+            self.lines.pop(0)
+            self.links = [(ln - 1, a, b, h) for ln, a, b, h in self.links]
+        return "\n".join(self.lines).rstrip("\n") + "\n"
 
 
 def render_html(text: str, name: str) -> Rendered:
@@ -310,7 +319,7 @@ def render_html(text: str, name: str) -> Rendered:
             if tag in _BLOCK:
                 out.block()
             elif tag == "br":
-                out.block()
+                out.newline()
             if tag == "a" and el.get("href"):
                 out.open_link(el.get("href").strip())
             out.add(el.text)

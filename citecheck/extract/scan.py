@@ -272,7 +272,7 @@ def _unterminated(text: str, open_pos: int) -> Part | None:
     end = limit if end == -1 else end
     nxt = text.find("(", open_pos + 1, end)
     head = text[open_pos + 1:nxt if nxt != -1 else end]
-    raw = head.strip()
+    raw = head.strip().rstrip(",;").rstrip()  # "(CSIS," at the end of a line
     if not raw or len(raw) > MAX_PARENTHETICAL:
         return None
     source, source_offset, date, problem = parse_part(raw)
