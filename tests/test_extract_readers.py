@@ -156,6 +156,15 @@ def test_encodings_are_detected(tmp_path, text, encoding, expected):
     assert [(c.source, c.date) for c in streamed.citations] == expected
 
 
+def test_html_meta_charset_is_honoured(tmp_path):
+    page = ('<html><head><meta http-equiv="Content-Type" content="text/html; '
+            'charset=windows-1251"></head><body><p>Учения (ТАСС, April 3).</p></body></html>')
+    path = tmp_path / "ru.html"
+    path.write_bytes(page.encode("windows-1251"))
+    (citation,) = extract_citations(read_document(str(path), published="2018-06-04"))
+    assert (citation.source, citation.date) == ("ТАСС", "2018-04-03")
+
+
 def test_crlf_and_lone_cr_lines(tmp_path):
     path = tmp_path / "brief.txt"
     path.write_bytes(b"4 June 2018\r\n\r\nTies grew (TASS, May 5).\rMore (CSIS, 2017).\r\n")

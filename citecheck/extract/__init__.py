@@ -24,6 +24,7 @@ from citecheck.extract.readers import (
     Rendered,
     decode,
     find_dateline,
+    html_charset,
     load,
     open_lines,
     render_html,
@@ -59,7 +60,8 @@ def read_document(
     ``datePublished``, ``<time>``), or the registry's entry for the document.
     """
     raw = load(source, client)
-    text = decode(raw.data, raw.name, raw.charset)
+    declared = raw.charset or (html_charset(raw.data) if raw.kind == "html" else None)
+    text = decode(raw.data, raw.name, declared)
     if raw.kind == "html":
         rendered = render_html(text, raw.name)
     elif raw.kind == "markdown":

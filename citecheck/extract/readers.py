@@ -158,6 +158,15 @@ def detect_encoding(sample: bytes, name: str, declared: str | None = None) -> st
     return best.encoding
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def html_charset(data: bytes) -> str | None:
+    """The charset an HTML document declares in a ``<meta>`` near its start."""
+    m = _META_CHARSET.search(data[:4096])
+    return m.group(1).decode("ascii") if m else None
+
+
 def decode(data: bytes, name: str, declared: str | None = None) -> str:
     """The text of ``data`` with newlines normalised to ``\\n``."""
     encoding = detect_encoding(data[:SAMPLE_BYTES], name, declared)
