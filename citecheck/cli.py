@@ -259,24 +259,31 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
 @click.option("--run", "run_id", type=int,
               help="Compare this run with earlier ones (default: latest).")
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
-def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool) -> None:
+@click.option("--fail-on-new", is_flag=True,
+              help="Exit 1 if citations are newly dead or newly mismatched (for CI).")
+def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool,
+            fail_on_new: bool) -> None:
     """Show what changed between runs: newly dead, recovered, drifted, rescued.
 
     SUBJECT narrows to one document, URL or source (label or registry key).
+    Citations seen for the first time count as new.
 
     Example:
 
         citecheck history
-        citecheck history "Russian MOD"
+        citecheck history "Russian MOD" --json
+        citecheck history --fail-on-new
     """
     _require_db(db_path)
     with Store(db_path) as store:
         runs = store.runs()
         changes = store.history(subject, run_id)
+    failing = [c for c in changes if c.kind in ("newly-dead", "newly-mismatched")]
+    code = int(ExitCode.FINDINGS if fail_on_new and failing else ExitCode.OK)
     if as_json:
         click.echo(json.dumps({"subject": subject, "changes": [c.to_dict() for c in changes]},
                               indent=2, ensure_ascii=False))
-        return
+        click.get_current_context().exit(code)
     if not runs:
         click.echo("No runs recorded yet: run `citecheck audit` first.")
         return
@@ -300,6 +307,9 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
     for change in changes:
         click.echo(f"  {change.kind:17} {change.document}:{change.citation_id} {change.source}"
                    f" {change.previous} -> {change.current} {change.url or ''}".rstrip())
+    if code:
+        click.echo(f"\n{len(failing)} citation(s) newly dead or mismatched.", err=True)
+    click.get_current_context().exit(code)
 
 
 @cli.command()
@@ -557,10 +567,13 @@ def _evidence(archive_dir: str, db_path: str) -> list[Any]:
               envvar="CITECHECK_TIMEOUT", help="Connect/read timeout in seconds.")
 @click.option("--allow-private", is_flag=True, envvar="CITECHECK_ALLOW_PRIVATE",
               help="Allow private addresses (a loopback --archive-url is always allowed).")
+@db_option
+@click.option("--max-age", default="24h", show_default=True, envvar="CITECHECK_MAX_AGE",
+              help="Reuse answers younger than this from --db (e.g. 30m, 7d; 0 = never).")
 def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str | None,
                    window_days: int, fetch: bool, as_json: bool, archive_url: str,
                    archive_cdx_url: str | None, no_archive: bool, rate: float, timeout: float,
-                   allow_private: bool) -> None:
+                   allow_private: bool, db_path: str, max_age: str) -> None:
     """Find the archived snapshot of each URL closest to a cited date.
 
     Exit code 1 when a URL has no snapshot or the archive could not be asked.
@@ -575,11 +588,19 @@ def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str
 
     if no_archive:
         raise click.UsageError("--no-archive leaves nothing to look up")
+    try:
+        max_age_seconds = parse_duration(max_age)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-age") from None
     http = HttpClient(HttpConfig.from_timeout(timeout, allow_private=allow_private))
-    client = ArchiveClient(http, archive_url, archive_cdx_url, rate_per_second=rate)
+    store = Store(db_path)
+    client = ArchiveClient(http, archive_url, archive_cdx_url, rate_per_second=rate,
+                           cache=store.lookup_cache(), max_age_seconds=max_age_seconds)
     out, missing = [], 0
-    for url in urls:
-        lookup = client.lookup(url, cited_date, published, window_days=window_days)
+    with store:
+        lookups = [(url, client.lookup(url, cited_date, published, window_days=window_days))
+                   for url in urls]
+    for url, lookup in lookups:
         snap = lookup.snapshot
         if fetch and snap is not None:
             snap = client.fetch_snapshot(snap)
@@ -593,6 +614,7 @@ def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str
             continue
         if lookup.status is LookupStatus.FOUND and snap is not None:
             extra = f"  {len(snap.body)} bytes" if snap.body is not None else ""
+            extra += "  (cached)" if lookup.from_cache else ""
             extra += f"  fetch failed: {snap.error}" if snap.error else ""
             days = f"{snap.distance_days:g} days  " if snap.distance_days is not None else ""
             click.echo(f"found  {url}  {snap.timestamp}  {days}{snap.archive_url}{extra}")

@@ -5,7 +5,7 @@ import json
 from dataclasses import replace
 
 import pytest
-from fixtures_store import FakeArchive, FakeWeb, stages_for
+from fixtures_store import FakeArchive, FakeWeb, fake_verify, stages_for
 
 from citecheck.errors import ExitCode, InputError
 from citecheck.extract import extract_citations, read_document
@@ -286,3 +286,27 @@ def test_progress_on_a_tty_redraws_one_line():
     p.advance("URLs")
     p.close()
     assert stream.getvalue().count("\n") == 1 and "\r" in stream.getvalue()
+
+
+def test_warm_audit_reuses_verdicts_decided_from_the_same_inputs(brief, store, tmp_path):
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    calls = []
+
+    def counting_verify(citation, *args, **kw):
+        calls.append(citation.raw)
+        return fake_verify(citation, *args, **kw)
+
+    stages = replace(stages_for(web), verify_citation=counting_verify)
+    first = run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    assert len(calls) == 4
+    calls.clear()
+    second = run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    assert "MOFA, May 14" not in calls  # cached live result: the verdict is reused
+    assert "April 2 2018" in " ".join(calls)  # the dead URL was checked again: verified anew
+    assert kinds(second) == kinds(first)
+    assert second.verdicts[0].live.from_cache
+    calls.clear()
+    edited = tmp_path / "edited.md"  # another document: another citation record
+    edited.write_text(open(brief).read().replace("China announced", "China said"))
+    run_audit([str(edited)], store, AuditOptions(no_archive=True), stages=stages)
+    assert "MOFA, May 14" in calls

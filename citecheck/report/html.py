@@ -254,7 +254,12 @@ def _bars(by_verdict: dict[str, int], total: int) -> list[dict[str, Any]]:
     return bars
 
 
-def _view(report: RunReport) -> dict[str, Any]:
+#: Rows shown at first (the rest behind "Show all"): a browser lays out a
+#: table of a few hundred rows at once, not of thousands.
+PAGE_SIZE = 200
+
+
+def _view(report: RunReport, page_size: int = PAGE_SIZE) -> dict[str, Any]:
     summary = report.summary()
     citations = [_citation_view(i, v) for i, v in enumerate(report.verdicts)]
     sources = sorted({c["source"] for c in citations}, key=str.lower)
@@ -270,6 +275,8 @@ def _view(report: RunReport) -> dict[str, Any]:
         "started": format_iso(report.started_at),
         "finished": format_iso(report.finished_at) if report.finished_at else None,
         "multi_document": len(report.documents) > 1,
+        "offline": sum(1 for v in report.verdicts if "offline" in v.reasons),
+        "page_size": max(1, page_size),
         "duration": _duration(report.started_at, report.finished_at),
         "options": [(str(k), str(v)) for k, v in report.options.items()],
         "documents": [
@@ -299,12 +306,16 @@ def _view(report: RunReport) -> dict[str, Any]:
     }
 
 
-def render_html(report: RunReport) -> str:
-    """The HTML report as one self-contained document."""
+def render_html(report: RunReport, *, page_size: int = PAGE_SIZE) -> str:
+    """The HTML report as one self-contained document.
+
+    The table shows ``page_size`` matching citations at first and the rest
+    behind a "Show all" button (without JavaScript, every row is shown).
+    """
     script, style, noscript = _assets()
     template = _environment().get_template("report.html.j2")
     return template.render(
-        r=_view(report),
+        r=_view(report, page_size),
         csp=content_security_policy(),
         script=Markup(script.text),
         style=Markup(style.text),
