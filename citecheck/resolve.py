@@ -138,15 +138,17 @@ def discover(
         pages.append((slug_score(snap.url, query), snap.distance_days or 0.0, snap))
     pages.sort(key=lambda p: (-p[0], p[1]))
     scored: list[tuple[float, Candidate]] = []
+    unread: list[Candidate] = []  # listed for the reader, never accepted
     for _slug, _distance, snap in pages[: config.fetch_limit]:
         fetched = archive.fetch_snapshot(snap)
         if fetched.body is None:
+            unread.append(Candidate(snap.url, "candidate", None, None))
             continue
         content = extract_content(fetched.body, fetched.mimetype, snap.url)
         score = page_score(citation, content, query)
         scored.append((score, Candidate(snap.url, "candidate", score, content.title)))
     scored.sort(key=lambda item: -item[0])
-    out = [c for _s, c in scored[: config.keep]]
+    out = ([c for _s, c in scored] + unread)[: config.keep]
     if out and (out[0].score or 0.0) >= config.min_score:
         best = out[0]
         out[0] = Candidate(best.url, "discovered", best.score, best.title)

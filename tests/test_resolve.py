@@ -144,8 +144,10 @@ def test_discovery_below_threshold_is_unresolved_with_candidates():
 def test_discovery_survives_unreadable_snapshots():
     good = "https://eng.mil.ru/en/news_page/country/more.htm?id=12083184"
     out = resolve(cite(), REGISTRY, FakeArchive(fail={good}))
-    assert all(x.url != good for x in out)
     assert all(x.origin == "candidate" for x in out)
+    # listed last, unscored: a page that could not be read is never accepted
+    assert out[-1] == Candidate(good, "candidate", None, None)
+    assert all(x.score is not None for x in out[:-1])
 
 
 def test_slug_words_and_score():
