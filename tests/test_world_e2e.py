@@ -118,6 +118,12 @@ def test_discovery_and_evidence_fields(audit, citecheck_world):
 
     unresolved = got[("CFAU", "2018")]
     assert unresolved["urls"] == [] and unresolved["live"] is None
+    assert unresolved["candidates"] == []
+
+    listed = got[("Russian MOD", "May 12 2016")]
+    assert listed["urls"] == [] and listed["candidates"]
+    assert {c["origin"] for c in listed["candidates"]} == {"candidate"}
+    assert listed["candidates"][0]["url"] in listed["explanation"]
 
 
 def test_html_report_written(audit):
