@@ -347,14 +347,32 @@ def _require_db(path: str) -> None:
     if not os.path.exists(path):
         raise InputError(f"{path}: no such database (run `citecheck audit` first, or pass --db)")
 
+def brief_fetch_options(f: F) -> F:
+    """--timeout and --allow-private for reading a brief given as an http(s) URL."""
+    f = click.option("--allow-private", is_flag=True, envvar="CITECHECK_ALLOW_PRIVATE",
+                     help="Allow a brief URL on a private or loopback address.")(f)
+    return click.option("--timeout", default=20.0, show_default=True,
+                        type=click.FloatRange(0.1), envvar="CITECHECK_TIMEOUT",
+                        help="Timeout in seconds when the brief is a URL.")(f)
+
+
+def _brief_client(document: str | None, timeout: float, allow_private: bool) -> Any:
+    if not document or not document.startswith(("http://", "https://")):
+        return None
+    from citecheck.http import HttpClient, HttpConfig
+
+    return HttpClient(HttpConfig.from_timeout(timeout, allow_private=allow_private))
+
+
 @cli.command("extract")
 @click.argument("document")
 @click.option("--format", "fmt", type=click.Choice(["json", "table", "csv"]), default=None,
               help="Output format (default: table on a terminal, json otherwise).")
 @config_option
 @published_option
+@brief_fetch_options
 def extract_command(document: str, fmt: str | None, config_path: str | None,
-                    published: str | None) -> None:
+                    published: str | None, timeout: float, allow_private: bool) -> None:
     """List the citations in a brief (.txt, .md, .html, - for stdin, or a URL).
 
     Example:
@@ -366,7 +384,8 @@ def extract_command(document: str, fmt: str | None, config_path: str | None,
     from citecheck.registry import find_registry
 
     registry = find_registry(config_path)
-    extraction = open_citations(document, published=published, registry=registry)
+    extraction = open_citations(document, published=published, registry=registry,
+                                client=_brief_client(document, timeout, allow_private))
     out = sys.stdout
     fmt = fmt or ("table" if out.isatty() else "json")
     write_extraction(extraction, out, fmt)
@@ -376,8 +395,9 @@ def extract_command(document: str, fmt: str | None, config_path: str | None,
 @click.argument("document", required=False)
 @config_option
 @published_option
+@brief_fetch_options
 def sources_command(document: str | None, config_path: str | None,
-                    published: str | None) -> None:
+                    published: str | None, timeout: float, allow_private: bool) -> None:
     """List the source registry and, given a brief, the sources it cites that are unknown.
 
     Example:
@@ -392,7 +412,8 @@ def sources_command(document: str | None, config_path: str | None,
     out = sys.stdout
     write_registry(registry, out)
     if document:
-        extraction = open_citations(document, published=published, registry=registry)
+        extraction = open_citations(document, published=published, registry=registry,
+                                    client=_brief_client(document, timeout, allow_private))
         unknown = unknown_sources(extraction.citations, registry)
         if not unknown:
             click.echo(f"\n{document}: every source it cites is in the registry")

@@ -320,7 +320,8 @@ class LiveCache:
 
     def get_live(self, url: str, max_age_seconds: float | None = None) -> LiveResult | None:
         age = self.max_age_seconds if max_age_seconds is None else max_age_seconds
-        result = self.store.get_live(url, age)
+        # the body is loaded only if the verdict has to be decided again (see _verify)
+        result = self.store.get_live(url, age, with_body=False)
         if result is not None:
             self.hits += 1
         return result
@@ -613,6 +614,7 @@ def _audit_run(
     verdicts: list[Verdict] = []
     for doc, cits in zip(documents, per_doc, strict=True):
         keys = citation_keys(cits)
+        decided: list[tuple[Verdict, str | None, str | None]] = []
         for c in cits:
             url = chosen[(c.document, c.id)]
             live = results.get(url) if url else None
@@ -621,23 +623,25 @@ def _audit_run(
                                            lookup, stages, store)
             if url:
                 refs = recorder.by_url.get(url) if recorder else None
-                if not refs:
-                    refs = [f"{r['warc_file']}#{r['offset']}" for r in store.evidence_for(url)[:1]]
+                if not refs and not verdict.evidence:  # checked in an earlier run
+                    refs = [f"{r['warc_file']}#{r['offset']}"
+                            for r in store.evidence_for(url, limit=1)]
                 if refs:
                     verdict = replace(verdict, evidence=tuple(dict.fromkeys(refs)))
-                verdict = confirm_failure(
-                    verdict, store.failure_times(url), needed=options.confirm_after,
-                    interval=options.confirm_interval,
-                )
+                if verdict.verdict is VerdictKind.DEAD and options.confirm_after > 1:
+                    verdict = confirm_failure(
+                        verdict, store.failure_times(url), needed=options.confirm_after,
+                        interval=options.confirm_interval,
+                    )
             if offline and verdict.verdict is VerdictKind.DEAD:
                 verdict = replace(verdict, verdict=VerdictKind.INCONCLUSIVE,
                                   reasons=("offline", *verdict.reasons))
             missed = undiscovered.get((c.document, c.id))
             if missed and verdict.verdict is VerdictKind.UNRESOLVED:
                 verdict = could_not_discover(verdict, missed, offline=offline)
-            store.save_verdict(run_id, verdict, document_id=doc_ids[doc.name], key=keys[c.id],
-                               fingerprint=fingerprint)
+            decided.append((verdict, keys[c.id], fingerprint))
             verdicts.append(verdict)
+        store.save_verdicts(run_id, decided, document_id=doc_ids[doc.name])
 
     # 5. ask the archive to save live sources it has never captured
     saved = 0
@@ -690,6 +694,8 @@ def _verify(
             cached = store.verdict_for_fingerprint(fingerprint)
             if cached is not None:
                 return replace(cached, live=live), fingerprint
+        if live.from_cache and live.body is None and live.status.is_ok:
+            live = replace(live, body=store.live_body(live.url, live.checked_at))
     verdict = stages.verify_citation(citation, source, candidates, live, lookup, pin=pin)
     return verdict, fingerprint
 

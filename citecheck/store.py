@@ -26,7 +26,7 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -591,7 +591,6 @@ class Store:
             )
             return _pk(table)
 
-    @_guarded
     def save_verdict(
         self,
         run_id: int,
@@ -600,60 +599,38 @@ class Store:
         document_id: int | None = None,
         key: str | None = None,
         fingerprint: str | None = None,
-    ) -> int:
-        """Store one citation and its verdict (one transaction); returns the verdict row id.
+    ) -> None:
+        """Store one citation and its verdict (see :meth:`save_verdicts`)."""
+        self.save_verdicts(run_id, [(verdict, key, fingerprint)], document_id=document_id)
 
-        ``fingerprint`` names everything the verdict was decided from (see
+    @_guarded
+    def save_verdicts(
+        self,
+        run_id: int,
+        items: Sequence[tuple[Verdict, str | None, str | None]],
+        *,
+        document_id: int | None = None,
+    ) -> None:
+        """Store citations and their verdicts in one transaction.
+
+        Each item is ``(verdict, key, fingerprint)``: ``key`` is the citation's
+        identity across runs (:func:`citation_key` if None), ``fingerprint``
+        names everything the verdict was decided from (see
         :meth:`verdict_for_fingerprint`).
         """
-        c = verdict.citation
-        key = key or citation_key(c)
-        record = verdict.to_dict()
+        if not items:
+            return
         with self._tx():
-            citations = self.db.table("citations")
-            citations.insert(
-                {
-                    "run_id": run_id,
-                    "document_id": document_id,
-                    "document": c.document,
-                    "citation_id": c.id,
-                    "key": key,
-                    "source": c.source,
-                    "source_key": c.source_key,
-                    "raw": c.raw,
-                    "line": c.line,
-                    "column": c.column,
-                    "date_as_written": c.date_as_written,
-                    "date": c.date,
-                    "date_precision": c.date_precision.value if c.date_precision else None,
-                    "year_inferred": int(c.year_inferred),
-                    "context": c.context,
-                    "quotes": json.dumps(list(c.quotes), ensure_ascii=False),
-                    "url": c.url,
-                    "malformed": int(c.malformed),
-                    "problem": c.problem,
-                }
-            )
-            citation_row = _pk(citations)
-            verdicts = self.db.table("verdicts")
-            verdicts.insert(
-                {
-                    "run_id": run_id,
-                    "citation_row": citation_row,
-                    "document": c.document,
-                    "key": key,
-                    "source": c.source,
-                    "source_key": c.source_key,
-                    "url": verdict.urls[0] if verdict.urls else None,
-                    "verdict": verdict.verdict.value,
-                    "severity": verdict.verdict.severity.name.lower(),
-                    "reasons": json.dumps(list(verdict.reasons)),
-                    "explanation": verdict.explanation,
-                    "record": json.dumps(record, ensure_ascii=False, default=str),
-                    "fingerprint": fingerprint,
-                }
-            )
-            return _pk(verdicts)
+            # under the write lock: the ids are ours, so verdicts can point at citations
+            row = self.db.execute("select coalesce(max(id), 0) from citations").fetchone()
+            first = int(row[0]) + 1
+            citations, verdicts = [], []
+            for n, (verdict, key, fingerprint) in enumerate(items):
+                key = key or citation_key(verdict.citation)
+                citations.append(_citation_row(first + n, run_id, document_id, key, verdict))
+                verdicts.append(_verdict_row(first + n, run_id, key, verdict, fingerprint))
+            self.db.table("citations").insert_all(citations)
+            self.db.table("verdicts").insert_all(verdicts)
 
     # ----------------------------------------------------------- live cache
 
@@ -707,6 +684,16 @@ class Store:
         if with_body and row["body_digest"] and body is None:
             return None  # the body is gone: check again rather than verify blind
         return _live_from_row(row, body=body, from_cache=True)
+
+    @_guarded
+    def live_body(self, url: str, checked_at: str) -> bytes | None:
+        """The body kept with the check of ``url`` made at ``checked_at``."""
+        row = self.db.execute(
+            "select body_digest from checks where url = ? and checked_at = ? "
+            "order by id desc limit 1",
+            [url, checked_at],
+        ).fetchone()
+        return self._get_body(row[0]) if row and row[0] else None
 
     def _latest_check(self, url: str) -> dict[str, Any] | None:
         for row in self.db.table("checks").rows_where(
@@ -890,8 +877,11 @@ class Store:
             return _pk(table)
 
     @_guarded
-    def evidence_for(self, url: str) -> list[dict[str, Any]]:
-        return list(self.db.table("evidence").rows_where("url = ?", [url], order_by="id desc"))
+    def evidence_for(self, url: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """Evidence records of ``url``, newest first."""
+        return list(
+            self.db.table("evidence").rows_where("url = ?", [url], order_by="id desc", limit=limit)
+        )
 
     # --------------------------------------------------------------- reading
 
@@ -1041,6 +1031,55 @@ class ArchiveLookupCache:
 
 
 # ------------------------------------------------------------ decoding rows
+
+
+def _citation_row(
+    row_id: int, run_id: int, document_id: int | None, key: str, verdict: Verdict
+) -> dict[str, Any]:
+    c = verdict.citation
+    return {
+        "id": row_id,
+        "run_id": run_id,
+        "document_id": document_id,
+        "document": c.document,
+        "citation_id": c.id,
+        "key": key,
+        "source": c.source,
+        "source_key": c.source_key,
+        "raw": c.raw,
+        "line": c.line,
+        "column": c.column,
+        "date_as_written": c.date_as_written,
+        "date": c.date,
+        "date_precision": c.date_precision.value if c.date_precision else None,
+        "year_inferred": int(c.year_inferred),
+        "context": c.context,
+        "quotes": json.dumps(list(c.quotes), ensure_ascii=False),
+        "url": c.url,
+        "malformed": int(c.malformed),
+        "problem": c.problem,
+    }
+
+
+def _verdict_row(
+    citation_row: int, run_id: int, key: str, verdict: Verdict, fingerprint: str | None
+) -> dict[str, Any]:
+    c = verdict.citation
+    return {
+        "run_id": run_id,
+        "citation_row": citation_row,
+        "document": c.document,
+        "key": key,
+        "source": c.source,
+        "source_key": c.source_key,
+        "url": verdict.urls[0] if verdict.urls else None,
+        "verdict": verdict.verdict.value,
+        "severity": verdict.verdict.severity.name.lower(),
+        "reasons": json.dumps(list(verdict.reasons)),
+        "explanation": verdict.explanation,
+        "record": json.dumps(verdict.to_dict(), ensure_ascii=False, default=str),
+        "fingerprint": fingerprint,
+    }
 
 
 def _pk(table: sqlite_utils.db.Table) -> int:

@@ -234,6 +234,9 @@ class ArchiveClient:
             return None, f"bad-response: HTTP {result.status_code} from CDX endpoint {self.cdx_url}"
         if result.truncated:
             return None, f"bad-response: CDX answer larger than {CDX_MAX_BYTES} bytes"
+        if result.content_type in ("text/html", "application/xhtml+xml"):
+            # a CDX endpoint never answers a web page, even an empty one (a portal, a proxy)
+            return None, f"bad-response: CDX endpoint {self.cdx_url} answered a web page"
         try:
             return parse_cdx(result.body), None
         except CdxParseError as exc:

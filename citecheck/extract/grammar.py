@@ -52,6 +52,7 @@ class Part:
         return self.problem is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def is_source(text: str) -> bool:
     """True if ``text`` reads as a source label: a name, abbreviation or bare domain."""
     s = text.strip()
@@ -110,6 +111,7 @@ def _split_parts(content: str) -> list[tuple[str, int]]:
     return parts
 
 
+@functools.lru_cache(maxsize=8192)
 def _parse_part(raw: str) -> tuple[str | None, int | None, WrittenDate | None, str | None]:
     """(source, source offset, date, problem) of one part; all None if not citation-like."""
     body, shift = _strip_prefix(raw)
