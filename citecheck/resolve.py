@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-from citecheck.content import PageContent, extract_content
+from citecheck.content import Memo, PageContent, extract_content
 from citecheck.errors import InputError
 from citecheck.models import Candidate, Citation, Snapshot
 from citecheck.textmatch import STOPWORDS, content_words, coverage, find_quote, normalize
@@ -124,22 +123,18 @@ def page_score(citation: Citation, content: PageContent, query: set[str]) -> flo
 
 #: snapshots read during discovery, by replay URL: citations of one source
 #: (CSIS, February 7; CSIS, May 25) share candidates, each fetched once
-_READ: OrderedDict[str, PageContent] = OrderedDict()
-_READ_SIZE = 256
+_READ = Memo()
 
 
 def _read_snapshot(archive: Archive, snap: Snapshot) -> PageContent | None:
-    key = snap.archive_url
-    if key in _READ:
-        _READ.move_to_end(key)
-        return _READ[key]
+    content = _READ.get(snap.archive_url)
+    if content is not None:
+        return content
     fetched = archive.fetch_snapshot(snap)
     if fetched.body is None:
         return None  # not remembered: a failure is not a fact
     content = extract_content(fetched.body, fetched.mimetype, snap.url)
-    _READ[key] = content
-    if len(_READ) > _READ_SIZE:
-        _READ.popitem(last=False)
+    _READ.put(snap.archive_url, content)
     return content
 
 

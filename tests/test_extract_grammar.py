@@ -37,6 +37,8 @@ CASES = [
     ("Ties grew (SIPRI, February 29).",
      [("SIPRI", "February 29", "2016-02-29", "day", True, False)]),
     ("Ties grew (Xinhua, n.d.).", [("Xinhua", "n.d.", None, None, False, False)]),
+    ("Ties grew (Xinhua, Monday, May 14, 2018).",
+     [("Xinhua", "Monday, May 14, 2018", "2018-05-14", "day", False, False)]),
     # --- two days of one month
     ("Ties grew (Kommersant, October 18, 28).",
      [("Kommersant", "October 18, 28", "2017-10-18", "day", True, False),

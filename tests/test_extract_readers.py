@@ -253,6 +253,12 @@ def test_url_failures_are_input_errors(kwargs, message):
         read_document("https://brief.example/x", client=_offline_client())
 
 
+def test_markdown_emphasis_inside_a_link():
+    rendered = render_markdown("Grew ([*MOFA*](https://mfa.gov.cn/x), **May 14**).\n", "x.md")
+    assert rendered.text == "Grew (MOFA, May 14).\n"
+    assert rendered.links == ((1, 7, 11, "https://mfa.gov.cn/x"),)
+
+
 def test_markdown_reference_and_autolinks_render():
     rendered = render_markdown("See [the report][r] at <https://a.example/x>.\n\n"
                                "[r]: https://b.example/y\n", "x.md")
