@@ -41,12 +41,13 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
 def _date(rng: random.Random) -> str:
     month, day, year = rng.choice(MONTHS), rng.randint(1, 28), rng.randint(2010, 2018)
     return rng.choice([f"{month} {day}", f"{month} {day} {year}", f"{month} {day}, {year}",
-                       f"{month} {year}", str(year), f"{month} {day}, {day + 1}"])
+                       f"{month} {year}", str(year)] * 3 + [f"{month} {day}, {day + 1}"])
 
 
 def _citation(rng: random.Random) -> str:
     parts = [f"{rng.choice(SOURCES)}, {_date(rng)}"]
-    for _ in range(rng.choice([0, 0, 0, 1, 2])):
+    # about as many parts per parenthetical as the example (19 records, 17 parentheticals)
+    for _ in range(rng.choice([0] * 8 + [1, 2])):
         parts.append(rng.choice([f"{rng.choice(SOURCES)}, {_date(rng)}", _date(rng)]))
     prefix = rng.choice(["", "", "", "see ", "see also "])
     return f"({prefix}{'; '.join(parts)})"

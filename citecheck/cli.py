@@ -347,14 +347,32 @@ def _require_db(path: str) -> None:
     if not os.path.exists(path):
         raise InputError(f"{path}: no such database (run `citecheck audit` first, or pass --db)")
 
+def brief_fetch_options(f: F) -> F:
+    """--timeout and --allow-private for reading a brief given as an http(s) URL."""
+    f = click.option("--allow-private", is_flag=True, envvar="CITECHECK_ALLOW_PRIVATE",
+                     help="Allow a brief URL on a private or loopback address.")(f)
+    return click.option("--timeout", default=20.0, show_default=True,
+                        type=click.FloatRange(0.1), envvar="CITECHECK_TIMEOUT",
+                        help="Timeout in seconds when the brief is a URL.")(f)
+
+
+def _brief_client(document: str | None, timeout: float, allow_private: bool) -> Any:
+    if not document or not document.startswith(("http://", "https://")):
+        return None
+    from citecheck.http import HttpClient, HttpConfig
+
+    return HttpClient(HttpConfig.from_timeout(timeout, allow_private=allow_private))
+
+
 @cli.command("extract")
 @click.argument("document")
 @click.option("--format", "fmt", type=click.Choice(["json", "table", "csv"]), default=None,
               help="Output format (default: table on a terminal, json otherwise).")
 @config_option
 @published_option
+@brief_fetch_options
 def extract_command(document: str, fmt: str | None, config_path: str | None,
-                    published: str | None) -> None:
+                    published: str | None, timeout: float, allow_private: bool) -> None:
     """List the citations in a brief (.txt, .md, .html, - for stdin, or a URL).
 
     Example:
@@ -366,7 +384,8 @@ def extract_command(document: str, fmt: str | None, config_path: str | None,
     from citecheck.registry import find_registry
 
     registry = find_registry(config_path)
-    extraction = open_citations(document, published=published, registry=registry)
+    extraction = open_citations(document, published=published, registry=registry,
+                                client=_brief_client(document, timeout, allow_private))
     out = sys.stdout
     fmt = fmt or ("table" if out.isatty() else "json")
     write_extraction(extraction, out, fmt)
@@ -376,8 +395,9 @@ def extract_command(document: str, fmt: str | None, config_path: str | None,
 @click.argument("document", required=False)
 @config_option
 @published_option
+@brief_fetch_options
 def sources_command(document: str | None, config_path: str | None,
-                    published: str | None) -> None:
+                    published: str | None, timeout: float, allow_private: bool) -> None:
     """List the source registry and, given a brief, the sources it cites that are unknown.
 
     Example:
@@ -392,7 +412,8 @@ def sources_command(document: str | None, config_path: str | None,
     out = sys.stdout
     write_registry(registry, out)
     if document:
-        extraction = open_citations(document, published=published, registry=registry)
+        extraction = open_citations(document, published=published, registry=registry,
+                                    client=_brief_client(document, timeout, allow_private))
         unknown = unknown_sources(extraction.citations, registry)
         if not unknown:
             click.echo(f"\n{document}: every source it cites is in the registry")
@@ -546,10 +567,13 @@ def _evidence(archive_dir: str, db_path: str) -> list[Any]:
               envvar="CITECHECK_TIMEOUT", help="Connect/read timeout in seconds.")
 @click.option("--allow-private", is_flag=True, envvar="CITECHECK_ALLOW_PRIVATE",
               help="Allow private addresses (a loopback --archive-url is always allowed).")
+@db_option
+@click.option("--max-age", default="24h", show_default=True, envvar="CITECHECK_MAX_AGE",
+              help="Reuse answers younger than this from --db (e.g. 30m, 7d; 0 = never).")
 def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str | None,
                    window_days: int, fetch: bool, as_json: bool, archive_url: str,
                    archive_cdx_url: str | None, no_archive: bool, rate: float, timeout: float,
-                   allow_private: bool) -> None:
+                   allow_private: bool, db_path: str, max_age: str) -> None:
     """Find the archived snapshot of each URL closest to a cited date.
 
     Exit code 1 when a URL has no snapshot or the archive could not be asked.
@@ -564,11 +588,19 @@ def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str
 
     if no_archive:
         raise click.UsageError("--no-archive leaves nothing to look up")
+    try:
+        max_age_seconds = parse_duration(max_age)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-age") from None
     http = HttpClient(HttpConfig.from_timeout(timeout, allow_private=allow_private))
-    client = ArchiveClient(http, archive_url, archive_cdx_url, rate_per_second=rate)
+    store = Store(db_path)
+    client = ArchiveClient(http, archive_url, archive_cdx_url, rate_per_second=rate,
+                           cache=store.lookup_cache(), max_age_seconds=max_age_seconds)
     out, missing = [], 0
-    for url in urls:
-        lookup = client.lookup(url, cited_date, published, window_days=window_days)
+    with store:
+        lookups = [(url, client.lookup(url, cited_date, published, window_days=window_days))
+                   for url in urls]
+    for url, lookup in lookups:
         snap = lookup.snapshot
         if fetch and snap is not None:
             snap = client.fetch_snapshot(snap)
@@ -582,6 +614,7 @@ def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str
             continue
         if lookup.status is LookupStatus.FOUND and snap is not None:
             extra = f"  {len(snap.body)} bytes" if snap.body is not None else ""
+            extra += "  (cached)" if lookup.from_cache else ""
             extra += f"  fetch failed: {snap.error}" if snap.error else ""
             days = f"{snap.distance_days:g} days  " if snap.distance_days is not None else ""
             click.echo(f"found  {url}  {snap.timestamp}  {days}{snap.archive_url}{extra}")

@@ -13,13 +13,15 @@ says ``unresolved``, listing them.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from citecheck.content import PageContent, extract_content
+from citecheck.errors import InputError
 from citecheck.models import Candidate, Citation, Snapshot
 from citecheck.textmatch import STOPWORDS, content_words, coverage, find_quote, normalize
 from citecheck.urls import is_home_page, normalize_url
@@ -39,6 +41,20 @@ class DiscoveryConfig:
     fetch_limit: int = 5  #: snapshots fetched and read (best URL slugs first)
     min_score: float = 0.5  #: accept the best page at or above this (0-1)
     keep: int = 5  #: candidates kept for the report
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> DiscoveryConfig:
+        """Defaults, with ``CITECHECK_DISCOVERY_MIN_SCORE`` (0-1) if set."""
+        raw = (os.environ if environ is None else environ).get("CITECHECK_DISCOVERY_MIN_SCORE")
+        if raw is None:
+            return cls()
+        try:
+            score = float(raw)
+        except ValueError:
+            raise InputError(f"CITECHECK_DISCOVERY_MIN_SCORE: {raw!r} is not a number") from None
+        if not 0.0 <= score <= 1.0:
+            raise InputError(f"CITECHECK_DISCOVERY_MIN_SCORE: {raw!r} is outside 0..1")
+        return cls(min_score=score)
 
 
 def resolve(
@@ -62,7 +78,8 @@ def resolve(
     source = registry.lookup(label)
     if archive is None or source is None or not source.domains:
         return []
-    return discover(citation, tuple(source.domains), archive, config or DiscoveryConfig())
+    return discover(citation, tuple(source.domains), archive,
+                    config or DiscoveryConfig.from_env())
 
 
 _TOKEN = re.compile(r"[^\W\d_]{3,}")

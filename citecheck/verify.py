@@ -20,6 +20,9 @@ this module produces with their sentence. Live codes (``http-404``,
 from __future__ import annotations
 
 import calendar
+import dataclasses
+import functools
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
@@ -29,6 +32,7 @@ from enum import Enum
 from rapidfuzz import fuzz
 
 from citecheck.content import PageContent, extract_content, guess_language, script_of
+from citecheck.errors import InputError
 from citecheck.models import (
     ArchiveLookup,
     Candidate,
@@ -118,6 +122,45 @@ class Thresholds:
     title_min_score: float = 80.0  #: token_set_ratio of pinned title vs page title
     quote_language: str = "en"  #: the language quotations are assumed to be in
 
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Thresholds:
+        """Defaults overridden by ``CITECHECK_QUOTE_MIN_SCORE``,
+        ``CITECHECK_DATE_TOLERANCE_DAYS``, ``CITECHECK_DRIFT_MIN_SIMILARITY``,
+        ``CITECHECK_TITLE_MIN_SCORE`` and ``CITECHECK_QUOTE_LANGUAGE``."""
+        env = os.environ if environ is None else environ
+        return _thresholds_from(tuple(sorted(
+            (k, v) for k, v in env.items() if k.startswith("CITECHECK_")
+        )))
+
+
+#: environment variable -> (field, type, lowest, highest)
+_ENV_THRESHOLDS = {
+    "CITECHECK_QUOTE_MIN_SCORE": ("quote_min_score", float, 0.0, 100.0),
+    "CITECHECK_DATE_TOLERANCE_DAYS": ("date_tolerance_days", int, 0, 366),
+    "CITECHECK_DRIFT_MIN_SIMILARITY": ("drift_min_similarity", float, 0.0, 1.0),
+    "CITECHECK_TITLE_MIN_SCORE": ("title_min_score", float, 0.0, 100.0),
+}
+
+
+@functools.lru_cache(maxsize=8)
+def _thresholds_from(env: tuple[tuple[str, str], ...]) -> Thresholds:
+    values: dict[str, object] = {}
+    for name, raw in env:
+        if name == "CITECHECK_QUOTE_LANGUAGE":
+            values["quote_language"] = raw.strip().lower()
+            continue
+        if name not in _ENV_THRESHOLDS:
+            continue
+        attr, kind, low, high = _ENV_THRESHOLDS[name]
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise InputError(f"{name}: {raw!r} is not a number") from None
+        if not low <= value <= high:
+            raise InputError(f"{name}: {raw!r} is outside {low:g}..{high:g}")
+        values[attr] = value
+    return dataclasses.replace(Thresholds(), **values)  # type: ignore[arg-type]
+
 
 # ---------------------------------------------------------------- checks
 
@@ -144,7 +187,7 @@ class CopyCheck:
     corrected_date: str | None = None
     quotes_found: tuple[str, ...] = ()
     quotes_missing: tuple[str, ...] = ()
-    text: str = field(default="", repr=False)
+    text: str = field(default="", repr=False)  #: the copy's main text, normalised
 
     @property
     def supports(self) -> bool:
@@ -283,6 +326,7 @@ def check_copy(
             f"the page gives no publication date; a date in its text is {content.date}"
         )
 
+    main = normalize(content.text or content.full_text)
     quote_status = CheckStatus.SKIPPED
     found: list[str] = []
     missing: list[str] = []
@@ -291,7 +335,6 @@ def check_copy(
             quote_status = CheckStatus.UNKNOWN
             notes.append("content-unreadable")
         else:
-            main = normalize(content.text)
             full = None
             foreign: str | None = None
             for quote in quotes:
@@ -335,7 +378,7 @@ def check_copy(
         failures=tuple(failures), notes=tuple(notes), details=tuple(details.items()),
         readable=content.readable, domain=domain, date=date_status, quotes=quote_status,
         page_date=content.date, corrected_date=corrected, quotes_found=tuple(found),
-        quotes_missing=tuple(missing), text=content.text or content.full_text,
+        quotes_missing=tuple(missing), text=main,
     )
 
 
@@ -465,7 +508,8 @@ def _decision(kind: VerdictKind, reasons: Sequence[str], details: Mapping[str, s
               basis: str | None = None) -> Decision:
     reasons = _unique(reasons)
     details = details or {}
-    phrases = [details.get(code) or describe(code) for code in reasons]
+    said = {"http-429"} if "rate-limited" in reasons else set()  # one sentence for both
+    phrases = [details.get(code) or describe(code) for code in reasons if code not in said]
     sentence = _LEAD[kind] + (": " + "; ".join(phrases) if phrases else "") + "."
     return Decision(kind, reasons, sentence, basis)
 
@@ -511,7 +555,7 @@ def verify_citation(
     body of the snapshot nearest the cited date (``ArchiveClient.fetch_snapshot``
     done by the caller). No request is made here.
     """
-    t = thresholds or Thresholds()
+    t = thresholds or Thresholds.from_env()
     resolution, chosen = resolution_of(candidates)
     quotes = tuple(dict.fromkeys(tuple(citation.quotes) + (tuple(pin.quotes) if pin else ())))
     pin_title = pin.title if pin else None
@@ -539,7 +583,7 @@ def verify_citation(
     drifted = False
     drift_detail = None
     if live_check and snap_check and live_check.text and snap_check.text:
-        sim = similarity(live_check.text, snap_check.text)
+        sim = similarity(live_check.text, snap_check.text, normalized=True)
         drifted = sim.score < t.drift_min_similarity
         when = snapshot.timestamp if snapshot else "?"
         drift_detail = (

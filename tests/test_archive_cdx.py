@@ -275,6 +275,14 @@ def test_lookup_garbage_or_wrong_status_is_error(body, status):
 
 
 @responses.activate
+def test_empty_web_page_instead_of_cdx_is_error_not_none():
+    responses.get(PYWB_CDX, body="", content_type="text/html; charset=utf-8")
+    client, _ = make_client()
+    result = client.lookup(PAGE, "2018-05-14", None)
+    assert result.status is LookupStatus.ERROR and "web page" in result.error
+
+
+@responses.activate
 def test_429_with_retry_after_is_honoured_then_succeeds():
     responses.get(PYWB_CDX, status=429, headers={"Retry-After": "7"})
     responses.get(PYWB_CDX, body=pywb_body(("20180514093000", "200", PAGE)))

@@ -142,10 +142,11 @@ def test_discover_lists_pages_of_a_domain(client):
 # ------------------------------------------------------------------- the CLI
 
 
-def test_cli_archive_lookup_against_pywb(pywb_archive):
+def test_cli_archive_lookup_against_pywb(pywb_archive, tmp_path):
     done = citecheck("archive", "lookup", STATEMENT, "http://news.example.com/never-captured",
                      "--date", "2018-05-14", "--published", "2018-06-04", "--allow-private",
-                     "--archive-url", pywb_archive.root, "--fetch", "--json")
+                     "--archive-url", pywb_archive.root, "--fetch", "--json", "--db", "none.db",
+                     "--max-age", "0", cwd=tmp_path)
     assert done.returncode == 1, done.stderr  # one URL has no snapshot
     data = json.loads(done.stdout)
     first, second = data["lookups"]
@@ -153,17 +154,22 @@ def test_cli_archive_lookup_against_pywb(pywb_archive):
     assert first["snapshot"]["bytes"] > 0
     assert second["status"] == "none" and second["snapshot"] is None
 
-    done = citecheck("archive", "lookup", STATEMENT, "--date", "2018-05-14",
-                     "--archive-url", pywb_archive.root)  # a local archive needs no --allow-private
+    args = ("archive", "lookup", STATEMENT, "--date", "2018-05-14", "--archive-url",
+            pywb_archive.root)  # a local archive needs no --allow-private
+    done = citecheck(*args, cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.startswith("found")
+    assert "(cached)" not in done.stdout
+    again = citecheck(*args, cwd=tmp_path)  # answered from citecheck.db this time
+    assert again.returncode == 0 and "(cached)" in again.stdout
+    assert again.stdout.split()[:3] == done.stdout.split()[:3]
 
 
-def test_cli_archive_lookup_unreachable_is_error_exit_1():
+def test_cli_archive_lookup_unreachable_is_error_exit_1(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     done = citecheck("archive", "lookup", STATEMENT, "--allow-private", "--timeout", "2",
-                     "--archive-url", f"http://127.0.0.1:{port}/web")
+                     "--archive-url", f"http://127.0.0.1:{port}/web", cwd=tmp_path)
     assert done.returncode == 1
     assert done.stdout.startswith("error") and "could not be asked" in done.stdout
 
@@ -203,3 +209,34 @@ def test_url_archived_as_a_redirect_is_followed_once(client):
     assert result.url == "http://news.example.com/old"
     assert result.snapshot.url == STATEMENT and result.snapshot.timestamp == "20180514093000"
     assert result.candidates[0].status_code == 301
+
+
+def test_slow_archive_is_error_timeout(simweb):
+    from fixtures_simweb import delay
+
+    simweb.route("slowarchive", "/web/cdx", handler=delay(5.0, body=""))
+    slow = ArchiveClient(HttpClient(HttpConfig(allow_private=True, retries=0, read_timeout=0.5,
+                                               deadline=2)),
+                         simweb.url("slowarchive", "/web"), rate_per_second=100)
+    result = slow.lookup(STATEMENT, "2018-05-14", None)
+    assert result.status is LookupStatus.ERROR and result.error.startswith("timeout")
+
+
+def test_store_caches_answers_never_errors(pywb_archive, tmp_path):
+    from citecheck.store import Store
+
+    with Store(str(tmp_path / "c.db")) as store:
+        cached = ArchiveClient(http(), pywb_archive.root, rate_per_second=100,
+                               cache=store.lookup_cache(), max_age_seconds=3600)
+        first = cached.lookup(STATEMENT, "2018-05-14", "2018-06-04")
+        second = cached.lookup(STATEMENT, "2018-05-14", "2018-06-04")
+        assert not first.from_cache and second.from_cache
+        assert second.snapshot.archive_url == first.snapshot.archive_url
+        assert second.snapshot.timestamp == "20180514093000"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        down = ArchiveClient(http(), f"http://127.0.0.1:{port}/web", rate_per_second=100,
+                             cache=store.lookup_cache(), max_age_seconds=3600)
+        assert down.lookup(STATEMENT, "2018-05-14", None).status is LookupStatus.ERROR
+        assert down.lookup(STATEMENT, "2018-05-14", None).from_cache is False

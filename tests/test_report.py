@@ -360,3 +360,11 @@ def test_annotations_skip_file_for_urls():
     )
     [line] = github_annotations(report)
     assert line.startswith("::error title=citecheck%3A dead::S, 2017 (line 4): dead.")
+
+
+def test_html_says_when_the_run_was_offline():
+    citation = Citation(id="a", source="S", raw="S, 2017", line=4, column=1, document="b.txt")
+    offline = Verdict(citation, VerdictKind.INCONCLUSIVE, ("offline", "dns-error"))
+    report = RunReport.from_verdicts([offline], run_id="r", started_at="t")
+    assert "The network seemed down during this run." in render_html(report)
+    assert "network seemed down" not in render_html(example_report())

@@ -1,15 +1,21 @@
 """The HTML report in a real browser: headless Chromium driven by Playwright.
 
 Uses Debian's /usr/bin/chromium (``scripts/ensure-chromium.sh`` installs it;
-``make test`` runs that script first), never Playwright's own downloads. Each
-test loads a report from a file:// URL with a fresh profile and fails on any
-console error, page error or Content-Security-Policy violation.
+``make test`` runs that script first), never Playwright's own downloads. The
+main report is written by the installed ``citecheck audit`` command, run on a
+brief whose sources live on the simulated web (127.0.0.x), two of them pages
+with hostile titles. Each test loads a report from a file:// URL in a fresh
+profile and fails on any console error, page error or CSP violation.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
+import shutil
+import subprocess
+import sys
 
 import pytest
 from fixtures_report import IMG_PAYLOAD, SCRIPT_PAYLOAD, build_hostile_report
@@ -85,6 +91,98 @@ def browser_page(browser_context):
     page = Page(browser_context)
     yield page
     page.page.close()
+
+
+ARTICLE = """<!doctype html><html><head><title>{title}</title>
+<meta property="article:published_time" content="{date}">
+</head><body><article><h1>Statement</h1><p>Published {date}.</p>
+<p>{text}</p><p>{filler}</p></article></body></html>"""
+FILLER = ("The ministry spokesperson answered questions from journalists about regional "
+          "security, trade and the schedule of upcoming visits. ") * 6  # fmt: skip
+PAGE_SCRIPT = "<script>window.__pwned = 1</script>"
+PAGE_IMG = '<img src=x onerror="window.__pwned = 2">'
+
+
+def citecheck_bin() -> str:
+    found = pathlib.Path(sys.executable).with_name("citecheck")
+    return str(found) if found.exists() else (shutil.which("citecheck") or "citecheck")
+
+
+@pytest.fixture(scope="module")
+def audited(simweb_session, tmp_path_factory):
+    """An HTML and a JSON report written by ``citecheck audit`` on a brief citing hostile pages."""
+    web = simweb_session
+    base = web.host("reportpub")
+
+    def page(path: str, title: str, date: str, text: str, status: int = 200) -> None:
+        body = ARTICLE.format(title=title, date=date, text=text, filler=FILLER)
+        web.route("reportpub", path, status=status, body=body)
+
+    page("/ok", "Partnership statement", "2018-05-14", "Officials said the partnership is strong.")
+    page("/gone", "Not Found", "2018-04-02", "Nothing here.", status=404)
+    page("/script", PAGE_SCRIPT, "2018-05-01", "A statement.")
+    page("/img", PAGE_IMG, "2018-05-02", "Another statement.")
+    tmp = tmp_path_factory.mktemp("audited")
+    (tmp / "brief.txt").write_text(
+        "4 June 2018\n\n"
+        'Officials said "the partnership is strong" (Gov, May 14).\n\n'
+        "An exercise was announced (Gov, April 2).\n\n"
+        "The statement was posted online (Evil, May 1).\n\n"
+        "A second statement followed <img src=x onerror=window.__pwned=3> (Evil, May 2).\n\n"
+        "Scholars disagree (CPIFA, 2017). And a broken one (SIPRI\n",
+        encoding="utf-8",
+    )
+    pins = [("Gov", "2018-05-14", "/ok"), ("Gov", "2018-04-02", "/gone"),
+            ("Evil", "2018-05-01", "/script"), ("Evil", "2018-05-02", "/img")]  # fmt: skip
+    (tmp / "citations.yaml").write_text(
+        "pins:\n" + "".join(
+            f"  - source: {source}\n    date: {date}\n    url: {base}{path}\n"
+            + ("    title: Partnership statement on security cooperation\n"
+               if source == "Evil" else "")
+            for source, date, path in pins
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    result = subprocess.run(
+        [citecheck_bin(), "audit", "brief.txt", "--config", "citations.yaml", "--db", "h.db",
+         "--no-archive", "--allow-private", "--timeout", "5", "--html", "report.html",
+         "--json", "report.json"],
+        cwd=tmp, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "NO_PROXY": "*", "no_proxy": "*"},
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr  # findings: a dead and two mismatched sources
+    return {"html": tmp / "report.html", "json": json.loads((tmp / "report.json").read_text())}
+
+
+def test_audited_report_loads_clean_and_filters_by_verdict(browser_page, audited):
+    verdicts = [c["verdict"] for c in audited["json"]["citations"]]
+    assert verdicts == ["verified", "dead", "mismatch", "mismatch", "unresolved", "malformed"]
+    page = browser_page.open(audited["html"])
+    assert page.locator("html.js").count() == 1, "the report's own script ran"
+    assert visible_rows(page) == 6
+    for verdict in set(verdicts):
+        page.select_option("#f-verdict", verdict)
+        assert visible_rows(page) == verdicts.count(verdict), verdict
+        assert page.locator("tbody.cite:visible").first.get_attribute("data-verdict") == verdict
+    page.click(".card[data-verdict='mismatch']")
+    assert visible_rows(page) == 2
+    page.click("#f-reset")
+    assert visible_rows(page) == 6
+    assert browser_page.errors == []
+    assert browser_page.csp_violations() == []
+    assert all(url.startswith("file://") for url in browser_page.requests), browser_page.requests
+
+
+def test_audited_hostile_titles_show_as_text_and_run_nothing(browser_page, audited):
+    page = browser_page.open(audited["html"])
+    page.click("#f-expand")  # every detail open: every payload is in the rendered DOM
+    for title in (PAGE_SCRIPT, PAGE_IMG):
+        assert page.get_by_text(title).first.is_visible(), title  # in the explanation
+    assert page.get_by_text("<img src=x onerror=window.__pwned=3>").first.is_visible()
+    assert page.locator("img").count() == 0
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert browser_page.errors == []
+    assert browser_page.csp_violations() == []
 
 
 @pytest.fixture

@@ -167,3 +167,14 @@ def test_page_score_prefers_quotes_and_title():
                           "text/html", "https://eng.mil.ru/b")
     assert page_score(c, good, query) > 0.7
     assert page_score(c, bad, query) < 0.2
+
+
+def test_discovery_threshold_from_environment(monkeypatch):
+    from citecheck.errors import InputError
+
+    assert DiscoveryConfig.from_env({"CITECHECK_DISCOVERY_MIN_SCORE": "0.9"}).min_score == 0.9
+    with pytest.raises(InputError, match="outside 0..1"):
+        DiscoveryConfig.from_env({"CITECHECK_DISCOVERY_MIN_SCORE": "2"})
+    monkeypatch.setenv("CITECHECK_DISCOVERY_MIN_SCORE", "0.99")
+    out = resolve(cite(), REGISTRY, FakeArchive())
+    assert out and all(c.origin == "candidate" for c in out)  # nothing good enough now

@@ -574,3 +574,59 @@ def test_every_reason_code_has_a_sentence():
     assert produced <= set(REASONS)
     for code in REASONS:
         assert code == code.lower() and " " not in code
+
+
+# ------------------------------------------------------------ configuration
+
+
+def test_thresholds_from_environment():
+    t = Thresholds.from_env({"CITECHECK_QUOTE_MIN_SCORE": "97.5",
+                             "CITECHECK_DRIFT_MIN_SIMILARITY": "0.5",
+                             "CITECHECK_DATE_TOLERANCE_DAYS": "0",
+                             "CITECHECK_QUOTE_LANGUAGE": "FR", "OTHER": "x"})
+    assert (t.quote_min_score, t.drift_min_similarity, t.date_tolerance_days,
+            t.quote_language) == (97.5, 0.5, 0, "fr")
+    assert Thresholds.from_env({}) == Thresholds()
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("CITECHECK_QUOTE_MIN_SCORE", "high", "is not a number"),
+    ("CITECHECK_DRIFT_MIN_SIMILARITY", "1.5", "outside 0..1"),
+    ("CITECHECK_DATE_TOLERANCE_DAYS", "1.5", "is not a number"),
+])
+def test_bad_threshold_is_a_usage_error(name, value, message):
+    from citecheck.errors import ExitCode, InputError
+
+    with pytest.raises(InputError, match=message) as info:
+        Thresholds.from_env({name: value})
+    assert info.value.exit_code == ExitCode.USAGE and name in str(info.value)
+
+
+def test_tolerance_zero_makes_a_day_off_a_mismatch(monkeypatch):
+    monkeypatch.setenv("CITECHECK_DATE_TOLERANCE_DAYS", "0")
+    v = verify_citation(cite(date="2016-04-30"), MOD, LINK, live(GOOD), None)
+    assert v.verdict is V.MISMATCH and v.reasons == ("date-mismatch",)
+    monkeypatch.delenv("CITECHECK_DATE_TOLERANCE_DAYS")
+    v = verify_citation(cite(date="2016-04-30"), MOD, LINK, live(GOOD), None)
+    assert v.verdict is V.VERIFIED
+
+
+def test_verification_makes_no_request(monkeypatch):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("verification opened a connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    from citecheck import content
+
+    content._CACHE.clear()
+    v = verify_citation(cite(), MOD, LINK, live(GONE), found(GOOD))
+    assert v.verdict is V.RESCUED
+
+
+def test_rate_limited_is_said_once():
+    d = decide(live=LiveStatus.BLOCKED, live_reasons=("rate-limited", "http-429"))
+    assert d.reasons == ("rate-limited", "http-429")
+    assert d.explanation.count("429") == 1

@@ -124,3 +124,20 @@ def test_html_report_written(audit):
     _proc, _data, work = audit
     html = (work / "report.html").read_text(encoding="utf-8")
     assert "quote-unverifiable-language" in html or "another language" in html
+
+
+def test_each_cited_page_is_fetched_once(audit, citecheck_world):
+    """Verification works on the bodies in hand: one live GET per cited page,
+    however many checks (publisher, date, quotes, drift) run on it."""
+    web = citecheck_world.web
+    pages = [
+        ("xinhua", "/english/2017-07/26/c_136475051.htm"),
+        ("sipri", "/sites/default/files/2017-07/fs_1707_arms_transfers.pdf"),
+        ("uscc", "/research/china-russia-military-cooperation"),
+        ("csis", "/analysis/russia-missile-forces"),
+        ("mod", "/en/news_page/country/more.htm?id=12083184"),  # discovered
+        ("jamestown", "/program/chinese-russian-security-alliance/"),
+    ]
+    for host, path in pages:
+        hits = web.hits(host, path)
+        assert [h.method for h in hits] == ["GET"], (host, path, hits)

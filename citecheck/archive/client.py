@@ -234,6 +234,9 @@ class ArchiveClient:
             return None, f"bad-response: HTTP {result.status_code} from CDX endpoint {self.cdx_url}"
         if result.truncated:
             return None, f"bad-response: CDX answer larger than {CDX_MAX_BYTES} bytes"
+        if result.content_type in ("text/html", "application/xhtml+xml"):
+            # a CDX endpoint never answers a web page, even an empty one (a portal, a proxy)
+            return None, f"bad-response: CDX endpoint {self.cdx_url} answered a web page"
         try:
             return parse_cdx(result.body), None
         except CdxParseError as exc:
@@ -315,12 +318,12 @@ class ArchiveClient:
         redirect = next((s for s in snaps if s.status_code in REDIRECT_STATUSES), None)
         if redirect is not None and follow > 0:
             # the page was archived as a redirect: look up where it pointed, once
-            target, error = self._redirect_target(redirect)
+            moved_to, error = self._redirect_target(redirect)
             if error is not None:
                 return ArchiveLookup(url, LookupStatus.ERROR, candidates=tuple(snaps),
                                      error=error, checked_at=checked_at)
-            if target and url_match_key(target) != want:
-                there = self._lookup(target, cited_date, published, window_days, follow - 1)
+            if moved_to and url_match_key(moved_to) != want:
+                there = self._lookup(moved_to, cited_date, published, window_days, follow - 1)
                 return dataclasses.replace(
                     there, url=url, candidates=tuple(snaps) + there.candidates,
                     checked_at=checked_at,

@@ -202,6 +202,8 @@ def _warc_headers(result: FetchResult, date: str) -> dict[str, str]:
         headers["WARC-IP-Address"] = result.address
     if result.truncated:
         headers["WARC-Truncated"] = "length"
+    elif result.error:  # the body stopped early: deadline or a dropped connection
+        headers["WARC-Truncated"] = "time" if result.error == "timeout" else "disconnect"
     if result.url != (result.final_url or result.url):
         headers["WARC-Citecheck-Requested-URI"] = result.url
     return headers

@@ -9,6 +9,7 @@ document's publication date. python-dateutil validates the calendar.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -40,6 +41,8 @@ _DAY_MONTH = re.compile(rf"(?P<days>{_DAY})\s+{_MONTH}(?:\s*,?\s*{_YEAR})?", re.
 _MONTH_YEAR = re.compile(rf"{_MONTH}(?:\s*,?\s*{_YEAR})?", re.I)
 _YEAR_ONLY = re.compile(_YEAR)
 _ISO = re.compile(r"(?P<year>[12]\d{3})[-/](?P<mnum>\d{1,2})(?:[-/](?P<days>\d{1,2}))?")
+_WEEKDAY = re.compile(r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+",
+                      re.I)
 _NO_DATE = re.compile(r"n\.\s?d\.?|undated|no date", re.I)
 
 #: What a date-like remainder looks like even when it is not a valid date:
@@ -89,6 +92,10 @@ def parse_date(text: str) -> WrittenDate | None:
     s = " ".join(text.split())
     if not s:
         return None
+    weekday = _WEEKDAY.match(s)  # "Monday, May 14": the weekday adds nothing
+    if weekday and weekday.end() < len(s):
+        found = parse_date(s[weekday.end():])
+        return dataclasses.replace(found, text=s) if found is not None else None
     if _NO_DATE.fullmatch(s):
         return WrittenDate(s, None)
     m = _MONTH_DAY.fullmatch(s) or _DAY_MONTH.fullmatch(s)

@@ -31,6 +31,7 @@ _DOMAIN = re.compile(
     r"(?:www\.)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/?"
 )
 _FORBIDDEN = re.compile(r"[,:;\"“”«»=%$?!<>{}\[\]|@#*()\\]")
+_LETTER = re.compile(r"[^\W\d_]")
 _MAX_SOURCE = 80
 _MAX_WORDS = 9
 
@@ -51,6 +52,7 @@ class Part:
         return self.problem is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def is_source(text: str) -> bool:
     """True if ``text`` reads as a source label: a name, abbreviation or bare domain."""
     s = text.strip()
@@ -74,7 +76,7 @@ def is_source(text: str) -> bool:
             return False
     except DateError:
         return False
-    return any(ch.isalpha() for ch in s)
+    return _LETTER.search(s) is not None
 
 
 def _is_name_word(word: str) -> bool:
@@ -109,6 +111,7 @@ def _split_parts(content: str) -> list[tuple[str, int]]:
     return parts
 
 
+@functools.lru_cache(maxsize=8192)
 def _parse_part(raw: str) -> tuple[str | None, int | None, WrittenDate | None, str | None]:
     """(source, source offset, date, problem) of one part; all None if not citation-like."""
     body, shift = _strip_prefix(raw)

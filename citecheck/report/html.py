@@ -275,6 +275,7 @@ def _view(report: RunReport, page_size: int = PAGE_SIZE) -> dict[str, Any]:
         "started": format_iso(report.started_at),
         "finished": format_iso(report.finished_at) if report.finished_at else None,
         "multi_document": len(report.documents) > 1,
+        "offline": sum(1 for v in report.verdicts if "offline" in v.reasons),
         "page_size": max(1, page_size),
         "duration": _duration(report.started_at, report.finished_at),
         "options": [(str(k), str(v)) for k, v in report.options.items()],
