@@ -13,6 +13,8 @@ fresh successful result and checks the rest again.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import re
 import sys
 import threading
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from citecheck import __version__
 from citecheck.errors import ExitCode, InputError
 from citecheck.http import FetchResult, HttpClient, HttpConfig
 from citecheck.models import (
@@ -35,7 +38,7 @@ from citecheck.models import (
     Verdict,
     VerdictKind,
 )
-from citecheck.store import Store, citation_keys
+from citecheck.store import Store, VerdictRow, citation_keys
 from citecheck.urls import host_of, normalize_url
 
 #: what a folder of briefs contributes
@@ -317,7 +320,8 @@ class LiveCache:
 
     def get_live(self, url: str, max_age_seconds: float | None = None) -> LiveResult | None:
         age = self.max_age_seconds if max_age_seconds is None else max_age_seconds
-        result = self.store.get_live(url, age)
+        # the body is loaded only if the verdict has to be decided again (see _verify)
+        result = self.store.get_live(url, age, with_body=False)
         if result is not None:
             self.hits += 1
         return result
@@ -608,31 +612,39 @@ def _audit_run(
 
     # 4. verify, confirm, store
     verdicts: list[Verdict] = []
+    decided: list[VerdictRow] = []
     for doc, cits in zip(documents, per_doc, strict=True):
         keys = citation_keys(cits)
         for c in cits:
             url = chosen[(c.document, c.id)]
             live = results.get(url) if url else None
             lookup = lookups.get((url, c.date, published[doc.name])) if url else None
-            verdict = _verify(c, registry, candidates[(c.document, c.id)], live, lookup, stages)
+            verdict, fingerprint = _verify(c, registry, candidates[(c.document, c.id)], live,
+                                           lookup, stages, store)
             if url:
                 refs = recorder.by_url.get(url) if recorder else None
-                if not refs:
-                    refs = [f"{r['warc_file']}#{r['offset']}" for r in store.evidence_for(url)[:1]]
+                if not refs and not verdict.evidence:  # checked in an earlier run
+                    refs = [f"{r['warc_file']}#{r['offset']}"
+                            for r in store.evidence_for(url, limit=1)]
                 if refs:
                     verdict = replace(verdict, evidence=tuple(dict.fromkeys(refs)))
-                verdict = confirm_failure(
-                    verdict, store.failure_times(url), needed=options.confirm_after,
-                    interval=options.confirm_interval,
-                )
+                if verdict.verdict is VerdictKind.DEAD and options.confirm_after > 1:
+                    verdict = confirm_failure(
+                        verdict, store.failure_times(url), needed=options.confirm_after,
+                        interval=options.confirm_interval,
+                    )
             if offline and verdict.verdict is VerdictKind.DEAD:
                 verdict = replace(verdict, verdict=VerdictKind.INCONCLUSIVE,
                                   reasons=("offline", *verdict.reasons))
             missed = undiscovered.get((c.document, c.id))
             if missed and verdict.verdict is VerdictKind.UNRESOLVED:
                 verdict = could_not_discover(verdict, missed, offline=offline)
-            store.save_verdict(run_id, verdict, document_id=doc_ids[doc.name], key=keys[c.id])
+            decided.append(VerdictRow(verdict, keys[c.id], fingerprint, doc_ids[doc.name]))
             verdicts.append(verdict)
+        if len(decided) >= 500:  # a few large transactions: cheap, and little to redo
+            store.save_verdicts(run_id, decided)
+            decided = []
+    store.save_verdicts(run_id, decided)
 
     # 5. ask the archive to save live sources it has never captured
     saved = 0
@@ -666,10 +678,55 @@ def _verify(
     live: LiveResult | None,
     lookup: ArchiveLookup | None,
     stages: Stages,
-) -> Verdict:
+    store: Store,
+) -> tuple[Verdict, str | None]:
+    """The verdict, reused when exactly the same inputs were decided before.
+
+    Reuse needs the live result and the archive answer to come from the cache
+    (the very records an earlier verdict was decided from); the fingerprint
+    also covers the citation, its registry entry, the candidates and the
+    citecheck version. Returns the verdict and its fingerprint.
+    """
     source = registry.lookup(citation.source) if citation.source else None
     pin = registry.pin_for(citation.source, citation.date) if citation.source else None
-    return stages.verify_citation(citation, source, candidates, live, lookup, pin=pin)
+    fingerprint = None
+    if live is not None:
+        fingerprint = verdict_fingerprint(citation, source, pin, candidates, live, lookup)
+        snap_error = lookup is not None and lookup.snapshot is not None and lookup.snapshot.error
+        if live.from_cache and (lookup is None or lookup.from_cache) and not snap_error:
+            cached = store.verdict_for_fingerprint(fingerprint)
+            if cached is not None:
+                return replace(cached, live=live), fingerprint
+        if live.from_cache and live.body is None and live.status.is_ok:
+            live = replace(live, body=store.live_body(live.url, live.checked_at))
+    verdict = stages.verify_citation(citation, source, candidates, live, lookup, pin=pin)
+    return verdict, fingerprint
+
+
+def verdict_fingerprint(
+    citation: Citation,
+    source: Any,
+    pin: Any,
+    candidates: Sequence[Candidate],
+    live: LiveResult,
+    lookup: ArchiveLookup | None,
+) -> str:
+    """A digest of everything a verdict is decided from."""
+    snap = lookup.snapshot if lookup is not None else None
+    parts = {
+        "version": __version__,
+        "citation": citation.to_dict(),
+        "source": source.to_dict() if source is not None else None,
+        "pin": pin.to_dict() if pin is not None else None,
+        "candidates": [c.to_dict() for c in candidates],
+        "live": [live.url, live.status.value, live.status_code, live.final_url, live.checked_at],
+        "lookup": None if lookup is None else [
+            lookup.status.value, lookup.checked_at,
+            snap.archive_url if snap else None, snap.timestamp if snap else None,
+        ],
+    }
+    text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return "sha1:" + hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def _archive_lookups(

@@ -13,13 +13,15 @@ says ``unresolved``, listing them.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-from citecheck.content import PageContent, extract_content
+from citecheck.content import Memo, PageContent, extract_content
+from citecheck.errors import InputError
 from citecheck.models import Candidate, Citation, Snapshot
 from citecheck.textmatch import STOPWORDS, content_words, coverage, find_quote, normalize
 from citecheck.urls import is_home_page, normalize_url
@@ -39,6 +41,20 @@ class DiscoveryConfig:
     fetch_limit: int = 5  #: snapshots fetched and read (best URL slugs first)
     min_score: float = 0.5  #: accept the best page at or above this (0-1)
     keep: int = 5  #: candidates kept for the report
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> DiscoveryConfig:
+        """Defaults, with ``CITECHECK_DISCOVERY_MIN_SCORE`` (0-1) if set."""
+        raw = (os.environ if environ is None else environ).get("CITECHECK_DISCOVERY_MIN_SCORE")
+        if raw is None:
+            return cls()
+        try:
+            score = float(raw)
+        except ValueError:
+            raise InputError(f"CITECHECK_DISCOVERY_MIN_SCORE: {raw!r} is not a number") from None
+        if not 0.0 <= score <= 1.0:
+            raise InputError(f"CITECHECK_DISCOVERY_MIN_SCORE: {raw!r} is outside 0..1")
+        return cls(min_score=score)
 
 
 def resolve(
@@ -62,7 +78,8 @@ def resolve(
     source = registry.lookup(label)
     if archive is None or source is None or not source.domains:
         return []
-    return discover(citation, tuple(source.domains), archive, config or DiscoveryConfig())
+    return discover(citation, tuple(source.domains), archive,
+                    config or DiscoveryConfig.from_env())
 
 
 _TOKEN = re.compile(r"[^\W\d_]{3,}")
@@ -104,6 +121,23 @@ def page_score(citation: Citation, content: PageContent, query: set[str]) -> flo
     return round(min(score, 1.0), 3)
 
 
+#: snapshots read during discovery, by replay URL: citations of one source
+#: (CSIS, February 7; CSIS, May 25) share candidates, each fetched once
+_READ = Memo()
+
+
+def _read_snapshot(archive: Archive, snap: Snapshot) -> PageContent | None:
+    content = _READ.get(snap.archive_url)
+    if content is not None:
+        return content
+    fetched = archive.fetch_snapshot(snap)
+    if fetched.body is None:
+        return None  # not remembered: a failure is not a fact
+    content = extract_content(fetched.body, fetched.mimetype, snap.url)
+    _READ.put(snap.archive_url, content)
+    return content
+
+
 def discover(
     citation: Citation, domains: Sequence[str], archive: Archive, config: DiscoveryConfig
 ) -> list[Candidate]:
@@ -121,15 +155,16 @@ def discover(
         pages.append((slug_score(snap.url, query), snap.distance_days or 0.0, snap))
     pages.sort(key=lambda p: (-p[0], p[1]))
     scored: list[tuple[float, Candidate]] = []
+    unread: list[Candidate] = []  # listed for the reader, never accepted
     for _slug, _distance, snap in pages[: config.fetch_limit]:
-        fetched = archive.fetch_snapshot(snap)
-        if fetched.body is None:
+        content = _read_snapshot(archive, snap)
+        if content is None:
+            unread.append(Candidate(snap.url, "candidate", None, None))
             continue
-        content = extract_content(fetched.body, fetched.mimetype, snap.url)
         score = page_score(citation, content, query)
         scored.append((score, Candidate(snap.url, "candidate", score, content.title)))
     scored.sort(key=lambda item: -item[0])
-    out = [c for _s, c in scored[: config.keep]]
+    out = ([c for _s, c in scored] + unread)[: config.keep]
     if out and (out[0].score or 0.0) >= config.min_score:
         best = out[0]
         out[0] = Candidate(best.url, "discovered", best.score, best.title)

@@ -9,10 +9,13 @@ cache asked first (successes only), every result handed on as it lands.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
+from queue import SimpleQueue
 from typing import Any, Protocol, TypeVar
 
 from citecheck.live import UNREACHABLE_ERRORS, Fetcher, ProbeCache, check_url, error_result
@@ -36,43 +39,63 @@ def run_pool(
     """Yield ``(item, fn(item))`` as each completes.
 
     At most ``concurrency`` calls run at once, and at most ``per_host`` for
-    items with the same ``host_of(item)``. An exception raised by ``fn``
-    cancels what has not started and is raised to the caller.
+    items with the same ``host_of(item)``; hosts take turns. The next call is
+    started as soon as one finishes (from the finishing thread), so a slow
+    consumer of the results never holds the pool back. An exception raised by
+    ``fn`` stops new calls and is raised to the caller.
     """
     concurrency = max(1, concurrency)
     per_host = max(1, per_host)
     queues: dict[Hashable, deque[T]] = {}
+    total = 0
     for item in items:
         queues.setdefault(host_of(item), deque()).append(item)
+        total += 1
+    if not total:
+        return
     running: dict[Hashable, int] = {host: 0 for host in queues}
     ready: deque[Hashable] = deque(queues)  # hosts with work and a free slot, in turn
-    inflight: dict[Future[R], tuple[Hashable, T]] = {}
-    if not queues:
-        return
-    pool = ThreadPoolExecutor(max_workers=min(concurrency, sum(map(len, queues.values()))),
+    inflight = 0
+    stopped = False
+    lock = threading.RLock()  # RLock: a callback may run at once, inside launch()
+    finished: SimpleQueue[tuple[T, Future[R]]] = SimpleQueue()
+    pool = ThreadPoolExecutor(max_workers=min(concurrency, total),
                               thread_name_prefix="citecheck")
-    try:
-        while ready or inflight:
-            while ready and len(inflight) < concurrency:
+
+    def launch() -> None:
+        nonlocal inflight
+        with lock:
+            while ready and inflight < concurrency and not stopped:
                 host = ready.popleft()
                 item = queues[host].popleft()
                 running[host] += 1
-                inflight[pool.submit(fn, item)] = (host, item)
+                inflight += 1
                 if queues[host] and running[host] < per_host:
                     ready.append(host)
-            done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-            for future in done:
-                host, item = inflight.pop(future)
-                result = future.result()  # re-raises fn's exception
-                running[host] -= 1
-                if queues[host] and host not in ready:
-                    ready.append(host)
-                if on_done is not None:
-                    on_done(item, result)
-                yield item, result
+                future = pool.submit(fn, item)
+                future.add_done_callback(partial(done, host, item))
+
+    def done(host: Hashable, item: T, future: Future[R]) -> None:
+        nonlocal inflight
+        with lock:
+            inflight -= 1
+            running[host] -= 1
+            if queues[host] and host not in ready:
+                ready.append(host)
+        finished.put((item, future))
+        launch()
+
+    try:
+        launch()
+        for _ in range(total):
+            item, future = finished.get()
+            result = future.result()  # re-raises fn's exception
+            if on_done is not None:
+                on_done(item, result)
+            yield item, result
     finally:
-        for future in inflight:
-            future.cancel()
+        with lock:
+            stopped = True
         pool.shutdown(wait=True, cancel_futures=True)
 
 

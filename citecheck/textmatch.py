@@ -18,22 +18,23 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-_TRANSLATE = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
-    "\u2212": "-", "\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None,
-    "\ufeff": None,
-})
+#: invisible characters that split words: soft hyphen, zero-width space/joiners, BOM
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _NON_WORD = re.compile(r"[^\w]+")
 _ELLIPSIS = re.compile(r"\u2026|\.\s*\.\s*\.")
 _BRACKETS = re.compile(r"\[[^\]]*\]")
 
 
 def normalize(text: str) -> str:
-    """Case-, typography-, punctuation- and whitespace-insensitive form."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE).casefold()
-    return _NON_WORD.sub(" ", text.replace("_", " ")).strip()
+    """Case-, typography-, punctuation- and whitespace-insensitive form.
+
+    Every run of non-word characters (quotes of any style, dashes, ellipses,
+    punctuation, spaces) becomes one space, so typography never matters;
+    NFKC folds ligatures and full-width forms; invisible characters go.
+    """
+    if not text.isascii():
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    return _NON_WORD.sub(" ", text.casefold().replace("_", " ")).strip()
 
 
 def quote_fragments(quote: str, min_chars: int = 3) -> list[str]:
@@ -82,14 +83,14 @@ def find_quote(quote: str, normalized_text: str, min_score: float = 92.0) -> Quo
 # ------------------------------------------------------------ similarity
 
 
-def words(text: str) -> list[str]:
-    return normalize(text).split()
+def words(text: str, normalized: bool = False) -> list[str]:
+    return (text if normalized else normalize(text)).split()
 
 
 def shingles(tokens: list[str], k: int = 3) -> set[tuple[str, ...]]:
     if len(tokens) < k:
         return {tuple(tokens)} if tokens else set()
-    return {tuple(tokens[i : i + k]) for i in range(len(tokens) - k + 1)}
+    return set(zip(*(tokens[i:] for i in range(k)), strict=False))
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,10 @@ class Similarity:
         return (self.jaccard + self.dice) / 2
 
 
-def similarity(a: str, b: str) -> Similarity:
-    """Lexical similarity of two texts (1.0 = same words in the same order)."""
-    wa, wb = words(a), words(b)
+def similarity(a: str, b: str, normalized: bool = False) -> Similarity:
+    """Lexical similarity of two texts (1.0 = same words in the same order);
+    ``normalized`` says both are already :func:`normalize`-d."""
+    wa, wb = words(a, normalized), words(b, normalized)
     sa, sb = set(wa), set(wb)
     if not sa and not sb:
         return Similarity(1.0, 1.0)

@@ -20,6 +20,9 @@ this module produces with their sentence. Live codes (``http-404``,
 from __future__ import annotations
 
 import calendar
+import dataclasses
+import functools
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
@@ -29,6 +32,7 @@ from enum import Enum
 from rapidfuzz import fuzz
 
 from citecheck.content import PageContent, extract_content, guess_language, script_of
+from citecheck.errors import InputError
 from citecheck.models import (
     ArchiveLookup,
     Candidate,
@@ -92,6 +96,10 @@ REASONS: dict[str, str] = {
     "archive-error": "the archive could not be asked",
 }
 
+LANGUAGE_NAMES = {"ru": "Russian", "zh": "Chinese", "ja": "Japanese", "ko": "Korean",
+                  "ar": "Arabic", "he": "Hebrew", "el": "Greek", "fr": "French", "de": "German",
+                  "es": "Spanish", "en": "English"}
+
 #: failures that mean the text itself no longer supports the citation
 CONTENT_FAILURES = frozenset({"date-mismatch", "quote-not-found", "title-mismatch"})
 
@@ -113,6 +121,45 @@ class Thresholds:
     drift_min_similarity: float = 0.35  #: mean of word Jaccard and shingle Dice below -> drift
     title_min_score: float = 80.0  #: token_set_ratio of pinned title vs page title
     quote_language: str = "en"  #: the language quotations are assumed to be in
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Thresholds:
+        """Defaults overridden by ``CITECHECK_QUOTE_MIN_SCORE``,
+        ``CITECHECK_DATE_TOLERANCE_DAYS``, ``CITECHECK_DRIFT_MIN_SIMILARITY``,
+        ``CITECHECK_TITLE_MIN_SCORE`` and ``CITECHECK_QUOTE_LANGUAGE``."""
+        env = os.environ if environ is None else environ
+        return _thresholds_from(tuple(sorted(
+            (k, v) for k, v in env.items() if k.startswith("CITECHECK_")
+        )))
+
+
+#: environment variable -> (field, type, lowest, highest)
+_ENV_THRESHOLDS = {
+    "CITECHECK_QUOTE_MIN_SCORE": ("quote_min_score", float, 0.0, 100.0),
+    "CITECHECK_DATE_TOLERANCE_DAYS": ("date_tolerance_days", int, 0, 366),
+    "CITECHECK_DRIFT_MIN_SIMILARITY": ("drift_min_similarity", float, 0.0, 1.0),
+    "CITECHECK_TITLE_MIN_SCORE": ("title_min_score", float, 0.0, 100.0),
+}
+
+
+@functools.lru_cache(maxsize=8)
+def _thresholds_from(env: tuple[tuple[str, str], ...]) -> Thresholds:
+    values: dict[str, object] = {}
+    for name, raw in env:
+        if name == "CITECHECK_QUOTE_LANGUAGE":
+            values["quote_language"] = raw.strip().lower()
+            continue
+        if name not in _ENV_THRESHOLDS:
+            continue
+        attr, kind, low, high = _ENV_THRESHOLDS[name]
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise InputError(f"{name}: {raw!r} is not a number") from None
+        if not low <= value <= high:
+            raise InputError(f"{name}: {raw!r} is outside {low:g}..{high:g}")
+        values[attr] = value
+    return dataclasses.replace(Thresholds(), **values)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- checks
@@ -140,7 +187,7 @@ class CopyCheck:
     corrected_date: str | None = None
     quotes_found: tuple[str, ...] = ()
     quotes_missing: tuple[str, ...] = ()
-    text: str = field(default="", repr=False)
+    text: str = field(default="", repr=False)  #: the copy's main text, normalised
 
     @property
     def supports(self) -> bool:
@@ -279,6 +326,7 @@ def check_copy(
             f"the page gives no publication date; a date in its text is {content.date}"
         )
 
+    main = normalize(content.text or content.full_text)
     quote_status = CheckStatus.SKIPPED
     found: list[str] = []
     missing: list[str] = []
@@ -287,7 +335,6 @@ def check_copy(
             quote_status = CheckStatus.UNKNOWN
             notes.append("content-unreadable")
         else:
-            main = normalize(content.text)
             full = None
             foreign: str | None = None
             for quote in quotes:
@@ -313,7 +360,7 @@ def check_copy(
                 quote_status = CheckStatus.UNKNOWN
                 notes.append("quote-unverifiable-language")
                 details["quote-unverifiable-language"] = (
-                    f"the page is in {foreign}, the quotation is not"
+                    f"the page is in {LANGUAGE_NAMES.get(foreign, foreign)}, the quotation is not"
                 )
             else:
                 quote_status = CheckStatus.PASS
@@ -331,7 +378,7 @@ def check_copy(
         failures=tuple(failures), notes=tuple(notes), details=tuple(details.items()),
         readable=content.readable, domain=domain, date=date_status, quotes=quote_status,
         page_date=content.date, corrected_date=corrected, quotes_found=tuple(found),
-        quotes_missing=tuple(missing), text=content.text or content.full_text,
+        quotes_missing=tuple(missing), text=main,
     )
 
 
@@ -461,7 +508,8 @@ def _decision(kind: VerdictKind, reasons: Sequence[str], details: Mapping[str, s
               basis: str | None = None) -> Decision:
     reasons = _unique(reasons)
     details = details or {}
-    phrases = [details.get(code) or describe(code) for code in reasons]
+    said = {"http-429"} if "rate-limited" in reasons else set()  # one sentence for both
+    phrases = [details.get(code) or describe(code) for code in reasons if code not in said]
     sentence = _LEAD[kind] + (": " + "; ".join(phrases) if phrases else "") + "."
     return Decision(kind, reasons, sentence, basis)
 
@@ -507,7 +555,7 @@ def verify_citation(
     body of the snapshot nearest the cited date (``ArchiveClient.fetch_snapshot``
     done by the caller). No request is made here.
     """
-    t = thresholds or Thresholds()
+    t = thresholds or Thresholds.from_env()
     resolution, chosen = resolution_of(candidates)
     quotes = tuple(dict.fromkeys(tuple(citation.quotes) + (tuple(pin.quotes) if pin else ())))
     pin_title = pin.title if pin else None
@@ -529,11 +577,13 @@ def verify_citation(
     snap_check = None
     if state is ArchiveState.FOUND and snapshot is not None:
         snap_check = run(snapshot.body, snapshot.mimetype, snapshot.url, None)
+        if not snap_check.readable:  # an empty or garbage replay supports nothing
+            state, snap_check = ArchiveState.ERROR, None
 
     drifted = False
     drift_detail = None
     if live_check and snap_check and live_check.text and snap_check.text:
-        sim = similarity(live_check.text, snap_check.text)
+        sim = similarity(live_check.text, snap_check.text, normalized=True)
         drifted = sim.score < t.drift_min_similarity
         when = snapshot.timestamp if snapshot else "?"
         drift_detail = (
@@ -550,6 +600,8 @@ def verify_citation(
         details["content-drift"] = drift_detail
     if lookup is not None and state is ArchiveState.ERROR:
         snap_error = getattr(snapshot, "error", None) if snapshot is not None else None
+        if snapshot is not None and snapshot.body is not None:
+            snap_error = snap_error or "the archive replayed no readable content"
         details["archive-error"] = (
             f"the archive could not be asked: {lookup.error}" if lookup.error
             else "the snapshot could not be read" + (f": {snap_error}" if snap_error else "")
@@ -560,6 +612,13 @@ def verify_citation(
             for c in candidates[:3]
         )
 
+    if resolution is Resolution.DISCOVERED and chosen is not None:
+        others = len(candidates) - 1
+        details["discovered"] = (
+            "the URL was discovered in the archive's index of the source's domains"
+            + (f" (score {chosen.score:.2f}" if chosen.score is not None else " (")
+            + f"; {others} other candidate{'s' if others != 1 else ''})"
+        )
     if citation.malformed and citation.problem:
         details["malformed"] = citation.problem
     live_status = live.status if live is not None else None
@@ -589,8 +648,7 @@ def verify_citation(
         urls=(chosen.url,) if chosen else (),
         live=live if resolution is not Resolution.UNRESOLVED else None,
         snapshot=snapshot if state in (ArchiveState.FOUND, ArchiveState.ERROR) else None,
-        archive_error=(lookup.error or getattr(snapshot, "error", None) or "snapshot unreadable")
-        if lookup is not None and state is ArchiveState.ERROR else None,
+        archive_error=details["archive-error"] if "archive-error" in details else None,
         candidates=tuple(candidates),
         corrected_date=corrected,
         quotes_found=basis.quotes_found if basis else (),

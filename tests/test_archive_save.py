@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import responses
@@ -126,3 +127,28 @@ def test_wait_gives_up_while_pending():
                       clock=clock, poll_interval=5)
     assert r.ok and r.status == "pending"
     assert 2 <= len(responses.calls) <= 4
+
+
+@responses.activate
+def test_cli_archive_save_prints_results_and_exit_codes(monkeypatch):
+    from click.testing import CliRunner
+
+    from citecheck.archive import save as save_module
+    from citecheck.cli import cli
+
+    clock = Clock()
+    monkeypatch.setattr(save_module, "_shared_limiter", limiter(clock))
+    monkeypatch.setenv("CITECHECK_IA_ACCESS_KEY", "key1")
+    monkeypatch.setenv("CITECHECK_IA_SECRET_KEY", SECRET)
+    responses.post(SAVE, json={"url": PAGE, "job_id": "spn2-0123456789abcdef"})
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["archive", "save", PAGE])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.startswith("requested") and "spn2-0123456789abcdef" in ok.output
+    assert responses.calls[0].request.headers["Authorization"] == f"LOW key1:{SECRET}"
+    responses.replace(responses.POST, SAVE, status=429)
+    failed = runner.invoke(cli, ["archive", "save", PAGE, "--json"])
+    assert failed.exit_code == 1
+    data = json.loads(failed.output)
+    assert data["saves"][0]["status"] == "rate-limited"
+    assert SECRET not in ok.output + failed.output

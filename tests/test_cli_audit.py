@@ -129,3 +129,15 @@ def test_report_unknown_run(tmp_path, run, fake_stages, fake_brief):
 def test_help_has_an_example(run, command):
     result = run(command, "--help")
     assert result.exit_code == 0 and "Example:" in result.output
+
+
+def test_history_fail_on_new(tmp_path, run, fake_stages, fake_brief):
+    db = str(tmp_path / "h.db")
+    run(*audit_args(tmp_path, fake_brief, "-q"))
+    first = run("history", "--db", db, "--fail-on-new")
+    assert first.exit_code == 1  # a first run: its dead citation is new
+    assert "new -> dead" in first.output and "newly dead or mismatched" in first.output
+    run(*audit_args(tmp_path, fake_brief, "-q"))
+    again = run("history", "--db", db, "--fail-on-new")
+    assert again.exit_code == 0, again.output  # still dead, but no longer new
+    assert "No changes since the previous run." in again.output

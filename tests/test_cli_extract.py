@@ -190,3 +190,28 @@ def test_installed_command_on_the_example():
                           text=True, timeout=60, check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"Error: {ROOT / 'nope.txt'}: no such file"
+
+
+@pytest.mark.slow
+def test_installed_command_reads_a_brief_url(simweb):
+    exe = _citecheck()
+    base = simweb.host("briefs")
+    simweb.route("briefs", "/ties.html", headers={"Content-Type": "text/html; charset=utf-8"},
+                 body=(BRIEF.parent / "china-russia-security-ties-2018-06-04.txt")
+                 .read_text(encoding="utf-8").replace("\n\n", "</p><p>")
+                 .replace("(MOFA, May 14)", '(<a href="https://www.fmprc.gov.cn/x">MOFA</a>, '
+                                            'May 14)'))
+    url = f"{base}/ties.html"
+    refused = subprocess.run([exe, "extract", url], capture_output=True, text=True,
+                             timeout=60, check=False)
+    assert refused.returncode == 2 and refused.stderr.startswith(f"Error: {url}")
+    proc = subprocess.run([exe, "extract", url, "--allow-private", "--format", "json"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["published"] == "2018-06-04"
+    assert len(data["citations"]) == 19
+    assert data["citations"][0]["url"] == "https://www.fmprc.gov.cn/x"
+    missing = subprocess.run([exe, "extract", f"{base}/nope.html", "--allow-private"],
+                             capture_output=True, text=True, timeout=60, check=False)
+    assert missing.returncode == 2 and "HTTP 404" in missing.stderr

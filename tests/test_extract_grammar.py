@@ -37,6 +37,8 @@ CASES = [
     ("Ties grew (SIPRI, February 29).",
      [("SIPRI", "February 29", "2016-02-29", "day", True, False)]),
     ("Ties grew (Xinhua, n.d.).", [("Xinhua", "n.d.", None, None, False, False)]),
+    ("Ties grew (Xinhua, Monday, May 14, 2018).",
+     [("Xinhua", "Monday, May 14, 2018", "2018-05-14", "day", False, False)]),
     # --- two days of one month
     ("Ties grew (Kommersant, October 18, 28).",
      [("Kommersant", "October 18, 28", "2017-10-18", "day", True, False),
@@ -197,3 +199,32 @@ def test_context_and_quotes(text, context, quotes):
     (record,) = iter_citations([text], published=PUBLISHED)
     assert record.context == context
     assert record.quotes == quotes
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ('He said "Go." (TASS, 2017) Then more.', 'He said "Go."'),
+        ("Er sagte „Los.“ Dann (TASS, 2017).", "Dann (TASS, 2017)."),
+        ("(An aside in its own sentence.) Then it grew (TASS, 2017).",
+         "Then it grew (TASS, 2017)."),
+        ("It grew (see also Jan. 5) and (TASS, 2017).",
+         "It grew (see also Jan. 5) and (TASS, 2017)."),
+        ("Gen. Shoigu spoke (TASS, 2017).", "Gen. Shoigu spoke (TASS, 2017)."),
+        ("A “quote. With a stop” inside (TASS, 2017). Next.",
+         "A “quote. With a stop” inside (TASS, 2017)."),
+        ("Stray ) closer. Then (TASS, 2017).", "Then (TASS, 2017)."),
+    ],
+)
+def test_sentence_boundaries(text, context):
+    (record,) = iter_citations([text], published=PUBLISHED)
+    assert record.context == context
+
+
+def test_pathological_paragraphs_stay_linear():
+    import time
+
+    text = "(" * 20000 + "“" + ". A" * 20000
+    start = time.process_time()
+    assert list(iter_citations([text])) == []
+    assert time.process_time() - start < 5

@@ -5,12 +5,14 @@ import json
 from dataclasses import replace
 
 import pytest
-from fixtures_store import FakeArchive, FakeWeb, stages_for
+from fixtures_store import FakeArchive, FakeWeb, fake_verify, stages_for
 
 from citecheck.errors import ExitCode, InputError
 from citecheck.extract import extract_citations, read_document
 from citecheck.models import (
+    ArchiveLookup,
     LiveStatus,
+    LookupStatus,
     Severity,
     Verdict,
     VerdictKind,
@@ -286,3 +288,47 @@ def test_progress_on_a_tty_redraws_one_line():
     p.advance("URLs")
     p.close()
     assert stream.getvalue().count("\n") == 1 and "\r" in stream.getvalue()
+
+
+def test_warm_audit_reuses_verdicts_decided_from_the_same_inputs(brief, store, tmp_path):
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    calls = []
+
+    def counting_verify(citation, *args, **kw):
+        calls.append(citation.raw)
+        return fake_verify(citation, *args, **kw)
+
+    stages = replace(stages_for(web), verify_citation=counting_verify)
+    first = run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    assert len(calls) == 4
+    calls.clear()
+    second = run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    assert "MOFA, May 14" not in calls  # cached live result: the verdict is reused
+    assert "April 2 2018" in " ".join(calls)  # the dead URL was checked again: verified anew
+    assert kinds(second) == kinds(first)
+    assert second.verdicts[0].live.from_cache
+    calls.clear()
+    edited = tmp_path / "edited.md"  # another document: another citation record
+    edited.write_text(open(brief).read().replace("China announced", "China said"))
+    run_audit([str(edited)], store, AuditOptions(no_archive=True), stages=stages)
+    assert "MOFA, May 14" in calls
+
+
+def test_save_missing_asks_for_live_sources_never_archived(brief, store):
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    archive = FakeArchive()
+    archive.lookup = lambda url, cited_date=None, published=None, window_days=365: ArchiveLookup(
+        url, LookupStatus.NONE)
+    asked = []
+
+    def save_page(url, http):
+        asked.append(url)
+        return type("Saved", (), {"ok": True})()
+
+    stages = replace(stages_for(web, archive), save_page=save_page)
+    result = run_audit([brief], store, AuditOptions(save_missing=True), stages=stages)
+    assert asked == ["http://gov.test/a"]  # live and never captured; the dead one is not
+    assert result.stats["saved"] == 1
+    asked.clear()
+    run_audit([brief], store, AuditOptions(), stages=stages)
+    assert asked == []  # only on request

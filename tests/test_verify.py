@@ -406,7 +406,22 @@ def test_check_copy_other_language_is_not_an_accusation():
     assert check.supports
     assert check.quotes is CheckStatus.UNKNOWN
     assert check.notes == ("quote-unverifiable-language",)
-    assert "ru" in dict(check.details)["quote-unverifiable-language"]
+    assert "Russian" in dict(check.details)["quote-unverifiable-language"]
+
+
+@pytest.mark.parametrize(
+    "url, domains, ok",
+    [
+        ("https://eng.mil.ru/x", ("mil.ru",), True),
+        ("https://mil.ru.evil.example/x", ("mil.ru",), False),
+        ("http://127.0.0.5:8080/x", ("127.0.0.5:8080",), True),  # a local world with ports
+        ("http://127.0.0.6:8080/x", ("127.0.0.5:8080",), False),
+    ],
+)
+def test_domain_check(url, domains, ok):
+    content = extract_content(html_page(BODY), "text/html", url)
+    check = check_copy(cite(), content, url, source=SourceEntry("X", domains=domains))
+    assert check.domain is (CheckStatus.PASS if ok else CheckStatus.FAIL)
 
 
 def test_check_copy_unreadable_page():
@@ -534,6 +549,14 @@ def test_found_snapshot_without_body_is_an_archive_error():
     assert "could not be read" in v.explanation
 
 
+@pytest.mark.parametrize("body", [b"", b"<html><body> </body></html>"])
+def test_empty_or_garbage_replay_is_an_archive_error(body):
+    # pywb replays a capture whose WARC is damaged as an empty 200
+    v = verify_citation(cite(), MOD, LINK, live(None, LiveStatus.DEAD, 404), found(body))
+    assert v.verdict is V.DEAD and v.reasons == ("http-404", "archive-error")
+    assert v.archive_error and "no readable content" in v.archive_error
+
+
 def test_unresolved_lists_best_candidates():
     cands = [Candidate("https://eng.mil.ru/a", "candidate", 0.31),
              Candidate("https://eng.mil.ru/b", "candidate", 0.2)]
@@ -551,3 +574,59 @@ def test_every_reason_code_has_a_sentence():
     assert produced <= set(REASONS)
     for code in REASONS:
         assert code == code.lower() and " " not in code
+
+
+# ------------------------------------------------------------ configuration
+
+
+def test_thresholds_from_environment():
+    t = Thresholds.from_env({"CITECHECK_QUOTE_MIN_SCORE": "97.5",
+                             "CITECHECK_DRIFT_MIN_SIMILARITY": "0.5",
+                             "CITECHECK_DATE_TOLERANCE_DAYS": "0",
+                             "CITECHECK_QUOTE_LANGUAGE": "FR", "OTHER": "x"})
+    assert (t.quote_min_score, t.drift_min_similarity, t.date_tolerance_days,
+            t.quote_language) == (97.5, 0.5, 0, "fr")
+    assert Thresholds.from_env({}) == Thresholds()
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("CITECHECK_QUOTE_MIN_SCORE", "high", "is not a number"),
+    ("CITECHECK_DRIFT_MIN_SIMILARITY", "1.5", "outside 0..1"),
+    ("CITECHECK_DATE_TOLERANCE_DAYS", "1.5", "is not a number"),
+])
+def test_bad_threshold_is_a_usage_error(name, value, message):
+    from citecheck.errors import ExitCode, InputError
+
+    with pytest.raises(InputError, match=message) as info:
+        Thresholds.from_env({name: value})
+    assert info.value.exit_code == ExitCode.USAGE and name in str(info.value)
+
+
+def test_tolerance_zero_makes_a_day_off_a_mismatch(monkeypatch):
+    monkeypatch.setenv("CITECHECK_DATE_TOLERANCE_DAYS", "0")
+    v = verify_citation(cite(date="2016-04-30"), MOD, LINK, live(GOOD), None)
+    assert v.verdict is V.MISMATCH and v.reasons == ("date-mismatch",)
+    monkeypatch.delenv("CITECHECK_DATE_TOLERANCE_DAYS")
+    v = verify_citation(cite(date="2016-04-30"), MOD, LINK, live(GOOD), None)
+    assert v.verdict is V.VERIFIED
+
+
+def test_verification_makes_no_request(monkeypatch):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("verification opened a connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    from citecheck import content
+
+    content._CACHE.clear()
+    v = verify_citation(cite(), MOD, LINK, live(GONE), found(GOOD))
+    assert v.verdict is V.RESCUED
+
+
+def test_rate_limited_is_said_once():
+    d = decide(live=LiveStatus.BLOCKED, live_reasons=("rate-limited", "http-429"))
+    assert d.reasons == ("rate-limited", "http-429")
+    assert d.explanation.count("429") == 1

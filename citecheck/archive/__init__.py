@@ -13,7 +13,6 @@ from citecheck.archive.client import (
     ArchiveClient,
     choose_snapshot,
     derive_cdx_url,
-    parse_retry_after,
     url_match_key,
 )
 from citecheck.archive.ratelimit import RateLimiter
@@ -26,6 +25,7 @@ from citecheck.archive.warcstore import (
     read_evidence,
     warc_files,
 )
+from citecheck.http import parse_retry_after
 
 __all__ = [
     "IA_ARCHIVE_URL",

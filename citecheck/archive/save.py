@@ -214,7 +214,7 @@ def _archive_url_from_headers(resp: requests.Response) -> str | None:
         return max(mementos, key=lambda u: _timestamp_of(u) or "")
 
     parser = WaybackMachineSaveAPI.__new__(WaybackMachineSaveAPI)
-    parser.headers = resp.headers  # type: ignore[assignment]
+    parser.headers = resp.headers
     parser.response_url = resp.url or ""
     try:
         return parser.archive_url_parser()

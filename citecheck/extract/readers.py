@@ -384,6 +384,7 @@ _MD_TOKEN = re.compile(
     r"|(?P<code>`+)"
     r"|(?P<emph>(?<![\w*_\\])[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?![\w*_]))"
 )
+_MD_EMPHASIS = re.compile(r"(?<![\w*_\\])[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?![\w*_])|`+")
 _REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'(].*)?$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _FRONT_KEYS = ("published", "date", "datepublished", "pubdate", "publishdate", "published_at")
@@ -475,6 +476,7 @@ def _md_line(line: str, number: int, refs: dict[str, str], links: list[Link]) ->
             piece, href = m["aurl"], m["aurl"]
         else:  # code ticks and emphasis marks vanish
             continue
+        piece = _MD_EMPHASIS.sub("", piece)  # [*MOFA*](url) cites MOFA
         if href:
             links.append((number, length + 1, length + 1 + len(piece), href))
         pieces.append(piece)
