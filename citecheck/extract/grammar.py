@@ -112,7 +112,7 @@ def _split_parts(content: str) -> list[tuple[str, int]]:
 
 
 @functools.lru_cache(maxsize=8192)
-def _parse_part(raw: str) -> tuple[str | None, int | None, WrittenDate | None, str | None]:
+def parse_part(raw: str) -> tuple[str | None, int | None, WrittenDate | None, str | None]:
     """(source, source offset, date, problem) of one part; all None if not citation-like."""
     body, shift = _strip_prefix(raw)
     date_problem: str | None = None
@@ -157,7 +157,7 @@ def parse_parenthetical(content: str) -> tuple[Part, ...]:
     found = False
     current: str | None = None
     for raw, offset in _split_parts(content):
-        source, source_offset, date, problem = _parse_part(raw)
+        source, source_offset, date, problem = parse_part(raw)
         if source is not None:
             current = source
         if date is not None and problem is None:
