@@ -113,7 +113,8 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=600, help="distinct pages cited")
     parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--latency", type=float, default=0.2, help="server latency, seconds")
-    parser.add_argument("--dead-every", type=int, default=25, help="every Nth page is a 404")
+    parser.add_argument("--dead-every", type=int, default=23,
+                        help="every Nth page is a 404 (coprime with --hosts: spread over hosts)")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--per-host", type=int, default=2)
     parser.add_argument("--seed", type=int, default=6)

@@ -38,8 +38,10 @@ import hashlib
 import io
 import logging
 import re
+import threading
 import warnings
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date as Date
 
@@ -87,8 +89,34 @@ class PageContent:
 # ------------------------------------------------------------------ entry
 
 
-_CACHE: OrderedDict[tuple[str, str | None, str, str | None], PageContent] = OrderedDict()
-_CACHE_SIZE = 256
+class Memo:
+    """A small thread-safe LRU map: pages read once per run, not once per citation."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, PageContent] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> PageContent | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, value: PageContent) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_CACHE = Memo()
 
 
 def extract_content(
@@ -104,16 +132,13 @@ def extract_content(
     key = (hashlib.sha1(body).hexdigest(), content_type, url, encoding)
     cached = _CACHE.get(key)
     if cached is not None:
-        _CACHE.move_to_end(key)
         return cached
     try:
         result = _extract(body[:MAX_PARSE_BYTES], content_type, url, encoding)
     except Exception as exc:  # noqa: BLE001 - garbage must never stop a run
         logger.debug("content extraction failed for %s: %r", url, exc)
         result = PageContent(url=url, error=f"unreadable: {exc.__class__.__name__}")
-    _CACHE[key] = result
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    _CACHE.put(key, result)
     return result
 
 

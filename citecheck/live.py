@@ -68,12 +68,13 @@ _GENERIC_PATH = re.compile(
     r"pagenotfound|notfound|gone)(?:$|[/_.-])",
     re.IGNORECASE,
 )
-_BOT_WALL = re.compile(
-    r"just a moment\.\.\.|checking your browser|cf-browser-verification|cf-chl-|"
-    r"challenge-platform|attention required!? \| cloudflare|g-recaptcha|h-captcha|hcaptcha|"
-    r"are you a robot|verify you are (?:a )?human|please enable (?:javascript|cookies)|"
-    r"ddos-guard|incapsula|_incapsula_resource|px-captcha|access denied",
-    re.IGNORECASE,
+#: markers of bot walls and challenge pages (matched on lower-cased text)
+_BOT_WALL = (
+    "just a moment...", "checking your browser", "cf-browser-verification", "cf-chl-",
+    "challenge-platform", "attention required! | cloudflare", "g-recaptcha", "h-captcha",
+    "hcaptcha", "are you a robot", "verify you are human", "verify you are a human",
+    "please enable javascript and cookies", "please enable cookies", "ddos-guard",
+    "_incapsula_resource", "px-captcha", "access denied",
 )
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
@@ -122,8 +123,8 @@ def says_not_found(html: str) -> bool:
 def is_bot_wall(html: str, headers: dict[str, str]) -> bool:
     if headers.get("cf-mitigated", "").lower() == "challenge":
         return True
-    head = html[:30_000]
-    return bool(_BOT_WALL.search(head)) and len(visible_text(head, 3000)) < 2500
+    head = html[:30_000].lower()
+    return any(m in head for m in _BOT_WALL) and len(visible_text(head, 3000)) < 2500
 
 
 # --------------------------------------------------------------- sites

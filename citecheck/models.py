@@ -7,6 +7,7 @@ fetched bodies ride along (``body``) but are never serialised.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
@@ -174,7 +175,8 @@ class LiveResult:
     checked_at: str = ""  #: ISO 8601 UTC
     encoding: str | None = None
     from_cache: bool = False
-    body: bytes | None = field(default=None, repr=False, compare=False)
+    # ``builtins.bytes``: the field ``bytes`` above shadows the type in this scope
+    body: builtins.bytes | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return _record_dict(self)

@@ -38,7 +38,7 @@ from citecheck.models import (
     Verdict,
     VerdictKind,
 )
-from citecheck.store import Store, citation_keys
+from citecheck.store import Store, VerdictRow, citation_keys
 from citecheck.urls import host_of, normalize_url
 
 #: what a folder of briefs contributes
@@ -612,9 +612,9 @@ def _audit_run(
 
     # 4. verify, confirm, store
     verdicts: list[Verdict] = []
+    decided: list[VerdictRow] = []
     for doc, cits in zip(documents, per_doc, strict=True):
         keys = citation_keys(cits)
-        decided: list[tuple[Verdict, str | None, str | None]] = []
         for c in cits:
             url = chosen[(c.document, c.id)]
             live = results.get(url) if url else None
@@ -639,9 +639,12 @@ def _audit_run(
             missed = undiscovered.get((c.document, c.id))
             if missed and verdict.verdict is VerdictKind.UNRESOLVED:
                 verdict = could_not_discover(verdict, missed, offline=offline)
-            decided.append((verdict, keys[c.id], fingerprint))
+            decided.append(VerdictRow(verdict, keys[c.id], fingerprint, doc_ids[doc.name]))
             verdicts.append(verdict)
-        store.save_verdicts(run_id, decided, document_id=doc_ids[doc.name])
+        if len(decided) >= 500:  # a few large transactions: cheap, and little to redo
+            store.save_verdicts(run_id, decided)
+            decided = []
+    store.save_verdicts(run_id, decided)
 
     # 5. ask the archive to save live sources it has never captured
     saved = 0

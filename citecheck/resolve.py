@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-from citecheck.content import PageContent, extract_content
+from citecheck.content import Memo, PageContent, extract_content
 from citecheck.errors import InputError
 from citecheck.models import Candidate, Citation, Snapshot
 from citecheck.textmatch import STOPWORDS, content_words, coverage, find_quote, normalize
@@ -121,6 +121,23 @@ def page_score(citation: Citation, content: PageContent, query: set[str]) -> flo
     return round(min(score, 1.0), 3)
 
 
+#: snapshots read during discovery, by replay URL: citations of one source
+#: (CSIS, February 7; CSIS, May 25) share candidates, each fetched once
+_READ = Memo()
+
+
+def _read_snapshot(archive: Archive, snap: Snapshot) -> PageContent | None:
+    content = _READ.get(snap.archive_url)
+    if content is not None:
+        return content
+    fetched = archive.fetch_snapshot(snap)
+    if fetched.body is None:
+        return None  # not remembered: a failure is not a fact
+    content = extract_content(fetched.body, fetched.mimetype, snap.url)
+    _READ.put(snap.archive_url, content)
+    return content
+
+
 def discover(
     citation: Citation, domains: Sequence[str], archive: Archive, config: DiscoveryConfig
 ) -> list[Candidate]:
@@ -138,15 +155,16 @@ def discover(
         pages.append((slug_score(snap.url, query), snap.distance_days or 0.0, snap))
     pages.sort(key=lambda p: (-p[0], p[1]))
     scored: list[tuple[float, Candidate]] = []
+    unread: list[Candidate] = []  # listed for the reader, never accepted
     for _slug, _distance, snap in pages[: config.fetch_limit]:
-        fetched = archive.fetch_snapshot(snap)
-        if fetched.body is None:
+        content = _read_snapshot(archive, snap)
+        if content is None:
+            unread.append(Candidate(snap.url, "candidate", None, None))
             continue
-        content = extract_content(fetched.body, fetched.mimetype, snap.url)
         score = page_score(citation, content, query)
         scored.append((score, Candidate(snap.url, "candidate", score, content.title)))
     scored.sort(key=lambda item: -item[0])
-    out = [c for _s, c in scored[: config.keep]]
+    out = ([c for _s, c in scored] + unread)[: config.keep]
     if out and (out[0].score or 0.0) >= config.min_score:
         best = out[0]
         out[0] = Candidate(best.url, "discovered", best.score, best.title)

@@ -9,10 +9,13 @@ cache asked first (successes only), every result handed on as it lands.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
+from queue import SimpleQueue
 from typing import Any, Protocol, TypeVar
 
 from citecheck.live import UNREACHABLE_ERRORS, Fetcher, ProbeCache, check_url, error_result
@@ -36,43 +39,63 @@ def run_pool(
     """Yield ``(item, fn(item))`` as each completes.
 
     At most ``concurrency`` calls run at once, and at most ``per_host`` for
-    items with the same ``host_of(item)``. An exception raised by ``fn``
-    cancels what has not started and is raised to the caller.
+    items with the same ``host_of(item)``; hosts take turns. The next call is
+    started as soon as one finishes (from the finishing thread), so a slow
+    consumer of the results never holds the pool back. An exception raised by
+    ``fn`` stops new calls and is raised to the caller.
     """
     concurrency = max(1, concurrency)
     per_host = max(1, per_host)
     queues: dict[Hashable, deque[T]] = {}
+    total = 0
     for item in items:
         queues.setdefault(host_of(item), deque()).append(item)
+        total += 1
+    if not total:
+        return
     running: dict[Hashable, int] = {host: 0 for host in queues}
     ready: deque[Hashable] = deque(queues)  # hosts with work and a free slot, in turn
-    inflight: dict[Future[R], tuple[Hashable, T]] = {}
-    if not queues:
-        return
-    pool = ThreadPoolExecutor(max_workers=min(concurrency, sum(map(len, queues.values()))),
+    inflight = 0
+    stopped = False
+    lock = threading.RLock()  # RLock: a callback may run at once, inside launch()
+    finished: SimpleQueue[tuple[T, Future[R]]] = SimpleQueue()
+    pool = ThreadPoolExecutor(max_workers=min(concurrency, total),
                               thread_name_prefix="citecheck")
-    try:
-        while ready or inflight:
-            while ready and len(inflight) < concurrency:
+
+    def launch() -> None:
+        nonlocal inflight
+        with lock:
+            while ready and inflight < concurrency and not stopped:
                 host = ready.popleft()
                 item = queues[host].popleft()
                 running[host] += 1
-                inflight[pool.submit(fn, item)] = (host, item)
+                inflight += 1
                 if queues[host] and running[host] < per_host:
                     ready.append(host)
-            done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-            for future in done:
-                host, item = inflight.pop(future)
-                result = future.result()  # re-raises fn's exception
-                running[host] -= 1
-                if queues[host] and host not in ready:
-                    ready.append(host)
-                if on_done is not None:
-                    on_done(item, result)
-                yield item, result
+                future = pool.submit(fn, item)
+                future.add_done_callback(partial(done, host, item))
+
+    def done(host: Hashable, item: T, future: Future[R]) -> None:
+        nonlocal inflight
+        with lock:
+            inflight -= 1
+            running[host] -= 1
+            if queues[host] and host not in ready:
+                ready.append(host)
+        finished.put((item, future))
+        launch()
+
+    try:
+        launch()
+        for _ in range(total):
+            item, future = finished.get()
+            result = future.result()  # re-raises fn's exception
+            if on_done is not None:
+                on_done(item, result)
+            yield item, result
     finally:
-        for future in inflight:
-            future.cancel()
+        with lock:
+            stopped = True
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -104,33 +127,30 @@ def check_urls(
     """
     unique = list(dict.fromkeys(normalize_url(u) for u in urls if u and u.strip()))
     results: dict[str, LiveResult] = {}
-    todo: list[str] = []
-    for url in unique:
-        cached = _from_cache(cache, url, max_age)
-        if cached is not None:
-            results[url] = cached
-            if on_result is not None:
-                on_result(cached)
-        else:
-            todo.append(url)
     probes = ProbeCache()
-
     # the cache gets the body even when the caller does not want it back, so
     # that a later audit reusing the cached result can still verify content
     fetch_body = keep_body or cache is not None
 
     def one(url: str) -> LiveResult:
+        # cache reads and writes happen here, in the workers, so that they
+        # overlap with other checks' network waits; a cache (database) error
+        # is not a URL's failure: it propagates and stops the run
+        cached = _from_cache(cache, url, max_age)
+        if cached is not None:
+            return cached
         try:
-            return check_url(url, client, soft404_probe=soft404_probe, keep_body=fetch_body,
-                             probes=probes)
+            result = check_url(url, client, soft404_probe=soft404_probe, keep_body=fetch_body,
+                               probes=probes)
         except Exception as exc:  # a bug must not lose the other URLs' results
-            return error_result(url, "internal-error", f"{type(exc).__name__}: {exc}")
-
-    for url, result in run_pool(todo, one, concurrency=concurrency, per_host=per_host):
+            result = error_result(url, "internal-error", f"{type(exc).__name__}: {exc}")
         if cache is not None:
             cache.put_live(result)
         if result.body is not None and not keep_body:
             result = replace(result, body=None)
+        return result
+
+    for url, result in run_pool(unique, one, concurrency=concurrency, per_host=per_host):
         results[url] = result
         if on_result is not None:
             on_result(result)

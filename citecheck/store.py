@@ -288,6 +288,18 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
 @dataclass(frozen=True)
+class VerdictRow:
+    """A verdict to store: ``key`` is the citation's identity across runs
+    (:func:`citation_key` if None); ``fingerprint`` names everything it was
+    decided from (see :meth:`Store.verdict_for_fingerprint`)."""
+
+    verdict: Verdict
+    key: str | None = None
+    fingerprint: str | None = None
+    document_id: int | None = None
+
+
+@dataclass(frozen=True)
 class RunInfo:
     id: int
     started_at: str
@@ -601,36 +613,28 @@ class Store:
         fingerprint: str | None = None,
     ) -> None:
         """Store one citation and its verdict (see :meth:`save_verdicts`)."""
-        self.save_verdicts(run_id, [(verdict, key, fingerprint)], document_id=document_id)
+        self.save_verdicts(run_id, [VerdictRow(verdict, key, fingerprint, document_id)])
 
     @_guarded
-    def save_verdicts(
-        self,
-        run_id: int,
-        items: Sequence[tuple[Verdict, str | None, str | None]],
-        *,
-        document_id: int | None = None,
-    ) -> None:
-        """Store citations and their verdicts in one transaction.
-
-        Each item is ``(verdict, key, fingerprint)``: ``key`` is the citation's
-        identity across runs (:func:`citation_key` if None), ``fingerprint``
-        names everything the verdict was decided from (see
-        :meth:`verdict_for_fingerprint`).
-        """
-        if not items:
+    def save_verdicts(self, run_id: int, rows: Sequence[VerdictRow]) -> None:
+        """Store citations and their verdicts in one transaction."""
+        if not rows:
             return
         with self._tx():
             # under the write lock: the ids are ours, so verdicts can point at citations
             row = self.db.execute("select coalesce(max(id), 0) from citations").fetchone()
             first = int(row[0]) + 1
             citations, verdicts = [], []
-            for n, (verdict, key, fingerprint) in enumerate(items):
-                key = key or citation_key(verdict.citation)
-                citations.append(_citation_row(first + n, run_id, document_id, key, verdict))
-                verdicts.append(_verdict_row(first + n, run_id, key, verdict, fingerprint))
-            self.db.table("citations").insert_all(citations)
-            self.db.table("verdicts").insert_all(verdicts)
+            for n, item in enumerate(rows):
+                key = item.key or citation_key(item.verdict.citation)
+                citations.append(
+                    _citation_row(first + n, run_id, item.document_id, key, item.verdict)
+                )
+                verdicts.append(
+                    _verdict_row(first + n, run_id, key, item.verdict, item.fingerprint)
+                )
+            self.db.table("citations").insert_all(citations, batch_size=500)
+            self.db.table("verdicts").insert_all(verdicts, batch_size=500)
 
     # ----------------------------------------------------------- live cache
 

@@ -47,7 +47,8 @@ EXPECTED: dict[tuple[str, str | None], tuple[str, tuple[str, ...]]] = {
     ("CSIS", "May 25"): ("dead", ("http-404", "archive-error")),
     ("TASS", "April 3"): ("inconclusive", ("rate-limited",)),
     ("Interfax", "April 4"): ("inconclusive", ("timeout",)),
-    ("CFAU", "2018"): ("unresolved", ("no-url",)),
+    ("CFAU", "2018"): ("unresolved", ("no-url",)),  # nothing in the archive
+    ("Russian MOD", "May 12 2016"): ("unresolved", ("no-url",)),  # candidates, none fits
     ("SIPRI", None): ("malformed", ("malformed",)),
 }
 
@@ -147,6 +148,9 @@ SENTENCES: list[tuple[str, list[tuple[str, str | None]]]] = [
     # unlinked, nothing to discover
     ("Chinese and Russian scholars have written on the benefits of an alliance",
      [("CFAU, 2018", None)]),
+    # unlinked, the archive has pages of the site, none about this
+    ("The admiral inspected the submarine fleet in Vladivostok",
+     [("Russian MOD, May 12 2016", None)]),
 ]
 
 HOSTS = ["mod", "mfa", "xinhua", "sipri", "usni", "presstv", "jamestown", "csis", "uscc",

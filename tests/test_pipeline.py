@@ -10,7 +10,9 @@ from fixtures_store import FakeArchive, FakeWeb, fake_verify, stages_for
 from citecheck.errors import ExitCode, InputError
 from citecheck.extract import extract_citations, read_document
 from citecheck.models import (
+    ArchiveLookup,
     LiveStatus,
+    LookupStatus,
     Severity,
     Verdict,
     VerdictKind,
@@ -310,3 +312,23 @@ def test_warm_audit_reuses_verdicts_decided_from_the_same_inputs(brief, store, t
     edited.write_text(open(brief).read().replace("China announced", "China said"))
     run_audit([str(edited)], store, AuditOptions(no_archive=True), stages=stages)
     assert "MOFA, May 14" in calls
+
+
+def test_save_missing_asks_for_live_sources_never_archived(brief, store):
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    archive = FakeArchive()
+    archive.lookup = lambda url, cited_date=None, published=None, window_days=365: ArchiveLookup(
+        url, LookupStatus.NONE)
+    asked = []
+
+    def save_page(url, http):
+        asked.append(url)
+        return type("Saved", (), {"ok": True})()
+
+    stages = replace(stages_for(web, archive), save_page=save_page)
+    result = run_audit([brief], store, AuditOptions(save_missing=True), stages=stages)
+    assert asked == ["http://gov.test/a"]  # live and never captured; the dead one is not
+    assert result.stats["saved"] == 1
+    asked.clear()
+    run_audit([brief], store, AuditOptions(), stages=stages)
+    assert asked == []  # only on request

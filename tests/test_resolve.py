@@ -61,6 +61,13 @@ PAGES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_memo():
+    from citecheck import resolve as module
+
+    module._READ.clear()
+
+
 class FakeArchive:
     def __init__(self, pages=PAGES, fail=()):
         self.pages = pages
@@ -144,8 +151,10 @@ def test_discovery_below_threshold_is_unresolved_with_candidates():
 def test_discovery_survives_unreadable_snapshots():
     good = "https://eng.mil.ru/en/news_page/country/more.htm?id=12083184"
     out = resolve(cite(), REGISTRY, FakeArchive(fail={good}))
-    assert all(x.url != good for x in out)
     assert all(x.origin == "candidate" for x in out)
+    # listed last, unscored: a page that could not be read is never accepted
+    assert out[-1] == Candidate(good, "candidate", None, None)
+    assert all(x.score is not None for x in out[:-1])
 
 
 def test_slug_words_and_score():
@@ -178,3 +187,21 @@ def test_discovery_threshold_from_environment(monkeypatch):
     monkeypatch.setenv("CITECHECK_DISCOVERY_MIN_SCORE", "0.99")
     out = resolve(cite(), REGISTRY, FakeArchive())
     assert out and all(c.origin == "candidate" for c in out)  # nothing good enough now
+
+
+def test_citations_of_one_source_fetch_each_candidate_once():
+    archive = FakeArchive()
+    first = resolve(cite(), REGISTRY, archive)
+    second = resolve(cite(id="L40C2", date="2016-05-02"), REGISTRY, archive)
+    assert len(archive.discovered) == 2  # the index is asked for each citation
+    assert len(archive.fetched) == len(set(archive.fetched)) == 3  # pages read once
+    assert first[0].origin == second[0].origin == "discovered"
+
+
+def test_failed_snapshot_fetch_is_retried_next_time():
+    good = "https://eng.mil.ru/en/news_page/country/more.htm?id=12083184"
+    archive = FakeArchive(fail={good})
+    resolve(cite(), REGISTRY, archive)
+    archive.fail.clear()
+    assert resolve(cite(), REGISTRY, archive)[0].origin == "discovered"
+    assert archive.fetched.count(good) == 2

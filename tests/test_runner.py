@@ -87,6 +87,23 @@ def test_run_pool_yields_as_results_complete():
     assert order == ["http://b.test/fast", "http://a.test/slow"]
 
 
+def test_run_pool_keeps_going_while_the_consumer_is_busy():
+    started = []
+    all_started = threading.Event()
+
+    def fn(item):
+        started.append(item)
+        if len(started) == 6:
+            all_started.set()
+        return item
+
+    items = [f"http://h{i % 3}.test/{i}" for i in range(6)]
+    results = run_pool(items, fn, concurrency=2, per_host=1)
+    next(results)  # hold the first result: the pool must not wait for us
+    assert all_started.wait(10)
+    assert len(list(results)) == 5
+
+
 def test_run_pool_hosts_take_turns():
     started = []
 
@@ -228,3 +245,15 @@ def test_offline_results_say_so_and_stay_inconclusive():
                           FakeClient({"http://a.org/x": "dns-error"}), soft404_probe=False)
     assert one_down["http://a.org/x"].reasons == ("dns-error",)
     assert one_down["http://b.org/y"].status is LiveStatus.OK
+
+
+def test_a_cache_failure_stops_the_run():
+    from citecheck.errors import RunError
+
+    class Locked(FakeCache):
+        def put_live(self, result):
+            raise RunError("database is locked")
+
+    with pytest.raises(RunError):
+        check_urls(["http://e.org/a", "http://e.org/b"], FakeClient(), cache=Locked({}), max_age=60,
+                   soft404_probe=False)

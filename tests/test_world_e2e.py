@@ -31,22 +31,24 @@ def citecheck() -> str:
     return str(exe) if exe.exists() else (shutil.which("citecheck") or "citecheck")
 
 
-@pytest.fixture(scope="module")
-def audit(citecheck_world, tmp_path_factory):
-    world = citecheck_world
-    work = tmp_path_factory.mktemp("audit")
+def run_audit(world, work: Path, max_age: str):
     cmd = [
         citecheck(), "audit", str(world.brief), "--config", str(world.registry),
         "--published", PUBLISHED, "--db", str(work / "citecheck.db"),
         "--archive-dir", str(work / "archive"), "--report-dir", str(work / "reports"),
         "--archive-url", world.archive.root, "--allow-private", "--timeout", str(TIMEOUT),
-        "--max-age", "0", "--json", "-", "--html", str(work / "report.html"),
+        "--max-age", max_age, "--json", "-", "--html", str(work / "report.html"),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=work,
                           env={"PATH": str(Path(sys.executable).parent), "HOME": str(work),
                                "NO_PROXY": "*"})
     assert proc.stdout.strip(), f"no JSON on stdout; stderr:\n{proc.stderr[-3000:]}"
     return proc, json.loads(proc.stdout), work
+
+
+@pytest.fixture(scope="module")
+def audit(citecheck_world, tmp_path_factory):
+    return run_audit(citecheck_world, tmp_path_factory.mktemp("audit"), "0")
 
 
 def by_key(data):
@@ -118,6 +120,12 @@ def test_discovery_and_evidence_fields(audit, citecheck_world):
 
     unresolved = got[("CFAU", "2018")]
     assert unresolved["urls"] == [] and unresolved["live"] is None
+    assert unresolved["candidates"] == []
+
+    listed = got[("Russian MOD", "May 12 2016")]
+    assert listed["urls"] == [] and listed["candidates"]
+    assert {c["origin"] for c in listed["candidates"]} == {"candidate"}
+    assert listed["candidates"][0]["url"] in listed["explanation"]
 
 
 def test_html_report_written(audit):
@@ -141,3 +149,20 @@ def test_each_cited_page_is_fetched_once(audit, citecheck_world):
     for host, path in pages:
         hits = web.hits(host, path)
         assert [h.method for h in hits] == ["GET"], (host, path, hits)
+
+
+def test_second_run_from_the_cache_gives_the_same_verdicts(audit, citecheck_world):
+    """Live results and snapshots come from the database (bodies included), and
+    verification decides the same from them."""
+    _proc, first, work = audit
+    hits_before = len(citecheck_world.web.hits("xinhua"))
+    proc, second, _work = run_audit(citecheck_world, work, "1h")
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    was = {(c["source"], c["date_as_written"]): (c["verdict"], c["reasons"])
+           for c in first["citations"]}
+    now = {(c["source"], c["date_as_written"]): (c["verdict"], c["reasons"])
+           for c in second["citations"]}
+    assert now == was
+    cached = [c for c in second["citations"] if c["live"] and c["live"].get("from_cache")]
+    assert cached, "the second run should reuse live results"
+    assert len(citecheck_world.web.hits("xinhua")) == hits_before

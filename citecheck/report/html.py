@@ -2,9 +2,10 @@
 
 Everything the page shows is rendered here and in ``templates/report.html.j2``
 with Jinja2 autoescaping on: text from documents and fetched pages is always
-escaped, and only http(s) URLs become links. The page's one inline script and
-one inline stylesheet are package files; their SHA-256 hashes go into a strict
-Content-Security-Policy ``<meta>``, so nothing else can run or style the page.
+escaped, and only http(s) URLs become links. The page's inline script and
+stylesheets (one for browsers without JavaScript) are package files; their
+SHA-256 hashes go into a strict Content-Security-Policy ``<meta>``, so nothing
+else can run or style the page.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ class InlineAsset:
 
 
 def _asset(name: str) -> InlineAsset:
-    text = resources.files("citecheck.report").joinpath("templates", name).read_text("utf-8")
+    text_file = resources.files("citecheck.report").joinpath("templates").joinpath(name)
+    text = text_file.read_text("utf-8")
     closing = "</script" if name.endswith(".js") else "</style"
     if closing in text.lower():
         raise ValueError(f"{name} must not contain {closing}")
