@@ -30,10 +30,10 @@ _PREFIX = re.compile(r"(?:see\s+also|see|cf\.?|also)\s+", re.I)
 _DOMAIN = re.compile(
     r"(?:www\.)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/?"
 )
-_FORBIDDEN = re.compile(r"[,:;\"“”«»=%$?!<>{}\[\]|@#*()\\]")
+_FORBIDDEN = re.compile(r"[,:;\"“”«»=%$?!<>{}|@#*()\\]")
 _LETTER = re.compile(r"[^\W\d_]")
 _MAX_SOURCE = 80
-_MAX_WORDS = 9
+_MAX_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def is_source(text: str) -> bool:
 
 
 def _is_name_word(word: str) -> bool:
-    first = word.lstrip("'‘’.-–(")[:1]
+    first = word.lstrip("'‘’.-–([")[:1]
     if not first:
         return False
     if first.isdigit():
