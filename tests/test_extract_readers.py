@@ -225,6 +225,17 @@ def test_html_line_breaks_keep_a_parenthetical_whole():
     ]
 
 
+def test_relative_footnote_and_script_links(tmp_path):
+    page = ('<html><head><base href="https://jamestown.org/program/"></head><body><p>'
+            'A (<a href="ties.html">China Brief</a>, 2017), B (<a href="#fn1">TASS</a>, 2016),'
+            ' C (<a href="javascript:void(0)">CSIS</a>, 2015), D (<a href="/x">SIPRI</a>, '
+            '2014), E (<a href="mailto:a@b.example">USNI</a>, 2013).</p></body></html>')
+    path = tmp_path / "b.html"
+    path.write_text(page, encoding="utf-8")
+    assert [c.url for c in extract_citations(read_document(str(path)))] == [
+        "https://jamestown.org/program/ties.html", None, None, "https://jamestown.org/x", None]
+
+
 def test_unclosed_html_tags_are_recovered(tmp_path):
     path = tmp_path / "b.html"
     path.write_bytes(b"<html><body><p>Ties grew (<b>TASS, May 5</i>).<p>More (CSIS, 2017")
@@ -252,6 +263,18 @@ def test_url_html_brief():
     doc = read_document("https://brief.example/ties", client=_offline_client())
     assert doc.published == "2018-06-04"
     assert _cites(doc)[0] == (3, "MOFA", "2018-05-14", "https://www.fmprc.gov.cn/a.html")
+
+
+@responses.activate
+def test_url_brief_relative_links_join_the_final_url():
+    responses.get("https://brief.example/old", status=301,
+                  headers={"Location": "https://brief.example/2018/ties.html"})
+    responses.get("https://brief.example/2018/ties.html", content_type="text/html",
+                  body=b'<p>Grew (<a href="sources/mofa.html">MOFA</a>, May 14, 2018).</p>')
+    doc = read_document("https://brief.example/old", client=_offline_client())
+    (citation,) = extract_citations(doc)
+    assert citation.url == "https://brief.example/2018/sources/mofa.html"
+    assert doc.name == "https://brief.example/old"
 
 
 @responses.activate

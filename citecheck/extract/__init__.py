@@ -22,6 +22,7 @@ from citecheck.extract.dates import parse_iso_date
 from citecheck.extract.readers import (
     DATELINE_LINES,
     Rendered,
+    absolute_links,
     decode,
     find_dateline,
     html_charset,
@@ -69,6 +70,8 @@ def read_document(
     else:
         rendered = Rendered(text)
     name = source if source != "-" else "-"
+    page_url = raw.name if raw.name.startswith(("http://", "https://")) else None
+    links = absolute_links(rendered.links, page_url, rendered.base)
     head = rendered.text.split("\n", 200)[:200]
     date, origin = _publication_date(name, published, head, rendered, registry)
     return Document(
@@ -77,7 +80,7 @@ def read_document(
         published=date.isoformat() if date else None,
         published_from=origin,
         title=rendered.title,
-        links=rendered.links,
+        links=links,
     )
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import yaml
 from charset_normalizer import from_bytes
@@ -45,6 +46,7 @@ class Rendered:
     title: str | None = None
     published: dt.date | None = None
     published_from: str | None = None
+    base: str | None = None  #: ``<base href>`` of an HTML document
 
 
 # --------------------------------------------------------------- raw input
@@ -212,6 +214,21 @@ def open_lines(path: str) -> tuple[str, Iterator[str]]:
     return encoding, lines()
 
 
+def absolute_links(links: tuple[Link, ...], *bases: str | None) -> tuple[Link, ...]:
+    """Links made absolute against ``bases`` (document URL, then ``<base href>``);
+    only http(s) ones are kept: a ``#footnote`` or ``mailto:`` cites nothing."""
+    out = []
+    for line, start, end, href in links:
+        if href.startswith("#"):  # a footnote on the same page
+            continue
+        for base in bases:
+            if base:
+                href = urljoin(base, href)
+        if urlsplit(href).scheme.lower() in ("http", "https"):
+            out.append((line, start, end, href))
+    return tuple(out)
+
+
 # --------------------------------------------------------------- datelines
 
 _DATELINE_PREFIX = re.compile(
@@ -344,8 +361,9 @@ def render_html(text: str, name: str) -> Rendered:
         raise InputError(f"{name}: malformed HTML: no text in the document body")
     title = root.findtext(".//title")
     published, origin = _html_published(root)
+    base = next((el.get("href") for el in root.iter("base") if el.get("href")), None)
     return Rendered(body_text, tuple(out.links), " ".join(title.split()) if title else None,
-                    published, origin)
+                    published, origin, base)
 
 
 def _html_published(root: Any) -> tuple[dt.date | None, str | None]:
