@@ -64,7 +64,7 @@ def build_world(web: SimWeb, args: argparse.Namespace, folder: Path) -> dict[str
     for n in range(args.pages):
         host = hosts[n % len(hosts)]
         html, quote = page(rng, n)
-        dead = n % args.dead_every == 0
+        dead = bool(args.dead_every) and n % args.dead_every == 0
         web.route(host, f"/news/{n}", handler=delay(
             args.latency, status=404 if dead else 200,
             body=b"<h1>Not Found</h1>" if dead else html.encode(),
@@ -143,8 +143,8 @@ def main() -> None:
         verdicts = dict(db.execute(
             "select verdict, count(*) from verdicts where run_id = 2 group by verdict"
         ).fetchall())
-    per_host_rounds = args.pages / min(args.concurrency, args.hosts * args.per_host)
-    floor = per_host_rounds * args.latency * 2  # page + one soft-404 probe round per host
+    # the cold run's requests (pages and soft-404 probes), as many at once as allowed
+    floor = cold_requests / min(args.concurrency, args.hosts * args.per_host) * args.latency
     result = {
         "briefs": args.briefs, **world, "latency": args.latency,
         "concurrency": args.concurrency, "per_host": args.per_host,

@@ -445,7 +445,7 @@ class Store:
             conn = sqlite3.connect(self.path, timeout=busy_timeout, check_same_thread=False)
             self.db = sqlite_utils.Database(conn)
             if self.path != ":memory:":
-                self.db.enable_wal()
+                self._enable_wal(busy_timeout)
             conn.execute("PRAGMA foreign_keys = OFF")
             conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
@@ -453,6 +453,21 @@ class Store:
             raise classify_db_error(exc, self.path) from exc
 
     # ------------------------------------------------------------ lifecycle
+
+    def _enable_wal(self, timeout: float) -> None:
+        """Switch to WAL, retrying: the switch can fail at once (no busy wait)
+        while another process opens or creates the same file."""
+        deadline = time.monotonic() + timeout
+        delay = 0.01
+        while True:
+            try:
+                self.db.enable_wal()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.2)
 
     def close(self) -> None:
         with self._lock:
