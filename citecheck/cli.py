@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -201,6 +202,8 @@ def report_options(f: F) -> F:
               help="Counted failures must be at least this far apart (e.g. 1d).")
 @click.option("--save-missing", is_flag=True,
               help="Ask the Internet Archive to save live sources it has never captured.")
+@click.option("--archive-rate", default=4.0, show_default=True, type=click.FloatRange(0.01),
+              envvar="CITECHECK_ARCHIVE_RATE", help="Requests per second to the archive.")
 @click.option("-v", "--verbose", count=True, help="Progress and notes on stderr, even off a TTY.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | None,
@@ -225,6 +228,7 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
         **{k: v for k, v in kw.items() if k in AuditOptions.__dataclass_fields__},
     )
     progress = Progress(sys.stderr, enabled=not quiet and (verbose > 0 or sys.stderr.isatty()))
+    _configure_logging(verbose, quiet)
     with Store(db_path) as store:
         try:
             result = run_audit(documents, store, options, progress=progress)
@@ -252,26 +256,34 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
 @cli.command()
 @click.argument("subject", required=False)
 @db_option
-@click.option("--run", "run_id", type=int, help="Compare this run with earlier ones (default: latest).")
+@click.option("--run", "run_id", type=int,
+              help="Compare this run with earlier ones (default: latest).")
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
-def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool) -> None:
+@click.option("--fail-on-new", is_flag=True,
+              help="Exit 1 if citations are newly dead or newly mismatched (for CI).")
+def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool,
+            fail_on_new: bool) -> None:
     """Show what changed between runs: newly dead, recovered, drifted, rescued.
 
     SUBJECT narrows to one document, URL or source (label or registry key).
+    Citations seen for the first time count as new.
 
     Example:
 
         citecheck history
-        citecheck history "Russian MOD"
+        citecheck history "Russian MOD" --json
+        citecheck history --fail-on-new
     """
     _require_db(db_path)
     with Store(db_path) as store:
         runs = store.runs()
         changes = store.history(subject, run_id)
+    failing = [c for c in changes if c.kind in ("newly-dead", "newly-mismatched")]
+    code = int(ExitCode.FINDINGS if fail_on_new and failing else ExitCode.OK)
     if as_json:
         click.echo(json.dumps({"subject": subject, "changes": [c.to_dict() for c in changes]},
                               indent=2, ensure_ascii=False))
-        return
+        click.get_current_context().exit(code)
     if not runs:
         click.echo("No runs recorded yet: run `citecheck audit` first.")
         return
@@ -295,6 +307,9 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
     for change in changes:
         click.echo(f"  {change.kind:17} {change.document}:{change.citation_id} {change.source}"
                    f" {change.previous} -> {change.current} {change.url or ''}".rstrip())
+    if code:
+        click.echo(f"\n{len(failing)} citation(s) newly dead or mismatched.", err=True)
+    click.get_current_context().exit(code)
 
 
 @cli.command()
@@ -321,9 +336,33 @@ def report(db_path: str, run_id: int | None, html_path: str | None, json_path: s
         click.echo(f"wrote {path}", err=True)
 
 
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    """Per-URL warnings (archive down, ...) are in the report; on stderr only with -v."""
+    logging.basicConfig(format="citecheck: %(message)s", stream=sys.stderr)
+    level = logging.INFO if verbose > 1 else logging.WARNING if verbose else logging.ERROR
+    logging.getLogger("citecheck").setLevel(logging.ERROR if quiet else level)
+
+
 def _require_db(path: str) -> None:
     if not os.path.exists(path):
         raise InputError(f"{path}: no such database (run `citecheck audit` first, or pass --db)")
+
+def brief_fetch_options(f: F) -> F:
+    """--timeout and --allow-private for reading a brief given as an http(s) URL."""
+    f = click.option("--allow-private", is_flag=True, envvar="CITECHECK_ALLOW_PRIVATE",
+                     help="Allow a brief URL on a private or loopback address.")(f)
+    return click.option("--timeout", default=20.0, show_default=True,
+                        type=click.FloatRange(0.1), envvar="CITECHECK_TIMEOUT",
+                        help="Timeout in seconds when the brief is a URL.")(f)
+
+
+def _brief_client(document: str | None, timeout: float, allow_private: bool) -> Any:
+    if not document or not document.startswith(("http://", "https://")):
+        return None
+    from citecheck.http import HttpClient, HttpConfig
+
+    return HttpClient(HttpConfig.from_timeout(timeout, allow_private=allow_private))
+
 
 @cli.command("extract")
 @click.argument("document")
@@ -331,8 +370,9 @@ def _require_db(path: str) -> None:
               help="Output format (default: table on a terminal, json otherwise).")
 @config_option
 @published_option
+@brief_fetch_options
 def extract_command(document: str, fmt: str | None, config_path: str | None,
-                    published: str | None) -> None:
+                    published: str | None, timeout: float, allow_private: bool) -> None:
     """List the citations in a brief (.txt, .md, .html, - for stdin, or a URL).
 
     Example:
@@ -344,7 +384,8 @@ def extract_command(document: str, fmt: str | None, config_path: str | None,
     from citecheck.registry import find_registry
 
     registry = find_registry(config_path)
-    extraction = open_citations(document, published=published, registry=registry)
+    extraction = open_citations(document, published=published, registry=registry,
+                                client=_brief_client(document, timeout, allow_private))
     out = sys.stdout
     fmt = fmt or ("table" if out.isatty() else "json")
     write_extraction(extraction, out, fmt)
@@ -354,8 +395,9 @@ def extract_command(document: str, fmt: str | None, config_path: str | None,
 @click.argument("document", required=False)
 @config_option
 @published_option
+@brief_fetch_options
 def sources_command(document: str | None, config_path: str | None,
-                    published: str | None) -> None:
+                    published: str | None, timeout: float, allow_private: bool) -> None:
     """List the source registry and, given a brief, the sources it cites that are unknown.
 
     Example:
@@ -370,7 +412,8 @@ def sources_command(document: str | None, config_path: str | None,
     out = sys.stdout
     write_registry(registry, out)
     if document:
-        extraction = open_citations(document, published=published, registry=registry)
+        extraction = open_citations(document, published=published, registry=registry,
+                                    client=_brief_client(document, timeout, allow_private))
         unknown = unknown_sources(extraction.citations, registry)
         if not unknown:
             click.echo(f"\n{document}: every source it cites is in the registry")
@@ -445,7 +488,8 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
                 from citecheck.archive import ArchiveClient
 
                 archive = ArchiveClient(client, archive_url=archive_url, cdx_url=archive_cdx_url,
-                                        cache=store, max_age_seconds=max_age_seconds)
+                                        cache=store.lookup_cache(),
+                                        max_age_seconds=max_age_seconds)
             progress.stage("URLs", len(set(wanted)))
             run = run_check(
                 wanted, client, concurrency=concurrency, per_host=per_host, cache=store,
@@ -473,3 +517,210 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
                        "to be offline, so URLs are reported inconclusive, not dead.", err=True)
         click.echo(summary_text(run), err=True)
     click.get_current_context().exit(int(run.exit_code(Severity.parse(fail_on))))
+
+
+# ------------------------------------------------------------------- archive
+
+
+@cli.group("archive", cls=CitecheckGroup)
+def archive_group() -> None:
+    """Web archives: look up snapshots, save pages, read the local evidence.
+
+    Example:
+
+        citecheck archive lookup https://www.mfa.gov.cn/eng/ --date 2018-05-14
+        citecheck archive list --archive-dir archive
+    """
+
+
+def _archive_dir_option(f: F) -> F:
+    return click.option("--archive-dir", default="archive", show_default=True,
+                        envvar="CITECHECK_ARCHIVE_DIR", type=click.Path(file_okay=False),
+                        help="Local WARC evidence store.")(f)
+
+
+def _evidence(archive_dir: str, db_path: str) -> list[Any]:
+    """The evidence index: from the database if it has one, else by scanning the WARCs."""
+    from citecheck.archive.warcstore import iter_evidence, records_from_rows
+
+    if os.path.exists(db_path):
+        with Store(db_path) as store:
+            rows = list(store.db.table("evidence").rows_where(order_by="id"))
+        if rows:
+            return records_from_rows(rows)
+    return list(iter_evidence(archive_dir))
+
+
+@archive_group.command("lookup")
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--date", "cited_date", metavar="DATE",
+              help="Cited date (YYYY-MM-DD, YYYY-MM or YYYY); default: --published or today.")
+@published_option
+@click.option("--window-days", default=365, show_default=True, type=click.IntRange(0),
+              help="Only snapshots this many days around the date.")
+@click.option("--fetch", is_flag=True, help="Also fetch the chosen snapshot's raw bytes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the lookups as JSON.")
+@archive_options
+@click.option("--rate", default=3.0, show_default=True, type=click.FloatRange(0.01),
+              envvar="CITECHECK_ARCHIVE_RATE", help="Requests per second to the archive.")
+@click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(0.1),
+              envvar="CITECHECK_TIMEOUT", help="Connect/read timeout in seconds.")
+@click.option("--allow-private", is_flag=True, envvar="CITECHECK_ALLOW_PRIVATE",
+              help="Allow private addresses (a loopback --archive-url is always allowed).")
+@db_option
+@click.option("--max-age", default="24h", show_default=True, envvar="CITECHECK_MAX_AGE",
+              help="Reuse answers younger than this from --db (e.g. 30m, 7d; 0 = never).")
+def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str | None,
+                   window_days: int, fetch: bool, as_json: bool, archive_url: str,
+                   archive_cdx_url: str | None, no_archive: bool, rate: float, timeout: float,
+                   allow_private: bool, db_path: str, max_age: str) -> None:
+    """Find the archived snapshot of each URL closest to a cited date.
+
+    Exit code 1 when a URL has no snapshot or the archive could not be asked.
+
+    Example:
+
+        citecheck archive lookup http://tass.com/world/1011109 --date 2018-06-25
+    """
+    from citecheck.archive import ArchiveClient
+    from citecheck.http import HttpClient, HttpConfig
+    from citecheck.models import LookupStatus
+
+    if no_archive:
+        raise click.UsageError("--no-archive leaves nothing to look up")
+    try:
+        max_age_seconds = parse_duration(max_age)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-age") from None
+    http = HttpClient(HttpConfig.from_timeout(timeout, allow_private=allow_private))
+    store = Store(db_path)
+    client = ArchiveClient(http, archive_url, archive_cdx_url, rate_per_second=rate,
+                           cache=store.lookup_cache(), max_age_seconds=max_age_seconds)
+    out, missing = [], 0
+    with store:
+        lookups = [(url, client.lookup(url, cited_date, published, window_days=window_days))
+                   for url in urls]
+    for url, lookup in lookups:
+        snap = lookup.snapshot
+        if fetch and snap is not None:
+            snap = client.fetch_snapshot(snap)
+        missing += lookup.status is not LookupStatus.FOUND
+        if as_json:
+            entry = lookup.to_dict()
+            entry["snapshot"] = snap.to_dict() if snap else None
+            if snap is not None and snap.body is not None:
+                entry["snapshot"]["bytes"] = len(snap.body)
+            out.append(entry)
+            continue
+        if lookup.status is LookupStatus.FOUND and snap is not None:
+            extra = f"  {len(snap.body)} bytes" if snap.body is not None else ""
+            extra += "  (cached)" if lookup.from_cache else ""
+            extra += f"  fetch failed: {snap.error}" if snap.error else ""
+            days = f"{snap.distance_days:g} days  " if snap.distance_days is not None else ""
+            click.echo(f"found  {url}  {snap.timestamp}  {days}{snap.archive_url}{extra}")
+        elif lookup.status is LookupStatus.NONE:
+            click.echo(f"none   {url}  no snapshot with status 200 in the window "
+                       f"({len(lookup.candidates)} other captures)")
+        else:
+            click.echo(f"error  {url}  archive could not be asked: {lookup.error}")
+    if as_json:
+        click.echo(json.dumps({"archive": archive_url, "lookups": out}, indent=2,
+                              ensure_ascii=False))
+    click.get_current_context().exit(int(ExitCode.FINDINGS if missing else ExitCode.OK))
+
+
+@archive_group.command("save")
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--wait", default=0.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds to wait for each capture to finish (0: only request it).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(0.1),
+              envvar="CITECHECK_TIMEOUT", help="Connect/read timeout in seconds.")
+def archive_save(urls: tuple[str, ...], wait: float, as_json: bool, timeout: float) -> None:
+    """Ask the Internet Archive's Save Page Now to capture each URL.
+
+    Access keys are read from CITECHECK_IA_ACCESS_KEY and CITECHECK_IA_SECRET_KEY
+    (optional; never printed or stored). Exit code 1 when a request failed.
+
+    Example:
+
+        citecheck archive save https://www.mfa.gov.cn/eng/wjdt_665385/ --wait 120
+    """
+    from citecheck.archive.save import save_page_now
+    from citecheck.http import HttpClient, HttpConfig
+
+    http = HttpClient(HttpConfig.from_timeout(timeout))
+    results = [save_page_now(url, http, wait=wait) for url in urls]
+    if as_json:
+        click.echo(json.dumps({"saves": [r.to_dict() for r in results]}, indent=2))
+    else:
+        for r in results:
+            where = r.archive_url or (f"job {r.job_id}" if r.job_id else "")
+            click.echo(f"{r.status:12} {r.url}  {where or r.error or ''}".rstrip())
+    failed = sum(not r.ok for r in results)
+    click.get_current_context().exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
+
+
+@archive_group.command("list")
+@_archive_dir_option
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+def archive_list(archive_dir: str, db_path: str, as_json: bool) -> None:
+    """List the local evidence: every response kept as a WARC record.
+
+    Reads the database's index when there is one, else scans the WARC files.
+
+    Example:
+
+        citecheck archive list --archive-dir archive
+    """
+    records = _evidence(archive_dir, db_path)
+    if as_json:
+        click.echo(json.dumps({"records": [r.to_dict() for r in records]}, indent=2))
+        return
+    if not records:
+        click.echo(f"No evidence recorded in {archive_dir} yet.")
+        return
+    for r in records:
+        status = str(r.status_code) if r.status_code is not None else "-"
+        click.echo(f"{r.recorded_at:20}  {status:>3}  {r.url}  {r.ref}")
+
+
+@archive_group.command("show")
+@click.argument("url")
+@_archive_dir_option
+@db_option
+@click.option("--body", "show_body", is_flag=True, help="Print the stored body (decoded) only.")
+@click.option("--all", "show_all", is_flag=True, help="Every record of the URL, not the newest.")
+def archive_show(url: str, archive_dir: str, db_path: str, show_body: bool,
+                 show_all: bool) -> None:
+    """Show the locally kept evidence of one URL: headers, or the body with --body.
+
+    Example:
+
+        citecheck archive show http://tass.com/world/1011109 --body
+    """
+    from citecheck.archive.warcstore import find_evidence, locate, read_evidence
+
+    found = find_evidence(_evidence(archive_dir, db_path), url)
+    if not found:
+        raise InputError(f"{url}: no evidence recorded in {archive_dir}")
+    for rec in found if show_all else found[:1]:
+        content = read_evidence(locate(rec.warc_file, archive_dir), rec.offset)
+        if show_body:
+            sys.stdout.buffer.write(content.body)
+            sys.stdout.flush()
+            continue
+        meta = content.record
+        click.echo(f"URL:      {meta.url}")
+        if meta.target_uri and meta.target_uri != meta.url:
+            click.echo(f"Final:    {meta.target_uri}")
+        click.echo(f"Recorded: {meta.recorded_at}")
+        click.echo(f"Record:   {rec.ref}")
+        click.echo(f"Digest:   {meta.digest}")
+        click.echo(f"Body:     {len(content.body)} bytes")
+        click.echo("")
+        click.echo(content.status_line)
+        for name, value in content.headers:
+            click.echo(f"{name}: {value}")
+        click.echo("")

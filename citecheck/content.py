@@ -7,12 +7,15 @@ run.
 
 Choices, documented because they decide verdicts:
 
-- HTML main text comes from trafilatura (``fast=True``: its own algorithm,
-  without the readability/justext fallbacks, which cost more time than they
-  add on article pages). When trafilatura returns nothing or clearly less than
-  the page shows, the visible text from BeautifulSoup is used instead
-  (``extractor == "bs4"``). ``full_text`` always keeps every visible text node,
-  so a quotation in a sidebar or caption can still be found.
+- HTML main text comes from trafilatura: its baseline extractor when the page
+  marks its article (an ``<article>`` with 400+ characters, or JSON-LD
+  ``articleBody``), which is what publishers' article pages do and costs half
+  as much; otherwise its full extractor with ``fast=True`` (without the
+  readability/justext fallbacks, which cost more time than they add). When
+  trafilatura returns nothing or clearly less than the page shows, the
+  visible text from BeautifulSoup is used instead (``extractor == "bs4"``).
+  ``full_text`` always keeps every visible text node, so a quotation in a
+  sidebar or caption can still be found.
 - The publication date comes from htmldate with ``original_date=True`` (the
   first publication, not "updated"). It first runs with
   ``extensive_search=False``: only markup a publisher writes on purpose
@@ -35,15 +38,21 @@ import hashlib
 import io
 import logging
 import re
+import threading
 import warnings
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date as Date
+
+from citecheck.http import decode_bytes
 
 logger = logging.getLogger(__name__)
 
 #: bodies larger than this are cut before parsing (pages, not books)
 MAX_PARSE_BYTES = 5 * 1024 * 1024
+#: an <article> with at least this much text is taken as the page's main text
+ARTICLE_MIN_CHARS = 400
 #: PDF pages read at most
 MAX_PDF_PAGES = 60
 
@@ -80,8 +89,34 @@ class PageContent:
 # ------------------------------------------------------------------ entry
 
 
-_CACHE: OrderedDict[tuple[str, str | None, str, str | None], PageContent] = OrderedDict()
-_CACHE_SIZE = 256
+class Memo:
+    """A small thread-safe LRU map: pages read once per run, not once per citation."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, PageContent] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> PageContent | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, value: PageContent) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_CACHE = Memo()
 
 
 def extract_content(
@@ -97,16 +132,13 @@ def extract_content(
     key = (hashlib.sha1(body).hexdigest(), content_type, url, encoding)
     cached = _CACHE.get(key)
     if cached is not None:
-        _CACHE.move_to_end(key)
         return cached
     try:
         result = _extract(body[:MAX_PARSE_BYTES], content_type, url, encoding)
     except Exception as exc:  # noqa: BLE001 - garbage must never stop a run
         logger.debug("content extraction failed for %s: %r", url, exc)
         result = PageContent(url=url, error=f"unreadable: {exc.__class__.__name__}")
-    _CACHE[key] = result
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    _CACHE.put(key, result)
     return result
 
 
@@ -143,62 +175,34 @@ def _extract(body: bytes, content_type: str | None, url: str, encoding: str | No
 
 # -------------------------------------------------------------- decoding
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-
-
-def _known(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        return codecs.lookup(name.strip().strip("\"'")).name
-    except LookupError:
-        return None
-
-
 def decode(body: bytes, content_type: str | None = None, encoding: str | None = None) -> str:
-    """Bytes to text: given encoding, BOM, header charset, ``<meta charset>``,
-    UTF-8, charset-normalizer's guess, then Latin-1. Never raises."""
-    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"),
-                      (codecs.BOM_UTF16_BE, "utf-16")):
-        if body.startswith(bom):
-            return body.decode(name, errors="replace").lstrip("\ufeff")
-    declared: list[str | None] = [encoding]
-    if content_type and "charset=" in content_type.lower():
-        declared.append(content_type.lower().split("charset=", 1)[1].split(";")[0])
-    match = _META_CHARSET.search(body[:4096])
-    if match:
-        declared.append(match.group(1).decode("ascii", "ignore"))
-    for label in declared:
-        codec = _known(label)
-        if codec:
-            try:
-                return body.decode(codec)
-            except (UnicodeDecodeError, LookupError):
-                continue
+    """Bytes to text: the encoding the fetch found (``LiveResult.encoding``) if
+    the bytes agree, else the HTTP client's rules (header, BOM, ``<meta>``,
+    detection). Never raises."""
+    if encoding:
+        try:
+            return body.decode(codecs.lookup(encoding).name).lstrip("\ufeff")
+        except (LookupError, UnicodeDecodeError):
+            pass
     try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(body[:200_000]).best()
-        if best is not None and best.encoding:
-            return body.decode(best.encoding, errors="replace")
-    except Exception:  # noqa: BLE001
-        pass
-    return body.decode("latin-1")
+        return decode_bytes(body, content_type)[0]
+    except Exception:  # noqa: BLE001 - a broken detector must not stop a run
+        return body.decode("utf-8", errors="replace")
 
 
 # ------------------------------------------------------------------ HTML
 
-_WS = re.compile(r"[ \t\r\f\v\u00a0]+")
-_BLANKS = re.compile(r"\n\s*\n+")
-
-
 def _squash(text: str) -> str:
-    lines = (_WS.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n"))
-    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+    """One space between words, no blanks at line ends, at most one empty line.
+
+    (str methods, not regular expressions: several times faster on pages.)
+    """
+    out: list[str] = []
+    for raw in text.splitlines():
+        line = " ".join(raw.split())
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
 
 
 def _extract_html(html: str, url: str) -> PageContent:
@@ -218,9 +222,12 @@ def _extract_html(html: str, url: str) -> PageContent:
 
     for bad in tree.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
-    full_text = _squash("\n".join(t for t in _block_texts(tree)))
+    has_article = any(
+        len(el.text_content()) > ARTICLE_MIN_CHARS for el in tree.iter("article")
+    )
+    full_text = _squash(_visible_text(tree))
 
-    main, extractor = _trafilatura_text(html, url), "trafilatura"
+    main, extractor = _trafilatura_text(html, url, has_article), "trafilatura"
     visible = len(full_text)
     if not main or (visible > 400 and len(main) < 0.1 * visible):
         fallback = _bs4_text(html)
@@ -239,37 +246,40 @@ def _extract_html(html: str, url: str) -> PageContent:
     )
 
 
-_INLINE_TAGS = {"a", "span", "em", "strong", "b", "i", "u", "s", "small", "sub", "sup", "abbr",
-                "cite", "q", "code", "mark", "time", "font", "bdi", "bdo", "data", "dfn", "kbd",
-                "samp", "var", "wbr", "ins", "del", "label"}
+_BLOCK_TAGS = ("p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr",
+               "td", "th", "table", "blockquote", "article", "section", "header", "footer",
+               "nav", "aside", "main", "figure", "figcaption", "dd", "dt", "dl", "pre", "hr",
+               "form", "address", "details", "summary")
 
 
-def _block_texts(tree) -> list[str]:  # type: ignore[no-untyped-def]
-    """Visible text with a line break at block boundaries (lxml, cheap)."""
-    out: list[str] = []
+def _visible_text(tree) -> str:  # type: ignore[no-untyped-def]
+    """Visible text with a line break after each block (lxml's C serialiser; the
+    tree's tails are changed, so call it last)."""
+    from lxml import etree
+
     body = tree.find("body")
     root = body if body is not None else tree
-    for el in root.iter():
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag and tag not in _INLINE_TAGS:
-            out.append("\n")
-        if el.text and tag:
-            out.append(el.text)
-        if el.tail:
-            out.append(el.tail)
-    return ["".join(out)]
+    for el in root.iter(*_BLOCK_TAGS):
+        el.text = "\n" + el.text if el.text else "\n"
+        el.tail = "\n" + el.tail if el.tail else "\n"
+    return str(etree.tostring(root, method="text", encoding="unicode", with_tail=False))
 
 
 def _html_meta(tree) -> tuple[str | None, str | None, str | None]:  # type: ignore[no-untyped-def]
+    metas: dict[str, str] = {}
+    for el in tree.iter("meta"):
+        content = (el.get("content") or "").strip()
+        key = el.get("property") or el.get("name") or el.get("itemprop")
+        if content and key:
+            metas.setdefault(key.strip().lower(), content)
+
     def meta(*names: str) -> str | None:
         for name in names:
-            for attr in ("property", "name", "itemprop"):
-                found = tree.xpath(f'//meta[@{attr}="{name}"]/@content')
-                if found and found[0].strip():
-                    return _squash(found[0])
+            if name in metas:
+                return _squash(metas[name])
         return None
 
-    title = meta("og:title", "twitter:title", "citation_title", "dc.title", "DC.title")
+    title = meta("og:title", "twitter:title", "citation_title", "dc.title")
     if not title:
         node = tree.find(".//title")
         if node is not None and node.text_content().strip():
@@ -298,20 +308,27 @@ def _html_date(tree, html: str, url: str) -> tuple[str | None, str | None, str |
     return (found, "htmldate-extensive", "low") if found else (None, None, None)
 
 
-def _trafilatura_text(html: str, url: str) -> str:
+def _trafilatura_text(html: str, url: str, has_article: bool = False) -> str:
+    """Main text by trafilatura: its baseline extractor (the publisher's
+    ``<article>`` or JSON-LD ``articleBody``) when the page marks its article,
+    else the full extractor (``fast=True``: no readability/justext fallbacks)."""
     try:
-        from trafilatura import bare_extraction
+        from trafilatura import bare_extraction, baseline
     except ImportError:  # pragma: no cover
         return ""
     try:
-        doc = bare_extraction(html, url=url, fast=True, with_metadata=False, include_comments=False,
-                              include_tables=True)
+        if has_article:
+            _tree, text, length = baseline(html)
+            if length > ARTICLE_MIN_CHARS:
+                return _squash(text)
+        doc = bare_extraction(html, url=url, fast=True, with_metadata=False,
+                              include_comments=False, include_tables=True)
     except Exception:  # noqa: BLE001
         return ""
     if doc is None:
         return ""
-    text = doc.get("text") if isinstance(doc, dict) else getattr(doc, "text", None)
-    return _squash(text or "")
+    found = doc.get("text") if isinstance(doc, dict) else getattr(doc, "text", None)
+    return _squash(found or "")
 
 
 def _bs4_text(html: str) -> str:
@@ -327,9 +344,12 @@ def _bs4_text(html: str) -> str:
 
 
 def _declared_language(tree) -> str | None:  # type: ignore[no-untyped-def]
-    query = "/html/@lang|/html/@xml:lang|//meta[@http-equiv='content-language']/@content"
-    for value in tree.xpath(query, namespaces={"xml": "http://www.w3.org/XML/1998/namespace"}):
-        code = value.strip().lower().replace("_", "-").split("-")[0]
+    values = [tree.get("lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang")]
+    for el in tree.iter("meta"):
+        if (el.get("http-equiv") or "").lower() == "content-language":
+            values.append(el.get("content"))
+    for value in values:
+        code = (value or "").strip().lower().replace("_", "-").split("-")[0]
         if re.fullmatch(r"[a-z]{2,3}", code):
             return code
     return None
@@ -347,6 +367,7 @@ _SCRIPTS = (
     ("el", re.compile(r"[\u0370-\u03ff]")),
 )
 _LETTER = re.compile(r"[^\W\d_]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 _FUNCTION_WORDS = {
     "en": {"the", "and", "of", "to", "in", "is", "that", "for", "with", "on", "was", "by"},
     "fr": {"le", "la", "les", "et", "des", "est", "une", "du", "dans", "pour", "que", "sur"},
@@ -356,10 +377,13 @@ _FUNCTION_WORDS = {
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def script_of(text: str, sample: int = 4000) -> str | None:
+def script_of(text: str, sample: int = 2000) -> str | None:
     """The language a non-Latin script points to (ru for Cyrillic, zh for Han,
     ...), ``latin`` for Latin text, None when there are no letters."""
     chunk = text[:sample]
+    non_ascii = len(chunk) - len(chunk.encode("ascii", "ignore"))
+    if non_ascii < 0.02 * len(chunk):  # (nearly) ASCII: cheap, and no script reaches 5%
+        return "latin" if _ASCII_LETTER.search(chunk) else None
     letters = len(_LETTER.findall(chunk))
     if not letters:
         return None

@@ -13,6 +13,8 @@ fresh successful result and checks the rest again.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import re
 import sys
 import threading
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from citecheck import __version__
 from citecheck.errors import ExitCode, InputError
 from citecheck.http import FetchResult, HttpClient, HttpConfig
 from citecheck.models import (
@@ -35,7 +38,7 @@ from citecheck.models import (
     Verdict,
     VerdictKind,
 )
-from citecheck.store import Store, citation_keys
+from citecheck.store import Store, VerdictRow, citation_keys
 from citecheck.urls import host_of, normalize_url
 
 #: what a folder of briefs contributes
@@ -119,16 +122,12 @@ class AuditOptions:
         return out
 
     def http_config(self) -> HttpConfig:
-        base = HttpConfig()
-        return replace(
-            base,
-            user_agent=self.user_agent or base.user_agent,
-            connect_timeout=min(base.connect_timeout, self.timeout),
-            read_timeout=self.timeout,
-            deadline=max(self.timeout * 3, self.timeout + 5),
+        return HttpConfig.from_timeout(
+            self.timeout,
             concurrency=self.concurrency,
             per_host=self.per_host,
             allow_private=self.allow_private,
+            **({"user_agent": self.user_agent} if self.user_agent else {}),
         )
 
 
@@ -136,6 +135,8 @@ class AuditOptions:
 
 
 class _Archive(Protocol):
+    last_error: str | None  #: why the last discovery could not ask, if it could not
+
     def lookup(
         self, url: str, cited_date: str | None, published: str | None, window_days: int = ...
     ) -> ArchiveLookup: ...
@@ -164,24 +165,13 @@ class Stages:
 
 def default_stages() -> Stages:
     """The real stages (imported here, so the store and CLI load without them)."""
-    from citecheck.archive import ArchiveClient
+    from citecheck.archive import ArchiveClient, WarcStore, save_page_now
     from citecheck.extract import extract_citations, read_document
     from citecheck.registry import find_registry
     from citecheck.resolve import resolve
     from citecheck.runner import check_urls, detect_offline, run_pool
     from citecheck.verify import verify_citation
 
-    make_warc: Callable[[str, int], Any] | None
-    try:
-        from citecheck.archive import WarcStore  # type: ignore[attr-defined]
-
-        make_warc = WarcStore
-    except ImportError:  # pragma: no cover - evidence store not built yet
-        make_warc = None
-    try:
-        from citecheck.archive.save import save_page_now as save_page
-    except ImportError:  # pragma: no cover - Save Page Now not built yet
-        save_page = None
 
     def make_archive(http: Any, options: AuditOptions, **hooks: Any) -> _Archive:
         return ArchiveClient(
@@ -202,8 +192,8 @@ def default_stages() -> Stages:
         detect_offline=detect_offline,
         verify_citation=verify_citation,
         make_archive=make_archive,
-        make_warc=make_warc,
-        save_page=save_page,
+        make_warc=WarcStore,
+        save_page=save_page_now,
         run_pool=run_pool,
     )
 
@@ -330,7 +320,8 @@ class LiveCache:
 
     def get_live(self, url: str, max_age_seconds: float | None = None) -> LiveResult | None:
         age = self.max_age_seconds if max_age_seconds is None else max_age_seconds
-        result = self.store.get_live(url, age)
+        # the body is loaded only if the verdict has to be decided again (see _verify)
+        result = self.store.get_live(url, age, with_body=False)
         if result is not None:
             self.hits += 1
         return result
@@ -338,20 +329,6 @@ class LiveCache:
     def put_live(self, result: LiveResult, run_id: int | None = None) -> None:
         if not result.from_cache:
             self.store.put_live(result, run_id=self.run_id if run_id is None else run_id)
-
-
-class LookupCache:
-    """The store seen as the archive client's lookup cache (never caches errors)."""
-
-    def __init__(self, store: Store, run_id: int) -> None:
-        self.store = store
-        self.run_id = run_id
-
-    def get_lookup(self, key: str, max_age_seconds: float) -> ArchiveLookup | None:
-        return self.store.get_lookup(None, key, max_age_seconds)
-
-    def put_lookup(self, key: str, lookup: ArchiveLookup) -> None:
-        self.store.put_lookup(lookup, key, self.run_id)
 
 
 class EvidenceRecorder:
@@ -475,6 +452,33 @@ def confirm_failure(
     )
 
 
+def could_not_discover(verdict: Verdict, error: str, *, offline: bool = False) -> Verdict:
+    """``unresolved`` because the archive's index could not be asked is ``inconclusive``.
+
+    "No URL found" and "could not look" are different facts (STYLE.md).
+    """
+    code = error.split(":", 1)[0].strip() or "archive-unavailable"
+    reasons: tuple[str, ...] = ("offline",) if offline else ()
+    reasons += ("archive-unavailable",) if code != "archive-unavailable" else ()
+    return replace(
+        verdict,
+        verdict=VerdictKind.INCONCLUSIVE,
+        reasons=(*reasons, code, *verdict.reasons),
+        explanation=(
+            "No URL is known for this citation and the archive's index could not be "
+            f"asked to discover one ({error}). {verdict.explanation}"
+        ).strip(),
+    )
+
+
+def _unreachable(error: str) -> bool:
+    """An archive error that says the host could not be reached at all."""
+    code = error.split(":", 1)[0].strip()
+    return code in ("dns-error", "connection-refused", "connection-error") or (
+        error.startswith("archive-unavailable: not asked")
+    )
+
+
 def count_spaced(times: Iterable[float], interval: float) -> int:
     count = 0
     last: float | None = None
@@ -498,9 +502,9 @@ def run_audit(
 ) -> AuditResult:
     """Audit documents end to end; the run and every result land in ``store``."""
     options = options or AuditOptions()
+    sources = expand_inputs(inputs)
     stages = stages or default_stages()
     progress = progress or Progress()
-    sources = expand_inputs(inputs)
     registry = stages.find_registry(options.config_path)
     http = stages.make_client(options.http_config())
 
@@ -518,8 +522,9 @@ def run_audit(
 
     run_id = store.start_run({**options.to_dict(), "inputs": sources})
     started_at = store.run_row(run_id)["started_at"]
+    warc = stages.make_warc(options.archive_dir, run_id) if stages.make_warc else None
     try:
-        return _audit_run(run_id, started_at, documents, per_doc, registry, http, store,
+        return _audit_run(run_id, started_at, documents, per_doc, registry, http, warc, store,
                           options, stages, progress)
     except KeyboardInterrupt:
         store.finish_run(run_id, {}, status="interrupted", exit_code=int(ExitCode.RUN_FAILED))
@@ -529,9 +534,10 @@ def run_audit(
         raise
     finally:
         progress.close()
-        close = getattr(http, "close", None)
-        if close:
-            close()
+        for resource in (http, warc):
+            close = getattr(resource, "close", None)
+            if close:
+                close()
 
 
 def _audit_run(
@@ -541,6 +547,7 @@ def _audit_run(
     per_doc: list[list[Citation]],
     registry: Any,
     http: Any,
+    warc: Any,
     store: Store,
     options: AuditOptions,
     stages: Stages,
@@ -551,13 +558,12 @@ def _audit_run(
         doc.name: store.save_document(run_id, doc, len(cits))
         for doc, cits in zip(documents, per_doc, strict=True)
     }
-    warc = stages.make_warc(options.archive_dir, run_id) if stages.make_warc else None
     recorder = EvidenceRecorder(warc, store, run_id) if warc is not None else None
     live_client = RecordingClient(http, recorder, kind="live")
     archive = None
     if not options.no_archive and stages.make_archive is not None:
         archive = stages.make_archive(
-            http, options, cache=LookupCache(store, run_id),
+            http, options, cache=store.lookup_cache(run_id),
             evidence=warc if recorder is not None else None,
             on_evidence=recorder.index if recorder is not None else None,
         )
@@ -566,10 +572,19 @@ def _audit_run(
     citations = [c for cits in per_doc for c in cits]
     candidates: dict[tuple[str, str], list[Candidate]] = {}
     chosen: dict[tuple[str, str], str | None] = {}
+    #: citations left without a URL because the archive's index could not be asked
+    undiscovered: dict[tuple[str, str], str] = {}
+    progress.stage("resolved", len(citations))
     for c in citations:
+        if archive is not None:
+            archive.last_error = None  # set by discovery when it could not ask
         cands = [] if c.malformed else list(stages.resolve(c, registry, archive=archive))
         candidates[(c.document, c.id)] = cands
         chosen[(c.document, c.id)] = normalize_url(cands[0].url) if cands else None
+        error = getattr(archive, "last_error", None)
+        if not cands and error:
+            undiscovered[(c.document, c.id)] = error
+        progress.advance("resolved")
     urls = sorted({u for u in chosen.values() if u})
 
     # 3a. live checks, the store as cache, each result committed as it lands
@@ -577,10 +592,13 @@ def _audit_run(
     progress.stage("URLs", len(urls))
     results = stages.check_urls(
         urls, live_client, concurrency=options.concurrency, per_host=options.per_host,
-        cache=cache, on_result=lambda result: progress.advance("URLs"),
+        cache=cache, max_age=options.max_age, on_result=lambda result: progress.advance("URLs"),
     )
     results = {normalize_url(k): v for k, v in results.items()}
     offline = bool(urls) and stages.detect_offline(list(results.values()))
+    if undiscovered and not any(r.status.is_ok for r in results.values()):
+        # nothing reached live and the archive could not be reached either
+        offline = offline or all(_unreachable(e) for e in undiscovered.values())
     if offline:
         progress.note("citecheck: every host failed to resolve or connect: this machine "
                       "appears to be offline; results are inconclusive")
@@ -594,28 +612,39 @@ def _audit_run(
 
     # 4. verify, confirm, store
     verdicts: list[Verdict] = []
+    decided: list[VerdictRow] = []
     for doc, cits in zip(documents, per_doc, strict=True):
         keys = citation_keys(cits)
         for c in cits:
             url = chosen[(c.document, c.id)]
             live = results.get(url) if url else None
             lookup = lookups.get((url, c.date, published[doc.name])) if url else None
-            verdict = _verify(c, registry, candidates[(c.document, c.id)], live, lookup, stages)
+            verdict, fingerprint = _verify(c, registry, candidates[(c.document, c.id)], live,
+                                           lookup, stages, store)
             if url:
                 refs = recorder.by_url.get(url) if recorder else None
-                if not refs:
-                    refs = [f"{r['warc_file']}#{r['offset']}" for r in store.evidence_for(url)[:1]]
+                if not refs and not verdict.evidence:  # checked in an earlier run
+                    refs = [f"{r['warc_file']}#{r['offset']}"
+                            for r in store.evidence_for(url, limit=1)]
                 if refs:
                     verdict = replace(verdict, evidence=tuple(dict.fromkeys(refs)))
-                verdict = confirm_failure(
-                    verdict, store.failure_times(url), needed=options.confirm_after,
-                    interval=options.confirm_interval,
-                )
+                if verdict.verdict is VerdictKind.DEAD and options.confirm_after > 1:
+                    verdict = confirm_failure(
+                        verdict, store.failure_times(url), needed=options.confirm_after,
+                        interval=options.confirm_interval,
+                    )
             if offline and verdict.verdict is VerdictKind.DEAD:
                 verdict = replace(verdict, verdict=VerdictKind.INCONCLUSIVE,
                                   reasons=("offline", *verdict.reasons))
-            store.save_verdict(run_id, verdict, document_id=doc_ids[doc.name], key=keys[c.id])
+            missed = undiscovered.get((c.document, c.id))
+            if missed and verdict.verdict is VerdictKind.UNRESOLVED:
+                verdict = could_not_discover(verdict, missed, offline=offline)
+            decided.append(VerdictRow(verdict, keys[c.id], fingerprint, doc_ids[doc.name]))
             verdicts.append(verdict)
+        if len(decided) >= 500:  # a few large transactions: cheap, and little to redo
+            store.save_verdicts(run_id, decided)
+            decided = []
+    store.save_verdicts(run_id, decided)
 
     # 5. ask the archive to save live sources it has never captured
     saved = 0
@@ -649,10 +678,55 @@ def _verify(
     live: LiveResult | None,
     lookup: ArchiveLookup | None,
     stages: Stages,
-) -> Verdict:
+    store: Store,
+) -> tuple[Verdict, str | None]:
+    """The verdict, reused when exactly the same inputs were decided before.
+
+    Reuse needs the live result and the archive answer to come from the cache
+    (the very records an earlier verdict was decided from); the fingerprint
+    also covers the citation, its registry entry, the candidates and the
+    citecheck version. Returns the verdict and its fingerprint.
+    """
     source = registry.lookup(citation.source) if citation.source else None
     pin = registry.pin_for(citation.source, citation.date) if citation.source else None
-    return stages.verify_citation(citation, source, candidates, live, lookup, pin=pin)
+    fingerprint = None
+    if live is not None:
+        fingerprint = verdict_fingerprint(citation, source, pin, candidates, live, lookup)
+        snap_error = lookup is not None and lookup.snapshot is not None and lookup.snapshot.error
+        if live.from_cache and (lookup is None or lookup.from_cache) and not snap_error:
+            cached = store.verdict_for_fingerprint(fingerprint)
+            if cached is not None:
+                return replace(cached, live=live), fingerprint
+        if live.from_cache and live.body is None and live.status.is_ok:
+            live = replace(live, body=store.live_body(live.url, live.checked_at))
+    verdict = stages.verify_citation(citation, source, candidates, live, lookup, pin=pin)
+    return verdict, fingerprint
+
+
+def verdict_fingerprint(
+    citation: Citation,
+    source: Any,
+    pin: Any,
+    candidates: Sequence[Candidate],
+    live: LiveResult,
+    lookup: ArchiveLookup | None,
+) -> str:
+    """A digest of everything a verdict is decided from."""
+    snap = lookup.snapshot if lookup is not None else None
+    parts = {
+        "version": __version__,
+        "citation": citation.to_dict(),
+        "source": source.to_dict() if source is not None else None,
+        "pin": pin.to_dict() if pin is not None else None,
+        "candidates": [c.to_dict() for c in candidates],
+        "live": [live.url, live.status.value, live.status_code, live.final_url, live.checked_at],
+        "lookup": None if lookup is None else [
+            lookup.status.value, lookup.checked_at,
+            snap.archive_url if snap else None, snap.timestamp if snap else None,
+        ],
+    }
+    text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return "sha1:" + hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def _archive_lookups(
@@ -676,7 +750,7 @@ def _archive_lookups(
     )
     progress.stage("archive", len(wanted))
 
-    def one(item: LookupKey) -> tuple[LookupKey, ArchiveLookup]:
+    def one(item: LookupKey) -> ArchiveLookup:
         url, date, pub = item
         lookup = archive.lookup(url, date, pub)  # cached in the store by the client
         if lookup.status is LookupStatus.FOUND and lookup.snapshot is not None:
@@ -686,12 +760,11 @@ def _archive_lookups(
                 if body is not None:
                     snap = replace(snap, body=body)
                 else:
-                    fetched = archive.fetch_snapshot(snap)
-                    if fetched is not None and getattr(fetched, "body", None) is not None:
-                        store.put_snapshot_body(fetched)
-                        snap = fetched
+                    snap = archive.fetch_snapshot(snap)  # a failure comes back in .error
+                    if snap.body is not None:
+                        store.put_snapshot_body(snap)
                 lookup = replace(lookup, snapshot=snap)
-        return item, lookup
+        return lookup
 
     out: dict[LookupKey, ArchiveLookup] = {}
     archive_host = host_of(options.archive_url)
@@ -705,8 +778,10 @@ def _archive_lookups(
     return out
 
 
-def _serial_pool(items: Iterable[Any], fn: Callable[[Any], Any], **_limits: Any) -> Iterable[Any]:
-    return map(fn, items)
+def _serial_pool(
+    items: Iterable[Any], fn: Callable[[Any], Any], **_limits: Any
+) -> Iterable[tuple[Any, Any]]:
+    return ((item, fn(item)) for item in items)
 
 
 def _save_missing(

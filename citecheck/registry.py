@@ -181,6 +181,11 @@ class _Validator:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark is not None else None
             raise ConfigError(self.name, _yaml_reason(exc), line) from None
+        except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+            # the safe constructor's own failures: "date: 2017-02-30" is no date
+            culprit = _failing_scalar(node, self.loader_cls) or node
+            shown = f" {culprit.value!r}" if isinstance(culprit, yaml.ScalarNode) else ""
+            raise self.fail(culprit, f"invalid value{shown}: {exc}") from None
         finally:
             loader.dispose()
 
@@ -341,6 +346,26 @@ class _Validator:
                 if "published" in fields else None
             out.append(DocumentEntry(path=path, url=url, published=published))
         return out
+
+
+def _failing_scalar(node: yaml.Node, loader_cls: type[yaml.SafeLoader]) -> yaml.Node | None:
+    """The first scalar below ``node`` that the safe constructor cannot build."""
+    stack = [node]
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, yaml.ScalarNode):
+            loader = loader_cls("")
+            try:
+                loader.construct_object(current)
+            except Exception:  # noqa: BLE001 - any failure marks the culprit
+                return current
+            finally:
+                loader.dispose()
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend(v for pair in current.value for v in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return None
 
 
 def _kind(value: Any) -> str:

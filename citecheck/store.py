@@ -26,7 +26,7 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -270,14 +270,33 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     db.table("verdicts").create_index(["source_key"])
 
 
+def _m002_verdict_fingerprints(db: sqlite_utils.Database) -> None:
+    """Verdicts remember what they were decided from, so a warm audit can reuse them."""
+    db.table("verdicts").add_column("fingerprint", str)
+    db.table("verdicts").create_index(["fingerprint"])
+
+
 #: the schema's history; append, never edit a released step
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite_utils.Database], None]], ...] = (
     (1, "initial schema", _m001_initial),
+    (2, "verdict fingerprints", _m002_verdict_fingerprints),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
 # ----------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    """A verdict to store: ``key`` is the citation's identity across runs
+    (:func:`citation_key` if None); ``fingerprint`` names everything it was
+    decided from (see :meth:`Store.verdict_for_fingerprint`)."""
+
+    verdict: Verdict
+    key: str | None = None
+    fingerprint: str | None = None
+    document_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -321,9 +340,9 @@ class HistoryChange:
     source: str
     source_key: str | None
     url: str | None
-    previous: str  #: verdict in the earlier run
+    previous: str  #: verdict in the earlier run, or ``new``
     current: str  #: verdict in this run
-    previous_run: int
+    previous_run: int  #: 0 for a new citation
     run: int
     detail: str = ""
 
@@ -331,6 +350,8 @@ class HistoryChange:
         return dataclasses.asdict(self)
 
 
+#: the "previous verdict" of a citation no earlier run had
+NEW = "new"
 #: verdicts a source can recover from
 _BAD = frozenset({"dead", "mismatch", "rescued"})
 
@@ -408,11 +429,13 @@ class Store:
         self,
         path: str | os.PathLike[str],
         *,
-        busy_timeout: float = BUSY_TIMEOUT_SECONDS,
+        busy_timeout: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = str(path)
         self.clock = clock
+        if busy_timeout is None:
+            busy_timeout = BUSY_TIMEOUT_SECONDS
         self._lock = threading.RLock()
         try:
             if self.path != ":memory:":
@@ -422,7 +445,7 @@ class Store:
             conn = sqlite3.connect(self.path, timeout=busy_timeout, check_same_thread=False)
             self.db = sqlite_utils.Database(conn)
             if self.path != ":memory:":
-                self.db.enable_wal()
+                self._enable_wal(busy_timeout)
             conn.execute("PRAGMA foreign_keys = OFF")
             conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
@@ -430,6 +453,21 @@ class Store:
             raise classify_db_error(exc, self.path) from exc
 
     # ------------------------------------------------------------ lifecycle
+
+    def _enable_wal(self, timeout: float) -> None:
+        """Switch to WAL, retrying: the switch can fail at once (no busy wait)
+        while another process opens or creates the same file."""
+        deadline = time.monotonic() + timeout
+        delay = 0.01
+        while True:
+            try:
+                self.db.enable_wal()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.2)
 
     def close(self) -> None:
         with self._lock:
@@ -580,7 +618,6 @@ class Store:
             )
             return _pk(table)
 
-    @_guarded
     def save_verdict(
         self,
         run_id: int,
@@ -588,55 +625,31 @@ class Store:
         *,
         document_id: int | None = None,
         key: str | None = None,
-    ) -> int:
-        """Store one citation and its verdict (one transaction); returns the verdict row id."""
-        c = verdict.citation
-        key = key or citation_key(c)
-        record = verdict.to_dict()
+        fingerprint: str | None = None,
+    ) -> None:
+        """Store one citation and its verdict (see :meth:`save_verdicts`)."""
+        self.save_verdicts(run_id, [VerdictRow(verdict, key, fingerprint, document_id)])
+
+    @_guarded
+    def save_verdicts(self, run_id: int, rows: Sequence[VerdictRow]) -> None:
+        """Store citations and their verdicts in one transaction."""
+        if not rows:
+            return
         with self._tx():
-            citations = self.db.table("citations")
-            citations.insert(
-                {
-                    "run_id": run_id,
-                    "document_id": document_id,
-                    "document": c.document,
-                    "citation_id": c.id,
-                    "key": key,
-                    "source": c.source,
-                    "source_key": c.source_key,
-                    "raw": c.raw,
-                    "line": c.line,
-                    "column": c.column,
-                    "date_as_written": c.date_as_written,
-                    "date": c.date,
-                    "date_precision": c.date_precision.value if c.date_precision else None,
-                    "year_inferred": int(c.year_inferred),
-                    "context": c.context,
-                    "quotes": json.dumps(list(c.quotes), ensure_ascii=False),
-                    "url": c.url,
-                    "malformed": int(c.malformed),
-                    "problem": c.problem,
-                }
-            )
-            citation_row = _pk(citations)
-            verdicts = self.db.table("verdicts")
-            verdicts.insert(
-                {
-                    "run_id": run_id,
-                    "citation_row": citation_row,
-                    "document": c.document,
-                    "key": key,
-                    "source": c.source,
-                    "source_key": c.source_key,
-                    "url": verdict.urls[0] if verdict.urls else None,
-                    "verdict": verdict.verdict.value,
-                    "severity": verdict.verdict.severity.name.lower(),
-                    "reasons": json.dumps(list(verdict.reasons)),
-                    "explanation": verdict.explanation,
-                    "record": json.dumps(record, ensure_ascii=False, default=str),
-                }
-            )
-            return _pk(verdicts)
+            # under the write lock: the ids are ours, so verdicts can point at citations
+            row = self.db.execute("select coalesce(max(id), 0) from citations").fetchone()
+            first = int(row[0]) + 1
+            citations, verdicts = [], []
+            for n, item in enumerate(rows):
+                key = item.key or citation_key(item.verdict.citation)
+                citations.append(
+                    _citation_row(first + n, run_id, item.document_id, key, item.verdict)
+                )
+                verdicts.append(
+                    _verdict_row(first + n, run_id, key, item.verdict, item.fingerprint)
+                )
+            self.db.table("citations").insert_all(citations, batch_size=500)
+            self.db.table("verdicts").insert_all(verdicts, batch_size=500)
 
     # ----------------------------------------------------------- live cache
 
@@ -690,6 +703,16 @@ class Store:
         if with_body and row["body_digest"] and body is None:
             return None  # the body is gone: check again rather than verify blind
         return _live_from_row(row, body=body, from_cache=True)
+
+    @_guarded
+    def live_body(self, url: str, checked_at: str) -> bytes | None:
+        """The body kept with the check of ``url`` made at ``checked_at``."""
+        row = self.db.execute(
+            "select body_digest from checks where url = ? and checked_at = ? "
+            "order by id desc limit 1",
+            [url, checked_at],
+        ).fetchone()
+        return self._get_body(row[0]) if row and row[0] else None
 
     def _latest_check(self, url: str) -> dict[str, Any] | None:
         for row in self.db.table("checks").rows_where(
@@ -792,6 +815,10 @@ class Store:
             )
         return None
 
+    def lookup_cache(self, run_id: int | None = None) -> ArchiveLookupCache:
+        """This store as the archive client's cache (``cache=`` of ``ArchiveClient``)."""
+        return ArchiveLookupCache(self, run_id)
+
     @_guarded
     def put_snapshot_body(self, snapshot: Snapshot) -> None:
         """Keep a fetched snapshot's body: captures never change, so it is reused forever."""
@@ -869,8 +896,11 @@ class Store:
             return _pk(table)
 
     @_guarded
-    def evidence_for(self, url: str) -> list[dict[str, Any]]:
-        return list(self.db.table("evidence").rows_where("url = ?", [url], order_by="id desc"))
+    def evidence_for(self, url: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """Evidence records of ``url``, newest first."""
+        return list(
+            self.db.table("evidence").rows_where("url = ?", [url], order_by="id desc", limit=limit)
+        )
 
     # --------------------------------------------------------------- reading
 
@@ -899,6 +929,15 @@ class Store:
             for r in self.db.table("verdicts").rows_where("run_id = ?", [info.id], order_by="id")
         )
         return StoredRun(run=info, documents=documents, verdicts=verdicts)
+
+    @_guarded
+    def verdict_for_fingerprint(self, fingerprint: str) -> Verdict | None:
+        """The verdict last decided from exactly the same inputs, if any."""
+        row = self.db.execute(
+            "select record from verdicts where fingerprint = ? order by id desc limit 1",
+            [fingerprint],
+        ).fetchone()
+        return verdict_from_dict(json.loads(row[0])) if row else None
 
     @_guarded
     def verdict_rows(self, run_id: int) -> list[dict[str, Any]]:
@@ -943,9 +982,8 @@ class Store:
             previous.setdefault(key, (verdict, reasons, int(prev_run)))
         changes = []
         for key, document, cid, source, source_key, url, verdict, reasons in current:
-            if key not in previous:
-                continue
-            prev_verdict, prev_reasons, prev_run = previous[key]
+            # a citation seen for the first time is compared with nothing ("new")
+            prev_verdict, prev_reasons, prev_run = previous.get(key, (NEW, "[]", 0))
             for kind in classify_change(
                 prev_verdict, verdict, json.loads(prev_reasons or "[]"), json.loads(reasons or "[]")
             ):
@@ -993,7 +1031,74 @@ class Store:
         )
 
 
+class ArchiveLookupCache:
+    """The store seen through the archive client's ``LookupCache`` protocol.
+
+    The client's ``key`` names the archive, the URL and the dates asked about;
+    errors ("could not ask") are never cached.
+    """
+
+    def __init__(self, store: Store, run_id: int | None = None) -> None:
+        self.store = store
+        self.run_id = run_id
+
+    def get_lookup(self, key: str, max_age_seconds: float) -> ArchiveLookup | None:
+        return self.store.get_lookup(None, key, max_age_seconds)
+
+    def put_lookup(self, key: str, lookup: ArchiveLookup) -> None:
+        self.store.put_lookup(lookup, key, self.run_id)
+
+
 # ------------------------------------------------------------ decoding rows
+
+
+def _citation_row(
+    row_id: int, run_id: int, document_id: int | None, key: str, verdict: Verdict
+) -> dict[str, Any]:
+    c = verdict.citation
+    return {
+        "id": row_id,
+        "run_id": run_id,
+        "document_id": document_id,
+        "document": c.document,
+        "citation_id": c.id,
+        "key": key,
+        "source": c.source,
+        "source_key": c.source_key,
+        "raw": c.raw,
+        "line": c.line,
+        "column": c.column,
+        "date_as_written": c.date_as_written,
+        "date": c.date,
+        "date_precision": c.date_precision.value if c.date_precision else None,
+        "year_inferred": int(c.year_inferred),
+        "context": c.context,
+        "quotes": json.dumps(list(c.quotes), ensure_ascii=False),
+        "url": c.url,
+        "malformed": int(c.malformed),
+        "problem": c.problem,
+    }
+
+
+def _verdict_row(
+    citation_row: int, run_id: int, key: str, verdict: Verdict, fingerprint: str | None
+) -> dict[str, Any]:
+    c = verdict.citation
+    return {
+        "run_id": run_id,
+        "citation_row": citation_row,
+        "document": c.document,
+        "key": key,
+        "source": c.source,
+        "source_key": c.source_key,
+        "url": verdict.urls[0] if verdict.urls else None,
+        "verdict": verdict.verdict.value,
+        "severity": verdict.verdict.severity.name.lower(),
+        "reasons": json.dumps(list(verdict.reasons)),
+        "explanation": verdict.explanation,
+        "record": json.dumps(verdict.to_dict(), ensure_ascii=False, default=str),
+        "fingerprint": fingerprint,
+    }
 
 
 def _pk(table: sqlite_utils.db.Table) -> int:
@@ -1061,6 +1166,7 @@ def _snapshot_from_dict(d: dict[str, Any]) -> Snapshot:
         digest=d.get("digest"),
         mimetype=d.get("mimetype"),
         distance_days=d.get("distance_days"),
+        error=d.get("error"),
     )
 
 

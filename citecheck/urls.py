@@ -50,10 +50,17 @@ def host_of(url: str) -> str:
 
 
 def host_in_domains(host: str, domains: tuple[str, ...] | list[str]) -> bool:
-    """True if ``host`` is one of ``domains`` or a subdomain of one."""
+    """True if ``host`` is one of ``domains`` or a subdomain of one.
+
+    A domain written with a port (``127.0.0.5:8080``, as local test worlds and
+    intranets need for archive queries) names its host.
+    """
     host = host.lower().rstrip(".")
     for domain in domains:
         d = domain.lower().strip().lstrip(".").rstrip(".")
+        head, _, port = d.rpartition(":")
+        if head and port.isdigit():
+            d = head
         if d and (host == d or host.endswith("." + d)):
             return True
     return False

@@ -275,6 +275,14 @@ def test_lookup_garbage_or_wrong_status_is_error(body, status):
 
 
 @responses.activate
+def test_empty_web_page_instead_of_cdx_is_error_not_none():
+    responses.get(PYWB_CDX, body="", content_type="text/html; charset=utf-8")
+    client, _ = make_client()
+    result = client.lookup(PAGE, "2018-05-14", None)
+    assert result.status is LookupStatus.ERROR and "web page" in result.error
+
+
+@responses.activate
 def test_429_with_retry_after_is_honoured_then_succeeds():
     responses.get(PYWB_CDX, status=429, headers={"Retry-After": "7"})
     responses.get(PYWB_CDX, body=pywb_body(("20180514093000", "200", PAGE)))
@@ -328,12 +336,12 @@ class DictCache:
         self.data = {}
         self.puts = 0
 
-    def get_lookup(self, url, key, max_age_seconds):
-        return self.data.get((url, key))
+    def get_lookup(self, key, max_age_seconds):
+        return self.data.get(key)
 
-    def put_lookup(self, lookup, key):
+    def put_lookup(self, key, lookup):
         self.puts += 1
-        self.data[(lookup.url, key)] = lookup
+        self.data[key] = lookup
 
 
 @responses.activate
@@ -421,3 +429,32 @@ def test_retry_after_holds_back_the_next_request_to_the_archive():
     assert client.lookup(PAGE, "2018-05-14", None).error.startswith("rate-limited")
     assert client.lookup(PAGE, "2018-05-15", None).status is LookupStatus.NONE
     assert 20.0 in fake.sleeps
+
+
+@responses.activate
+def test_redirect_capture_followed_via_archive_rewritten_location():
+    target = "https://news.example.com/2018/05/14/statement-final"
+    responses.get(IA_CDX, body=ia_body(("20180514000000", "301", PAGE)),
+                  match=[responses.matchers.query_param_matcher({"url": PAGE}, strict_match=False)])
+    responses.get(f"https://web.archive.org/web/20180514000000id_/{PAGE}", status=302,
+                  headers={"Location": f"https://web.archive.org/web/20180514000000id_/{target}"})
+    responses.get(IA_CDX, body=ia_body(("20180515000000", "200", target)),
+                  match=[responses.matchers.query_param_matcher({"url": target},
+                                                                strict_match=False)])
+    client, _ = make_client("https://web.archive.org/web")
+    result = client.lookup(PAGE, "2018-05-14", None)
+    assert result.status is LookupStatus.FOUND
+    assert result.url == PAGE and result.snapshot.url == target
+    assert [c.status_code for c in result.candidates] == [301, 200]
+
+
+@responses.activate
+def test_redirect_capture_to_itself_is_not_followed_and_error_is_not_none():
+    responses.get(PYWB_CDX, body=pywb_body(("20180514000000", "301", PAGE)))
+    responses.get(f"{PYWB_ROOT}/20180514000000id_/{PAGE}", status=301,
+                  headers={"Location": PAGE.replace("http:", "https:")})
+    client, _ = make_client()
+    assert client.lookup(PAGE, "2018-05-14", None).status is LookupStatus.NONE
+    assert len(responses.calls) == 2
+    responses.replace(responses.GET, f"{PYWB_ROOT}/20180514000000id_/{PAGE}", status=503)
+    assert client.lookup(PAGE, "2018-05-15", None).status is LookupStatus.ERROR

@@ -116,3 +116,58 @@ def test_live_fetches_are_valid_warcs_and_replay_in_pywb(tmp_path, simweb, pywb_
     assert resp.content == b"<p>part one, part two</p>"
     resp = session.get(world.replay_url(ts, fetched["/news/1"].final_url), timeout=10)
     assert resp.status_code == 200 and "June 25" in resp.text
+
+
+def test_raw_bytes_keep_their_content_encoding(tmp_path):
+    page = b"<p>raw page</p>"
+    raw = gzip.compress(page)
+    result = FetchResult(
+        "http://example.org/r", "http://example.org/r", 200,
+        headers={"content-type": "text/html", "content-encoding": "gzip"},
+        body=page, raw_body=raw,
+        raw_headers=(("Content-Type", "text/html"), ("Content-Encoding", "gzip"),
+                     ("Transfer-Encoding", "chunked")),
+        http_version="HTTP/1.0",
+    )
+    store = WarcStore(tmp_path, 4)
+    rec = store.write(result)
+    store.close()
+    got = read_evidence(rec.warc_file, rec.offset)
+    names = {k.lower(): v for k, v in got.headers}
+    assert names["content-encoding"] == "gzip" and "transfer-encoding" not in names
+    assert names["content-length"] == str(len(raw))
+    assert got.status_line == "HTTP/1.0 200 OK"
+    assert got.body == page  # read back decoded
+    assert warcio_check(store.path).returncode == 0
+
+
+def test_find_evidence_by_original_replay_or_variant(tmp_path):
+    from citecheck.archive.warcstore import find_evidence
+
+    store = WarcStore(tmp_path, 5)
+    live = store.write(FetchResult("http://example.org/a", "https://www.example.org/a", 404))
+    snap = store.write(FetchResult(
+        "http://127.0.0.1:8080/web/20180514000000id_/http://example.org/a",
+        "http://127.0.0.1:8080/web/20180514000000id_/http://example.org/a", 200, body=b"x"))
+    store.write(FetchResult("http://example.org/b", "http://example.org/b", 200))
+    store.close()
+    found = find_evidence(iter_evidence(tmp_path), "https://example.org/a")
+    assert {r.offset for r in found} == {live.offset, snap.offset}
+
+
+@pytest.mark.parametrize(
+    "changes, expected",
+    [({"truncated": True}, "length"), ({"error": "timeout"}, "time"),
+     ({"error": "connection-reset"}, "disconnect"), ({}, None)],
+)
+def test_cut_bodies_are_marked_truncated(tmp_path, changes, expected):
+    from warcio.archiveiterator import ArchiveIterator
+
+    store = WarcStore(tmp_path, 6)
+    rec = store.write(FetchResult("http://example.org/t", "http://example.org/t", 200,
+                                  body=b"partial", **changes))
+    store.close()
+    with open(rec.warc_file, "rb") as fh:
+        fh.seek(rec.offset)
+        record = next(iter(ArchiveIterator(fh)))
+        assert record.rec_headers.get_header("WARC-Truncated") == expected

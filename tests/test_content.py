@@ -220,3 +220,24 @@ def test_decode_prefers_declared_then_utf8():
     long = "Le ministère a publié un communiqué détaillé sur la coopération. " * 5
     # a guess (cp1250 and latin-1 agree on most letters), never an exception
     assert "communiqué détaillé" in decode(long.encode("latin-1"), encoding="no-such-codec")
+
+
+def test_memo_is_bounded_and_thread_safe():
+    import threading
+
+    from citecheck.content import Memo, PageContent
+
+    memo = Memo(size=8)
+
+    def work(n: int) -> None:
+        for i in range(200):
+            memo.put((n, i), PageContent(url=f"u{i}"))
+            memo.get((n, i - 1))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(memo._items) == 8
+    assert memo.get((0, 0)) is None  # evicted long ago

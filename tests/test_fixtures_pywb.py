@@ -59,3 +59,12 @@ def test_factory_builds_a_separate_world(pywb_factory, pywb_archive):
     assert world.port != pywb_archive.port
     assert len(_cdx(world, url="http://only.example.net/")) == 1
     assert _cdx(world, url="http://news.example.com/2018/05/14/statement") == []
+
+
+def test_nothing_is_fetched_live(pywb_archive):
+    # an uncaptured URL is a 404 from the index, and there is no live collection
+    resp = _session().get(pywb_archive.replay_url("20180514000000", "http://example.net/x"),
+                          timeout=10)
+    assert resp.status_code == 404
+    live = pywb_archive.root.rsplit("/", 1)[0] + "/live/http://example.net/"
+    assert _session().get(live, timeout=10).status_code == 404

@@ -5,17 +5,15 @@ import json
 from dataclasses import replace
 
 import pytest
+from fixtures_store import FakeArchive, FakeWeb, fake_verify, stages_for
 
 from citecheck.errors import ExitCode, InputError
 from citecheck.extract import extract_citations, read_document
 from citecheck.models import (
     ArchiveLookup,
-    Candidate,
-    LiveResult,
     LiveStatus,
     LookupStatus,
     Severity,
-    Snapshot,
     Verdict,
     VerdictKind,
 )
@@ -23,7 +21,6 @@ from citecheck.pipeline import (
     AuditOptions,
     Progress,
     ReportTargets,
-    Stages,
     build_report,
     confirm_failure,
     count_spaced,
@@ -33,101 +30,12 @@ from citecheck.pipeline import (
     run_audit,
     write_reports,
 )
-from citecheck.registry import Registry
 from citecheck.store import Store, now_iso
-
-BRIEF = """4 June 2018
-
-China announced plans ([MOFA, May 14](http://gov.test/a)).
-
-Russia agreed (Kremlin, [April 2 2018](http://gov.test/gone)).
-
-Sales grew (SIPRI, 2017). And broken (SIPRI
-"""
-
-
-class FakeWeb:
-    """Stands in for the live runner: a status per URL, the cache honoured."""
-
-    def __init__(self, statuses):
-        self.statuses = dict(statuses)
-        self.asked: list[str] = []
-        self.offline = False
-        self.interrupt_after: int | None = None
-
-    def check_urls(self, urls, client, *, concurrency, per_host, cache=None, on_result=None):
-        out = {}
-        for url in urls:
-            result = cache.get_live(url) if cache else None
-            if result is None:
-                if self.interrupt_after is not None and len(self.asked) >= self.interrupt_after:
-                    raise KeyboardInterrupt
-                self.asked.append(url)
-                status = self.statuses.get(url, LiveStatus.DEAD)
-                result = LiveResult(url, status, 200 if status.is_ok else 404, final_url=url,
-                                    checked_at=now_iso(), body=b"<p>page</p>")
-                if cache:
-                    cache.put_live(result)
-            out[url] = result
-            if on_result:
-                on_result(result)
-        return out
-
-
-class FakeArchive:
-    def __init__(self):
-        self.asked = []
-
-    def lookup(self, url, cited_date=None, published=None, window_days=365):
-        self.asked.append((url, cited_date, published))
-        snap = Snapshot(url, f"http://arch.test/web/20180514000000/{url}", "20180514000000")
-        return ArchiveLookup(url, LookupStatus.FOUND, snapshot=snap)
-
-    def fetch_snapshot(self, snapshot):
-        return replace(snapshot, body=b"<p>archived</p>")
-
-
-def fake_resolve(citation, registry, archive=None):
-    return [Candidate(citation.url, "hyperlink")] if citation.url else []
-
-
-def fake_verify(citation, source, candidates, live, lookup, *, pin=None, thresholds=None):
-    if citation.malformed:
-        kind = VerdictKind.MALFORMED
-    elif not candidates:
-        kind = VerdictKind.UNRESOLVED
-    elif live is None:
-        kind = VerdictKind.INCONCLUSIVE
-    elif live.status.is_ok:
-        kind = VerdictKind.VERIFIED
-    elif live.status is LiveStatus.DEAD:
-        kind = (VerdictKind.RESCUED if lookup and lookup.snapshot and lookup.snapshot.body
-                else VerdictKind.DEAD)
-    else:
-        kind = VerdictKind.INCONCLUSIVE
-    return Verdict(citation, kind, reasons=(kind.value,), urls=tuple(c.url for c in candidates),
-                   live=live, snapshot=lookup.snapshot if lookup else None)
-
-
-def stages_for(web, archive=None):
-    return Stages(
-        find_registry=lambda path: Registry.empty(),
-        read_document=read_document,
-        extract_citations=extract_citations,
-        resolve=fake_resolve,
-        check_urls=web.check_urls,
-        detect_offline=lambda results: web.offline,
-        verify_citation=fake_verify,
-        make_client=lambda config: object(),
-        make_archive=(lambda http, options, **hooks: archive) if archive else None,
-    )
 
 
 @pytest.fixture
-def brief(tmp_path):
-    path = tmp_path / "brief.md"
-    path.write_text(BRIEF, encoding="utf-8")
-    return str(path)
+def brief(fake_brief):
+    return fake_brief
 
 
 @pytest.fixture
@@ -380,3 +288,47 @@ def test_progress_on_a_tty_redraws_one_line():
     p.advance("URLs")
     p.close()
     assert stream.getvalue().count("\n") == 1 and "\r" in stream.getvalue()
+
+
+def test_warm_audit_reuses_verdicts_decided_from_the_same_inputs(brief, store, tmp_path):
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    calls = []
+
+    def counting_verify(citation, *args, **kw):
+        calls.append(citation.raw)
+        return fake_verify(citation, *args, **kw)
+
+    stages = replace(stages_for(web), verify_citation=counting_verify)
+    first = run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    assert len(calls) == 4
+    calls.clear()
+    second = run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    assert "MOFA, May 14" not in calls  # cached live result: the verdict is reused
+    assert "April 2 2018" in " ".join(calls)  # the dead URL was checked again: verified anew
+    assert kinds(second) == kinds(first)
+    assert second.verdicts[0].live.from_cache
+    calls.clear()
+    edited = tmp_path / "edited.md"  # another document: another citation record
+    edited.write_text(open(brief).read().replace("China announced", "China said"))
+    run_audit([str(edited)], store, AuditOptions(no_archive=True), stages=stages)
+    assert "MOFA, May 14" in calls
+
+
+def test_save_missing_asks_for_live_sources_never_archived(brief, store):
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    archive = FakeArchive()
+    archive.lookup = lambda url, cited_date=None, published=None, window_days=365: ArchiveLookup(
+        url, LookupStatus.NONE)
+    asked = []
+
+    def save_page(url, http):
+        asked.append(url)
+        return type("Saved", (), {"ok": True})()
+
+    stages = replace(stages_for(web, archive), save_page=save_page)
+    result = run_audit([brief], store, AuditOptions(save_missing=True), stages=stages)
+    assert asked == ["http://gov.test/a"]  # live and never captured; the dead one is not
+    assert result.stats["saved"] == 1
+    asked.clear()
+    run_audit([brief], store, AuditOptions(), stages=stages)
+    assert asked == []  # only on request

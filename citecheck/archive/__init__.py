@@ -13,10 +13,10 @@ from citecheck.archive.client import (
     ArchiveClient,
     choose_snapshot,
     derive_cdx_url,
-    parse_retry_after,
     url_match_key,
 )
 from citecheck.archive.ratelimit import RateLimiter
+from citecheck.archive.save import SaveKeys, SaveResult, save_page_now
 from citecheck.archive.warcstore import (
     EvidenceContent,
     EvidenceRecord,
@@ -25,6 +25,7 @@ from citecheck.archive.warcstore import (
     read_evidence,
     warc_files,
 )
+from citecheck.http import parse_retry_after
 
 __all__ = [
     "IA_ARCHIVE_URL",
@@ -35,6 +36,8 @@ __all__ = [
     "EvidenceContent",
     "EvidenceRecord",
     "RateLimiter",
+    "SaveKeys",
+    "SaveResult",
     "WarcStore",
     "choose_snapshot",
     "derive_cdx_url",
@@ -42,6 +45,7 @@ __all__ = [
     "parse_cdx",
     "parse_retry_after",
     "read_evidence",
+    "save_page_now",
     "url_match_key",
     "warc_files",
 ]

@@ -19,14 +19,14 @@ the HTTP client's network codes (``timeout``, ``connection-refused``, ...).
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from citecheck.archive.cdx import CdxParseError, CdxRow, parse_cdx
 from citecheck.archive.dates import (
@@ -38,7 +38,7 @@ from citecheck.archive.dates import (
     ts_to_datetime,
 )
 from citecheck.archive.ratelimit import RateLimiter
-from citecheck.http import FetchResult, HttpClient
+from citecheck.http import FetchResult, HttpClient, parse_retry_after
 from citecheck.models import ArchiveLookup, LookupStatus, Snapshot
 from citecheck.urls import host_in_domains, host_of, normalize_url
 
@@ -51,20 +51,20 @@ DEFAULT_WINDOW_DAYS = 365
 TIE_DAYS = 3.0  #: captures this close to the best one count as a near tie
 CDX_MAX_BYTES = 5 * 1024 * 1024
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+_REPLAY_TARGET = re.compile(r"/\d{14}[a-z]{0,2}_?/(https?://.+)$", re.IGNORECASE)
 
 
 class LookupCache(Protocol):
-    """Where lookups are remembered: :class:`citecheck.store.Store` implements it.
+    """Where lookups are remembered (the pipeline adapts the store to it).
 
-    ``key`` says how the question was asked (archive, dates, window): a cached
-    answer is reused only for the same question.
+    ``key`` names the archive, the URL and how the question was asked (dates,
+    window): a cached answer is reused only for the same question.
     """
 
-    def get_lookup(
-        self, url: str, key: str = "", max_age_seconds: float = ...
-    ) -> ArchiveLookup | None: ...
+    def get_lookup(self, key: str, max_age_seconds: float) -> ArchiveLookup | None: ...
 
-    def put_lookup(self, lookup: ArchiveLookup, key: str = "") -> object: ...
+    def put_lookup(self, key: str, lookup: ArchiveLookup) -> None: ...
 
 
 class EvidenceSink(Protocol):
@@ -80,21 +80,28 @@ def derive_cdx_url(archive_url: str) -> str:
     return archive_url.rstrip("/") + "/cdx"
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
+def trust_archive_host(http: HttpClient, archive_url: str) -> HttpClient:
+    """An HTTP client allowed to reach a loopback or private archive the user configured.
+
+    The address guard keeps URLs *from documents* off private networks; the
+    archive root comes from the user's own configuration (a local pywb), so it
+    needs no ``--allow-private``. Link-local addresses stay refused.
+    """
+    config = getattr(http, "config", None)
+    host = host_of(archive_url)
+    if config is None or getattr(config, "allow_private", True) or not _is_private_host(host):
+        return http
+    return HttpClient(dataclasses.replace(config, allow_private=True), session=http.session)
+
+
+def _is_private_host(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
     try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = now or datetime.now(timezone.utc)
-    return max(0.0, (when - now).total_seconds())
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return not ip.is_global and not ip.is_link_local
 
 
 def url_match_key(url: str) -> str:
@@ -129,7 +136,7 @@ class ArchiveClient:
         candidate_limit: int = 50,
         tie_days: float = TIE_DAYS,
     ) -> None:
-        self.http = http
+        self.http = trust_archive_host(http, archive_url)
         self.archive_url = archive_url.rstrip("/")
         self.cdx_url = cdx_url or derive_cdx_url(self.archive_url)
         self.limiter = limiter or RateLimiter(rate_per_second)
@@ -156,7 +163,12 @@ class ArchiveClient:
     # ----------------------------------------------------------- requests
 
     def _get(
-        self, url: str, params: dict[str, str] | None = None, *, max_bytes: int | None = None
+        self,
+        url: str,
+        params: dict[str, str] | None = None,
+        *,
+        max_bytes: int | None = None,
+        follow_redirects: bool = True,
     ) -> tuple[FetchResult | None, str | None]:
         """GET through the archive host's rate limit, honouring ``Retry-After``.
 
@@ -176,7 +188,9 @@ class ArchiveClient:
         attempt = 0
         while True:
             self.limiter.acquire(host)
-            result = self.http.fetch(url, params=params, max_bytes=max_bytes)
+            result = self.http.fetch(
+                url, params=params, max_bytes=max_bytes, follow_redirects=follow_redirects
+            )
             error = self._failure(result, host)
             if error is None:
                 self._count(ok=True)
@@ -220,6 +234,9 @@ class ArchiveClient:
             return None, f"bad-response: HTTP {result.status_code} from CDX endpoint {self.cdx_url}"
         if result.truncated:
             return None, f"bad-response: CDX answer larger than {CDX_MAX_BYTES} bytes"
+        if result.content_type in ("text/html", "application/xhtml+xml"):
+            # a CDX endpoint never answers a web page, even an empty one (a portal, a proxy)
+            return None, f"bad-response: CDX endpoint {self.cdx_url} answered a web page"
         try:
             return parse_cdx(result.body), None
         except CdxParseError as exc:
@@ -241,22 +258,31 @@ class ArchiveClient:
         status-200 captures win, and among near ties (within ``tie_days`` of the
         best) the last one on or before ``published``.
         """
-        key = self.lookup_key(cited_date, published, window_days)
+        key = self.lookup_key(url, cited_date, published, window_days)
         if self.cache is not None and self.max_age_seconds > 0:
-            hit = self.cache.get_lookup(url, key, self.max_age_seconds)
+            hit = self.cache.get_lookup(key, self.max_age_seconds)
             if hit is not None:
                 return dataclasses.replace(hit, from_cache=True)
         result = self._lookup(url, cited_date, published, window_days)
         if self.cache is not None and result.status is not LookupStatus.ERROR:
-            self.cache.put_lookup(result, key)
+            self.cache.put_lookup(key, result)
         return result
 
-    def lookup_key(self, cited_date: str | None, published: str | None, window_days: int) -> str:
-        """How a lookup was asked; with the URL, the cache key."""
-        return "|".join((self.cdx_url, cited_date or "", published or "", str(window_days)))
+    def lookup_key(
+        self, url: str, cited_date: str | None, published: str | None, window_days: int
+    ) -> str:
+        """The cache key: archive, URL and how the question was asked."""
+        return "|".join(
+            (self.cdx_url, normalize_url(url), cited_date or "", published or "", str(window_days))
+        )
 
     def _lookup(
-        self, url: str, cited_date: str | None, published: str | None, window_days: int
+        self,
+        url: str,
+        cited_date: str | None,
+        published: str | None,
+        window_days: int,
+        follow: int = 1,
     ) -> ArchiveLookup:
         checked_at = _now_iso()
         period = period_of(cited_date) or period_of(published)
@@ -286,13 +312,35 @@ class ArchiveClient:
         ]
         snaps.sort(key=lambda s: (s.distance_days or 0.0, s.timestamp))
         chosen = choose_snapshot(snaps, published, self.tie_days)
-        if chosen is None:
-            return ArchiveLookup(
-                url, LookupStatus.NONE, candidates=tuple(snaps), checked_at=checked_at
-            )
-        return ArchiveLookup(
-            url, LookupStatus.FOUND, snapshot=chosen, candidates=tuple(snaps), checked_at=checked_at
-        )
+        if chosen is not None:
+            return ArchiveLookup(url, LookupStatus.FOUND, snapshot=chosen,
+                                 candidates=tuple(snaps), checked_at=checked_at)
+        redirect = next((s for s in snaps if s.status_code in REDIRECT_STATUSES), None)
+        if redirect is not None and follow > 0:
+            # the page was archived as a redirect: look up where it pointed, once
+            moved_to, error = self._redirect_target(redirect)
+            if error is not None:
+                return ArchiveLookup(url, LookupStatus.ERROR, candidates=tuple(snaps),
+                                     error=error, checked_at=checked_at)
+            if moved_to and url_match_key(moved_to) != want:
+                there = self._lookup(moved_to, cited_date, published, window_days, follow - 1)
+                return dataclasses.replace(
+                    there, url=url, candidates=tuple(snaps) + there.candidates,
+                    checked_at=checked_at,
+                )
+        return ArchiveLookup(url, LookupStatus.NONE, candidates=tuple(snaps), checked_at=checked_at)
+
+    def _redirect_target(self, snapshot: Snapshot) -> tuple[str | None, str | None]:
+        """Where an archived redirect pointed (the ``Location`` of its raw replay)."""
+        raw_url = self.replay_url(snapshot.timestamp, snapshot.url, raw=True)
+        result, error = self._get(raw_url, follow_redirects=False)
+        if result is None or error is not None:
+            return None, error
+        location = result.headers.get("location")
+        if not location:
+            return None, None
+        archived = _REPLAY_TARGET.search(location)  # the archive rewrote it into a replay URL
+        return (archived.group(1) if archived else urljoin(snapshot.url, location)), None
 
     @staticmethod
     def _in_window(row: CdxRow, period: Period | None, window_days: int) -> bool:

@@ -19,8 +19,9 @@ archive list`` / ``show``) without the database.
 from __future__ import annotations
 
 import io
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -35,6 +36,8 @@ from warcio.warcwriter import WARCWriter
 from citecheck import __version__
 from citecheck.http import DEFAULT_USER_AGENT, FetchResult
 
+#: Wayback replay URLs: ROOT/<timestamp><modifier>/<original url>
+_REPLAY = re.compile(r"/\d{14}[a-z]{0,2}_?/(https?://.+)$", re.IGNORECASE)
 #: headers that describe the transfer, not the stored bytes
 _HOP_HEADERS = {"transfer-encoding", "content-length"}
 
@@ -199,6 +202,8 @@ def _warc_headers(result: FetchResult, date: str) -> dict[str, str]:
         headers["WARC-IP-Address"] = result.address
     if result.truncated:
         headers["WARC-Truncated"] = "length"
+    elif result.error:  # the body stopped early: deadline or a dropped connection
+        headers["WARC-Truncated"] = "time" if result.error == "timeout" else "disconnect"
     if result.url != (result.final_url or result.url):
         headers["WARC-Citecheck-Requested-URI"] = result.url
     return headers
@@ -242,6 +247,47 @@ def _iter_file(path: Path) -> Iterator[EvidenceRecord]:
             offset = records.get_record_offset()
             records.read_to_end(rec)
             yield _record_of(rec, path, offset, records.get_record_length())
+
+
+def records_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[EvidenceRecord]:
+    """Evidence records from the database index (url, time, digest, warc_file, offset)."""
+    return [
+        EvidenceRecord(
+            warc_file=str(row["warc_file"]),
+            offset=int(row["offset"]),
+            length=int(row.get("length") or 0),
+            url=str(row["url"]),
+            digest=str(row.get("digest") or ""),
+            recorded_at=str(row.get("time") or row.get("recorded_at") or ""),
+            target_uri=str(row.get("target_uri") or ""),
+        )
+        for row in rows
+    ]
+
+
+def find_evidence(records: Iterable[EvidenceRecord], url: str) -> list[EvidenceRecord]:
+    """The records of ``url`` (asked, final, or archived original), newest first."""
+    from citecheck.archive.client import url_match_key
+
+    want = url_match_key(url)
+    found = []
+    for rec in records:
+        candidates = {rec.url, rec.target_uri}
+        for candidate in list(candidates):
+            replay = _REPLAY.search(candidate)
+            if replay:
+                candidates.add(replay.group(1))
+        if any(c and url_match_key(c) == want for c in candidates):
+            found.append(rec)
+    return sorted(found, key=lambda r: (r.recorded_at, r.offset), reverse=True)
+
+
+def locate(warc_file: str, archive_dir: str | Path) -> Path:
+    """The WARC file, as recorded or by its name in ``archive_dir`` (the tree moved)."""
+    path = Path(warc_file)
+    if path.exists():
+        return path
+    return Path(archive_dir) / path.name
 
 
 def _record_of(rec: Any, path: Path, offset: int, length: int) -> EvidenceRecord:

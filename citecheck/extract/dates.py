@@ -9,6 +9,7 @@ document's publication date. python-dateutil validates the calendar.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -40,6 +41,8 @@ _DAY_MONTH = re.compile(rf"(?P<days>{_DAY})\s+{_MONTH}(?:\s*,?\s*{_YEAR})?", re.
 _MONTH_YEAR = re.compile(rf"{_MONTH}(?:\s*,?\s*{_YEAR})?", re.I)
 _YEAR_ONLY = re.compile(_YEAR)
 _ISO = re.compile(r"(?P<year>[12]\d{3})[-/](?P<mnum>\d{1,2})(?:[-/](?P<days>\d{1,2}))?")
+_WEEKDAY = re.compile(r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+",
+                      re.I)
 _NO_DATE = re.compile(r"n\.\s?d\.?|undated|no date", re.I)
 
 #: What a date-like remainder looks like even when it is not a valid date:
@@ -89,6 +92,10 @@ def parse_date(text: str) -> WrittenDate | None:
     s = " ".join(text.split())
     if not s:
         return None
+    weekday = _WEEKDAY.match(s)  # "Monday, May 14": the weekday adds nothing
+    if weekday and weekday.end() < len(s):
+        found = parse_date(s[weekday.end():])
+        return dataclasses.replace(found, text=s) if found is not None else None
     if _NO_DATE.fullmatch(s):
         return WrittenDate(s, None)
     m = _MONTH_DAY.fullmatch(s) or _DAY_MONTH.fullmatch(s)
@@ -147,7 +154,8 @@ def parse_iso_date(text: str) -> dt.date | None:
     return dt.date(written.year, written.month, written.days[0])
 
 
-def resolve(written: WrittenDate, published: dt.date | None) -> list[ResolvedDate]:
+@functools.lru_cache(maxsize=4096)
+def resolve(written: WrittenDate, published: dt.date | None) -> tuple[ResolvedDate, ...]:
     """ISO dates for ``written`` (two for ``October 18, 28``), inferring a missing year.
 
     A date without a year takes the latest such date on or before ``published``;
@@ -155,17 +163,17 @@ def resolve(written: WrittenDate, published: dt.date | None) -> list[ResolvedDat
     """
     precision = written.precision
     if precision is None:
-        return [ResolvedDate(None, None, False)]
+        return (ResolvedDate(None, None, False),)
     if precision is DatePrecision.YEAR:
-        return [ResolvedDate(f"{written.year:04d}", precision, False)]
+        return (ResolvedDate(f"{written.year:04d}", precision, False),)
     month = written.month or 1
     if precision is DatePrecision.MONTH:
         if written.year is not None:
-            return [ResolvedDate(f"{written.year:04d}-{month:02d}", precision, False)]
+            return (ResolvedDate(f"{written.year:04d}-{month:02d}", precision, False),)
         if published is None:
-            return [ResolvedDate(None, precision, False)]
+            return (ResolvedDate(None, precision, False),)
         year = published.year if month <= published.month else published.year - 1
-        return [ResolvedDate(f"{year:04d}-{month:02d}", precision, True)]
+        return (ResolvedDate(f"{year:04d}-{month:02d}", precision, True),)
     out = []
     for day in written.days:
         if written.year is not None:
@@ -175,7 +183,7 @@ def resolve(written: WrittenDate, published: dt.date | None) -> list[ResolvedDat
         else:
             found = _latest_on_or_before(month, day, published)
             out.append(ResolvedDate(found.isoformat() if found else None, precision, True))
-    return out
+    return tuple(out)
 
 
 def _latest_on_or_before(month: int, day: int, limit: dt.date) -> dt.date | None:

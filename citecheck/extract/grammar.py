@@ -15,6 +15,7 @@ text that is not a date (``February 30``), is reported as malformed.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -29,9 +30,10 @@ _PREFIX = re.compile(r"(?:see\s+also|see|cf\.?|also)\s+", re.I)
 _DOMAIN = re.compile(
     r"(?:www\.)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/?"
 )
-_FORBIDDEN = re.compile(r"[:;\"“”«»=%$?!<>{}\[\]|@#*()\\]")
+_FORBIDDEN = re.compile(r"[,:;\"“”«»=%$?!<>{}|@#*()\\]")
+_LETTER = re.compile(r"[^\W\d_]")
 _MAX_SOURCE = 80
-_MAX_WORDS = 9
+_MAX_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Part:
         return self.problem is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def is_source(text: str) -> bool:
     """True if ``text`` reads as a source label: a name, abbreviation or bare domain."""
     s = text.strip()
@@ -73,11 +76,11 @@ def is_source(text: str) -> bool:
             return False
     except DateError:
         return False
-    return any(ch.isalpha() for ch in s)
+    return _LETTER.search(s) is not None
 
 
 def _is_name_word(word: str) -> bool:
-    first = word.lstrip("'‘’.-–(")[:1]
+    first = word.lstrip("'‘’.-–([")[:1]
     if not first:
         return False
     if first.isdigit():
@@ -108,7 +111,8 @@ def _split_parts(content: str) -> list[tuple[str, int]]:
     return parts
 
 
-def _parse_part(raw: str) -> tuple[str | None, int | None, WrittenDate | None, str | None]:
+@functools.lru_cache(maxsize=8192)
+def parse_part(raw: str) -> tuple[str | None, int | None, WrittenDate | None, str | None]:
     """(source, source offset, date, problem) of one part; all None if not citation-like."""
     body, shift = _strip_prefix(raw)
     date_problem: str | None = None
@@ -141,15 +145,19 @@ def _parse_part(raw: str) -> tuple[str | None, int | None, WrittenDate | None, s
     return None, None, None, None
 
 
-def parse_parenthetical(content: str) -> list[Part]:
-    """The citation parts of a parenthetical's ``content``; [] if it is no citation."""
+@functools.lru_cache(maxsize=8192)
+def parse_parenthetical(content: str) -> tuple[Part, ...]:
+    """The citation parts of a parenthetical's ``content``; () if it is no citation.
+
+    Memoised (bounded): briefs cite the same ``(Source, Date)`` again and again.
+    """
     if "," not in content:
-        return []
+        return ()
     parts: list[Part] = []
     found = False
     current: str | None = None
     for raw, offset in _split_parts(content):
-        source, source_offset, date, problem = _parse_part(raw)
+        source, source_offset, date, problem = parse_part(raw)
         if source is not None:
             current = source
         if date is not None and problem is None:
@@ -164,7 +172,7 @@ def parse_parenthetical(content: str) -> list[Part]:
             parts.append(Part(raw, offset, source or current, src_off, None, problem))
         # anything else (an aside beside a citation) is not part of the citation
     if found:
-        return parts
+        return tuple(parts)
     # No valid part: still a (malformed) citation if a source has a date-shaped
     # text that is not a date, e.g. "(TASS, February 30)".
-    return [p for p in parts if p.source is not None and p.problem not in (None, "no date")]
+    return tuple(p for p in parts if p.source is not None and p.problem not in (None, "no date"))

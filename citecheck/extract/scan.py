@@ -2,8 +2,9 @@
 
 :func:`iter_citations` takes any iterable of lines (a file object works) and
 yields :class:`~citecheck.models.Citation` records as it goes; memory holds one
-paragraph at a time (capped, for text without blank lines), so input size does
-not matter.
+paragraph at a time (capped at ``MAX_PARAGRAPH_CHARS`` or ``MAX_PARAGRAPH_LINES``
+for text without blank lines; a single line is always read whole), so input
+size does not matter.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from citecheck.extract.dates import parse_iso_date, resolve
-from citecheck.extract.grammar import Part, _parse_part, parse_parenthetical
+from citecheck.extract.grammar import Part, parse_parenthetical, parse_part
 from citecheck.models import Citation, SourceEntry
 
 #: a paragraph is flushed early past this many characters or lines
@@ -27,15 +28,14 @@ MAX_PARENTHETICAL = 600
 
 _PARENS = re.compile(r"[()]")
 _INNER_PARENS = re.compile(r"\([^()]*\)")
-_QUOTES = re.compile(
-    r"“([^“”]+)”"  # typographic double
-    r'|"([^"]+)"'  # straight double
-    r"|(?<!\w)‘([^‘’]+(?:’\w[^‘’]*)*)’(?!\w)"  # typographic single, apostrophes inside
-    r"|«\s?([^«»]+?)\s?»"
-    r"|„([^„“”]+)[“”]"
-    r"|「([^「」]+)」"
-)
-_BOUNDARY = re.compile(r"[.!?…][\"”’»)\]]*(?=\s+\S)")
+_QUOTE_OPENERS = re.compile(r"[“\"‘«„「]")
+#: (opening, closing) marks for balancing; „German“ quotes close with the
+#: English opening mark, so „ counts as closing one of those
+_QUOTE_PAIRS = (("“", "”„"), ("«", "»"), ("「", "」"))
+#: closing marks of each opening quotation mark
+_CLOSERS = {"“": "”", '"': '"', "‘": "’", "«": "»", "„": "“”", "「": "」"}
+#: end of a sentence: its mark, closing quotes or brackets, blanks, then no a-z
+_BOUNDARY = re.compile(r"[.!?…][\"”“’»」)\]]*\s+(?=[^a-z\s])")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof gen lt col maj capt adm sgt st no vs etc e.g i.e cf fig vol pp ed "
     "jan feb mar apr jun jul aug sep sept oct nov dec approx est inc co corp ltd jr sr".split()
@@ -62,14 +62,13 @@ def iter_citations(
     """Yield every citation in ``lines``, in order of appearance."""
     pub = _as_date(published)
     by_line: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-    for line, start, end, href in links:
-        by_line[line].append((start, end, href))
+    for link_line, start, end, href in links:
+        by_line[link_line].append((start, end, href))
     paragraph: list[str] = []
     start_line = first_line
     size = 0
-    number = first_line - 1
-    for number, line in enumerate(lines, first_line):  # noqa: B007
-        line = line.rstrip("\r\n")
+    for number, raw_line in enumerate(lines, first_line):
+        line = raw_line.rstrip("\r\n")
         if line.strip():
             if not paragraph:
                 start_line = number
@@ -95,24 +94,21 @@ class _Paragraph:
 
     def __init__(self, lines: Sequence[str], first_line: int) -> None:
         self.text = "\n".join(lines)
+        self.last_citation = len(self.text)  #: sentences after it need no boundaries
         self.first_line = first_line
         self.starts = [0]
         for line in lines[:-1]:
             self.starts.append(self.starts[-1] + len(line) + 1)
         self._sentences: list[int] | None = None
-        self.pairs: list[tuple[int, int]] = []
 
     def position(self, offset: int) -> tuple[int, int]:
         """(line, column), both 1-based, of ``offset``."""
         i = bisect.bisect_right(self.starts, offset) - 1
         return self.first_line + i, offset - self.starts[i] + 1
 
-    def offset(self, line: int, column: int) -> int:
-        return self.starts[line - self.first_line] + column - 1
-
     def sentence_starts(self) -> list[int]:
         if self._sentences is None:
-            self._sentences = _sentence_starts(self.text, self.pairs)
+            self._sentences = _sentence_starts(self.text, self.last_citation)
         return self._sentences
 
     def citing_sentence(self, open_pos: int) -> str:
@@ -127,33 +123,87 @@ class _Paragraph:
         return self.text[begin:end].strip()
 
 
-def _sentence_starts(text: str, pairs: list[tuple[int, int]]) -> list[int]:
-    quoted = [m.span() for m in _QUOTES.finditer(text)]
+def _sentence_starts(text: str, upto: int) -> list[int]:
+    """Offsets where the sentences of a paragraph begin, in one pass.
+
+    Stops at the first sentence that begins after ``upto``. A boundary inside
+    parentheses (``(see also Jan. 5)``) or inside an open quotation, after an
+    abbreviation or initial (``U.S.``, ``Gen.``), or before a lower-case word
+    ends no sentence.
+    """
     out = [0]
+    quotes = _QUOTE_OPENERS.search(text) is not None
+    depth = last = 0  # parenthesis depth at ``last``
+    balance = [0] * (len(_QUOTE_PAIRS) + 1)  # open quotations since the sentence began
     for m in _BOUNDARY.finditer(text):
-        pos = m.start()
-        if any(a < pos < b for a, b in quoted) or any(a < pos < b for a, b in pairs):
+        end = m.end()
+        depth = max(0, depth + text.count("(", last, end) - text.count(")", last, end))
+        if quotes:
+            segment = text[last:end]
+            for i, (opening, closing) in enumerate(_QUOTE_PAIRS):
+                balance[i] += segment.count(opening)
+                for mark in closing:
+                    balance[i] -= segment.count(mark)
+                balance[i] = max(0, balance[i])
+            balance[-1] += segment.count('"')
+        last = end
+        if depth > 0:  # "(see also Jan. 5)" ends no sentence
             continue
+        if quotes and (any(balance[:-1]) or balance[-1] % 2):
+            continue
+        pos = m.start()
         if text[pos] == ".":
-            word = re.search(r"[\w.]*$", text[max(0, pos - 12):pos])
-            token = word.group().lower() if word else ""
-            if len(token.replace(".", "")) == 1 or token in _ABBREVIATIONS:
+            before = text[max(0, pos - 12):pos].rsplit(None, 1)
+            token = before[-1].lstrip("([“\"‘").lower() if before else ""
+            if "." in token or len(token) == 1 or token in _ABBREVIATIONS:
                 continue
-        nxt = re.compile(r"\s+").match(text, m.end())
-        begin = nxt.end() if nxt else m.end()
-        if begin < len(text) and not text[begin].islower():
-            out.append(begin)
+        if not text[end].islower():
+            out.append(end)
+            if end > upto:
+                break
+            balance = [0] * len(balance)
     return out
 
 
 def quotations(sentence: str) -> tuple[str, ...]:
-    """The quoted strings in ``sentence``, as written (line breaks become spaces)."""
+    """The quoted strings in ``sentence``, as written (line breaks become spaces).
+
+    Typographic “double”, straight "double", ‘single’ (apostrophes inside and
+    after a word are not quotation marks), «guillemets», „low-high“ and
+    「corner」 quotes; ellipses and [bracketed insertions] stay as written.
+    """
     out = []
-    for m in _QUOTES.finditer(sentence):
-        quote = next(g for g in m.groups() if g is not None).replace("\n", " ")
+    pos = 0
+    while True:
+        m = _QUOTE_OPENERS.search(sentence, pos)
+        if m is None:
+            break
+        mark, start = m.group(), m.end()
+        if mark == "‘" and m.start() > 0 and sentence[m.start() - 1].isalnum():
+            pos = start
+            continue
+        end = _closing(sentence, start, mark)
+        if end == -1:
+            pos = start
+            continue
+        quote = sentence[start:end].replace("\n", " ")
+        if mark == "«":
+            quote = quote.strip(" \u00a0\u202f")
         if quote.strip():
             out.append(quote)
+        pos = end + 1
     return tuple(out)
+
+
+def _closing(text: str, start: int, mark: str) -> int:
+    """Where the quotation opened by ``mark`` just before ``start`` closes, or -1."""
+    if mark == "‘":  # the closing ’ is the one not followed by a letter (not "it’s")
+        end = text.find("’", start)
+        while end != -1 and end + 1 < len(text) and text[end + 1].isalnum():
+            end = text.find("’", end + 1)
+        return end
+    ends = [e for e in (text.find(c, start) for c in _CLOSERS[mark]) if e != -1]
+    return min(ends) if ends else -1
 
 
 def _find_parentheticals(text: str) -> tuple[list[tuple[int, int]], list[int]]:
@@ -177,49 +227,55 @@ def _scan_paragraph(
     registry: SourceLookup | None,
     links: dict[int, list[tuple[int, int, str]]],
 ) -> Iterator[Citation]:
-    if not any("(" in line for line in lines):
+    for line in lines:
+        if "(" in line:
+            break
+    else:
         return
     para = _Paragraph(lines, first_line)
     text = para.text
     pairs, unclosed = _find_parentheticals(text)
-    para.pairs = pairs
-    found: list[tuple[int, int, list[Part], bool]] = []  # (open, end, parts, unterminated)
+    found: list[tuple[int, int, tuple[Part, ...]]] = []  # (open, end, parts)
     for open_pos, close_pos in pairs:
-        if close_pos - open_pos > MAX_PARENTHETICAL:
-            continue
+        if close_pos - open_pos > MAX_PARENTHETICAL or text.find(",", open_pos, close_pos) < 0:
+            continue  # too long for a citation, or no "Source, Date" comma
         content = text[open_pos + 1:close_pos]
         if "(" in content:  # nested: blank the inner parentheticals out, keep offsets
             content = _INNER_PARENS.sub(lambda m: " " * len(m.group()), content)
         parts = parse_parenthetical(content)
         if parts:
-            found.append((open_pos, close_pos + 1, parts, False))
+            found.append((open_pos, close_pos + 1, parts))
     for open_pos in unclosed:
         part = _unterminated(text, open_pos)
         if part is not None:
-            found.append((open_pos, open_pos + 1 + len(part.raw), [part], True))
+            found.append((open_pos, open_pos + 1 + len(part.raw), (part,)))
+    if not found:
+        return
     found.sort(key=lambda f: f[0])
+    para.last_citation = found[-1][0]
     para_links = _paragraph_links(para, links)
-    for open_pos, end_pos, parts, _ in found:
+    for open_pos, end_pos, parts in found:
         sentence = para.citing_sentence(open_pos)
         context = " ".join(sentence.split())
         quotes = quotations(sentence)
         spans = [(open_pos + 1 + p.offset, open_pos + 1 + p.offset + len(p.raw)) for p in parts]
         for part, span in zip(parts, spans, strict=True):
-            url = _link_for(span, (open_pos, end_pos), spans, para_links)
+            url = _link_for(span, (open_pos, end_pos), spans, para_links) if para_links else None
             yield from _records(part, span[0], para, document, published, registry,
                                 context, quotes, url)
 
 
 def _unterminated(text: str, open_pos: int) -> Part | None:
     """A malformed part for a '(' never closed whose start reads as a citation."""
-    end = text.find("\n", open_pos)
-    end = len(text) if end == -1 else end
+    limit = min(len(text), open_pos + 1 + MAX_PARENTHETICAL)
+    end = text.find("\n", open_pos, limit)
+    end = limit if end == -1 else end
     nxt = text.find("(", open_pos + 1, end)
     head = text[open_pos + 1:nxt if nxt != -1 else end]
-    raw = head.strip()
+    raw = head.strip().rstrip(",;").rstrip()  # "(CSIS," at the end of a line
     if not raw or len(raw) > MAX_PARENTHETICAL:
         return None
-    source, source_offset, date, problem = _parse_part(raw)
+    source, source_offset, date, problem = parse_part(raw)
     if source is None:
         return None
     missing = "no closing parenthesis" + ("" if date else " and no date")
@@ -270,32 +326,22 @@ def _records(
     url: str | None,
 ) -> Iterator[Citation]:
     line, column = para.position(start)
-    source = part.source or ""
+    source = " ".join(part.source.split()) if part.source else ""
     entry = registry.lookup(source) if registry is not None and source else None
-    common = dict(
-        source=source,
-        raw=" ".join(part.raw.split()),
-        line=line,
-        column=column,
-        document=document,
-        source_key=entry.key if entry else None,
-        context=context,
-        quotes=quotes,
-        url=url,
-    )
+    raw = " ".join(part.raw.split())
+    key = entry.key if entry else None
+    ident = f"L{line}C{column}"
     if part.date is None:
-        yield Citation(id=f"L{line}C{column}", malformed=part.malformed, problem=part.problem,
-                       **common)  # type: ignore[arg-type]
+        yield Citation(id=ident, source=source, raw=raw, line=line, column=column,
+                       document=document, source_key=key, context=context, quotes=quotes,
+                       url=url, malformed=part.malformed, problem=part.problem)
         return
     written = " ".join(part.date.text.split())
     for n, resolved in enumerate(resolve(part.date, published)):
         yield Citation(
-            id=f"L{line}C{column}" + (f"-{n + 1}" if n else ""),
-            date_as_written=written,
-            date=resolved.iso,
-            date_precision=resolved.precision,
-            year_inferred=resolved.year_inferred,
-            malformed=part.malformed,
-            problem=part.problem,
-            **common,  # type: ignore[arg-type]
+            id=f"{ident}-{n + 1}" if n else ident, source=source, raw=raw, line=line,
+            column=column, document=document, source_key=key, date_as_written=written,
+            date=resolved.iso, date_precision=resolved.precision,
+            year_inferred=resolved.year_inferred, context=context, quotes=quotes, url=url,
+            malformed=part.malformed, problem=part.problem,
         )

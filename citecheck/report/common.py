@@ -73,6 +73,11 @@ def one_line(text: str | None) -> str:
     return " ".join(_CONTROL.sub("", text).split())
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 citation``, ``2 citations``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def cited_date(verdict: Verdict) -> str:
     """The date as the document wrote it, else the normalised date, else ``no date``."""
     citation = verdict.citation

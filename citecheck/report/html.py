@@ -2,9 +2,10 @@
 
 Everything the page shows is rendered here and in ``templates/report.html.j2``
 with Jinja2 autoescaping on: text from documents and fetched pages is always
-escaped, and only http(s) URLs become links. The page's one inline script and
-one inline stylesheet are package files; their SHA-256 hashes go into a strict
-Content-Security-Policy ``<meta>``, so nothing else can run or style the page.
+escaped, and only http(s) URLs become links. The page's inline script and
+stylesheets (one for browsers without JavaScript) are package files; their
+SHA-256 hashes go into a strict Content-Security-Policy ``<meta>``, so nothing
+else can run or style the page.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from citecheck.report.common import (
     format_iso,
     format_timestamp,
     one_line,
+    plural,
     safe_url,
 )
 from citecheck.report.model import RunReport
@@ -66,7 +68,8 @@ class InlineAsset:
 
 
 def _asset(name: str) -> InlineAsset:
-    text = resources.files("citecheck.report").joinpath("templates", name).read_text("utf-8")
+    text_file = resources.files("citecheck.report").joinpath("templates").joinpath(name)
+    text = text_file.read_text("utf-8")
     closing = "</script" if name.endswith(".js") else "</style"
     if closing in text.lower():
         raise ValueError(f"{name} must not contain {closing}")
@@ -74,8 +77,9 @@ def _asset(name: str) -> InlineAsset:
 
 
 @lru_cache(maxsize=1)
-def _assets() -> tuple[InlineAsset, InlineAsset]:
-    return _asset("report.js"), _asset("report.css")
+def _assets() -> tuple[InlineAsset, InlineAsset, InlineAsset]:
+    """The inline script, the stylesheet, and the stylesheet used without JavaScript."""
+    return _asset("report.js"), _asset("report.css"), _asset("noscript.css")
 
 
 @lru_cache(maxsize=1)
@@ -91,12 +95,12 @@ def _environment() -> jinja2.Environment:
 
 def content_security_policy() -> str:
     """The report's CSP: nothing but its own inline script and style, images from data: only."""
-    script, style = _assets()
+    script, style, noscript = _assets()
     return "; ".join(
         [
             "default-src 'none'",
             f"script-src {script.csp_hash}",
-            f"style-src {style.csp_hash}",
+            f"style-src {style.csp_hash} {noscript.csp_hash}",
             "img-src data:",
             "base-uri 'none'",
             "form-action 'none'",
@@ -139,7 +143,7 @@ def _live_view(live: LiveResult | None) -> dict[str, Any] | None:
         ],
         "error": live.error,
         "reasons": [{"code": c, "text": explain_reason(c)} for c in live.reasons],
-        "checked_at": live.checked_at,
+        "checked_at": format_iso(live.checked_at),
         "elapsed": f"{live.elapsed:.2f} s" if live.elapsed else None,
         "content_type": live.content_type,
         "bytes": live.bytes,
@@ -185,6 +189,9 @@ def _citation_view(index: int, verdict: Verdict) -> dict[str, Any]:
         "explanation": verdict.explanation,
         "reasons": [{"code": c, "text": explain_reason(c)} for c in verdict.reasons],
         "urls": [_link(u) for u in verdict.urls],
+        "other_urls": [
+            _link(u) for u in verdict.urls if not verdict.live or u != verdict.live.url
+        ],
         "candidates": [
             {
                 "url": _link(c.url),
@@ -207,7 +214,7 @@ def _citation_view(index: int, verdict: Verdict) -> dict[str, Any]:
             "status_code": snapshot.status_code,
             "distance": None
             if snapshot.distance_days is None
-            else _plural(round(snapshot.distance_days), "day"),
+            else plural(round(snapshot.distance_days), "day"),
             "digest": snapshot.digest,
         },
         "archive_error": verdict.archive_error,
@@ -249,19 +256,20 @@ def _bars(by_verdict: dict[str, int], total: int) -> list[dict[str, Any]]:
     return bars
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+#: Rows shown at first (the rest behind "Show all"): a browser lays out a
+#: table of a few hundred rows at once, not of thousands.
+PAGE_SIZE = 200
 
 
-def _view(report: RunReport) -> dict[str, Any]:
+def _view(report: RunReport, page_size: int = PAGE_SIZE) -> dict[str, Any]:
     summary = report.summary()
     citations = [_citation_view(i, v) for i, v in enumerate(report.verdicts)]
     sources = sorted({c["source"] for c in citations}, key=str.lower)
     worst = summary.worst.name.lower()
     fails, warns = summary.by_severity["fail"], summary.by_severity["warn"]
     headline = {
-        "fail": f"{_plural(fails, 'citation')} need{'s' if fails == 1 else ''} fixing",
-        "warn": f"No failures; {_plural(warns, 'citation')} to review",
+        "fail": f"{plural(fails, 'citation')} need{'s' if fails == 1 else ''} fixing",
+        "warn": f"No failures; {plural(warns, 'citation')} to review",
         "ok": "Every citation verified" if summary.total else "No citations found",
     }[worst]
     return {
@@ -269,6 +277,8 @@ def _view(report: RunReport) -> dict[str, Any]:
         "started": format_iso(report.started_at),
         "finished": format_iso(report.finished_at) if report.finished_at else None,
         "multi_document": len(report.documents) > 1,
+        "offline": sum(1 for v in report.verdicts if "offline" in v.reasons),
+        "page_size": max(1, page_size),
         "duration": _duration(report.started_at, report.finished_at),
         "options": [(str(k), str(v)) for k, v in report.options.items()],
         "documents": [
@@ -298,13 +308,18 @@ def _view(report: RunReport) -> dict[str, Any]:
     }
 
 
-def render_html(report: RunReport) -> str:
-    """The HTML report as one self-contained document."""
-    script, style = _assets()
+def render_html(report: RunReport, *, page_size: int = PAGE_SIZE) -> str:
+    """The HTML report as one self-contained document.
+
+    The table shows ``page_size`` matching citations at first and the rest
+    behind a "Show all" button (without JavaScript, every row is shown).
+    """
+    script, style, noscript = _assets()
     template = _environment().get_template("report.html.j2")
     return template.render(
-        r=_view(report),
+        r=_view(report, page_size),
         csp=content_security_policy(),
         script=Markup(script.text),
         style=Markup(style.text),
+        noscript_style=Markup(noscript.text),
     )

@@ -77,8 +77,11 @@ def render_junit(report: RunReport, *, fail_on: Severity = Severity.FAIL) -> str
     """
     root = ET.Element("testsuites", name="citecheck")
     totals = {"tests": 0, "failures": 0, "skipped": 0}
+    by_document: dict[str, list[Verdict]] = {doc.name: [] for doc in report.documents}
+    for verdict in report.verdicts:
+        by_document.setdefault(verdict.citation.document, []).append(verdict)
     for doc in report.documents:
-        verdicts = [v for v in report.verdicts if v.citation.document == doc.name]
+        verdicts = by_document[doc.name]
         suite = ET.SubElement(
             root, "testsuite", name=xml_text(doc.name), timestamp=xml_text(report.started_at)
         )

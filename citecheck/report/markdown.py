@@ -16,6 +16,7 @@ from citecheck.report.common import (
     cited_date,
     format_timestamp,
     one_line,
+    plural,
     safe_url,
 )
 from citecheck.report.model import RunReport
@@ -104,12 +105,15 @@ def render_markdown(
     worst = summary.worst
     findings = report.findings(fail_on)
     if worst is Severity.FAIL:
-        status = f"❌ **{summary.by_severity['fail']} citation(s) need fixing**"
+        fails = summary.by_severity["fail"]
+        status = f"❌ **{plural(fails, 'citation')} need{'s' if fails == 1 else ''} fixing**"
     elif worst is Severity.WARN:
-        status = f"⚠️ **No failures; {summary.by_severity['warn']} citation(s) to review**"
+        warns = summary.by_severity["warn"]
+        status = f"⚠️ **No failures; {plural(warns, 'citation')} to review**"
     else:
         status = "✅ **Every citation verified**" if summary.total else "**No citations found**"
 
+    run_id = one_line(report.run_id).replace("`", "")[:40]
     docs = ", ".join(escape_markdown(d.name, limit=80) for d in report.documents[:5])
     if len(report.documents) > 5:
         docs += f" and {len(report.documents) - 5} more"
@@ -118,9 +122,9 @@ def render_markdown(
         "",
         status,
         "",
-        f"{summary.total} citation(s) in {summary.documents} document(s)"
+        f"{plural(summary.total, 'citation')} in {plural(summary.documents, 'document')}"
         + (f" ({docs})" if docs else "")
-        + f", {summary.urls} URL(s) checked · run `{escape_markdown(report.run_id, limit=40)}`",
+        + f", {plural(summary.urls, 'URL')} checked · run `{run_id}`",
         "",
         "| verdict | count |",
         "| --- | ---: |",

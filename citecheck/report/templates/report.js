@@ -14,6 +14,11 @@
   var empty = document.getElementById("no-match");
   var expandAll = document.getElementById("f-expand");
   var cards = Array.prototype.slice.call(document.querySelectorAll(".card[data-verdict]"));
+  var more = document.getElementById("more");
+  var moreButton = document.getElementById("f-more");
+  var matchCount = document.getElementById("match-count");
+  var pageSize = Number(moreButton.getAttribute("data-page")) || 200;
+  var limit = pageSize;
 
   function lower(text) { return (text || "").toLowerCase(); }
 
@@ -24,17 +29,23 @@
     var verdict = verdictSel.value;
     var source = sourceSel.value;
     var doc = documentSel ? documentSel.value : "";
+    var matched = 0;
     var count = 0;
-    bodies.forEach(function (body, i) {
+    bodies.forEach(function (body) {
+      var i = Number(body.getAttribute("data-sort-order"));
       var match = (!verdict || body.getAttribute("data-verdict") === verdict) &&
         (!source || body.getAttribute("data-source") === source) &&
         (!doc || body.getAttribute("data-document") === doc) &&
         terms.every(function (term) { return haystack[i].indexOf(term) !== -1; });
-      body.hidden = !match;
-      if (match) { count += 1; }
+      if (match) { matched += 1; }
+      var show = match && matched <= limit;
+      if (body.hidden === show) { body.hidden = !show; }
+      if (show) { count += 1; }
     });
     shown.textContent = String(count);
-    empty.hidden = count !== 0;
+    empty.hidden = matched !== 0;
+    more.hidden = matched <= count;
+    matchCount.textContent = String(matched);
     cards.forEach(function (card) {
       card.setAttribute("aria-pressed", String(card.getAttribute("data-verdict") === verdict));
     });
@@ -54,6 +65,11 @@
       applyFilters();
       table.scrollIntoView({ block: "start" });
     });
+  });
+
+  moreButton.addEventListener("click", function () {
+    limit = Infinity;
+    applyFilters();
   });
 
   document.getElementById("f-reset").addEventListener("click", function () {
@@ -100,6 +116,8 @@
         return diff || Number(a.getAttribute("data-sort-order")) - Number(b.getAttribute("data-sort-order"));
       });
       sorted.forEach(function (body) { table.appendChild(body); });
+      bodies = sorted;
+      applyFilters();
     });
   });
 
@@ -110,5 +128,8 @@
     }
   });
 
+  // Rows past the first page start hidden by CSS (fast first paint); from now
+  // on the hidden attribute decides, set before the class goes in one task.
   applyFilters();
+  bodies.forEach(function (body) { body.classList.remove("later"); });
 }());

@@ -1,0 +1,165 @@
+"""Benchmark: ``citecheck audit`` on a folder of generated briefs, cold then warm.
+
+Starts the simulated web of ``tests/fixtures_simweb.py`` (N hosts on
+127.0.0.x, each page answering after ``--latency`` seconds), writes
+``--briefs`` briefs with ``--citations`` hyperlinked citations each (URLs shared
+between briefs, a few dead), then runs the installed ``citecheck audit`` on the
+folder twice with one database: cold (empty database) and warm (every
+successful check fresh in the cache). Reports wall time, CPU time and peak
+memory (max RSS of the audit process) of each, and the ratio.
+
+Targets (issue 6): peak memory under 300 MB; warm at least 20x faster than cold.
+
+    .venv/bin/python bench/bench_audit.py --briefs 200 --latency 0.2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+from fixtures_simweb import SimWeb, delay  # noqa: E402
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>{title}</title><meta property="article:published_time" content="{date}">
+</head><body><header><nav>Home | News | Statements | Contact</nav></header>
+<article><h1>{title}</h1><p class="date">Published {date}</p>
+<p>{quote_sentence}</p>{paragraphs}</article>
+<footer>Copyright the ministry. All rights reserved.</footer></body></html>"""
+
+WORDS = ("security cooperation exercise defence ministry partnership strategic region "
+         "delegation agreement navy missile border trade sanctions statement visit "
+         "council dialogue summit treaty forces military economic political").split()
+
+
+def page(rng: random.Random, n: int) -> tuple[str, str]:
+    quote = f"the partnership number {n} is strong and growing"
+    paragraphs = "".join(
+        "<p>" + " ".join(rng.choice(WORDS) for _ in range(60)).capitalize() + ".</p>"
+        for _ in range(12)
+    )
+    html = PAGE.format(title=f"Statement {n} on regional security", date="2018-05-14",
+                       quote_sentence=f"Officials said {quote}.", paragraphs=paragraphs)
+    return html, quote
+
+
+def build_world(web: SimWeb, args: argparse.Namespace, folder: Path) -> dict[str, int]:
+    rng = random.Random(args.seed)
+    urls: list[tuple[str, str]] = []
+    hosts = [f"bench{h}" for h in range(args.hosts)]
+    for h in hosts:
+        web.host(h)
+    for n in range(args.pages):
+        host = hosts[n % len(hosts)]
+        html, quote = page(rng, n)
+        dead = bool(args.dead_every) and n % args.dead_every == 0
+        web.route(host, f"/news/{n}", handler=delay(
+            args.latency, status=404 if dead else 200,
+            body=b"<h1>Not Found</h1>" if dead else html.encode(),
+            headers={"Content-Type": "text/html; charset=utf-8"},
+        ))
+        urls.append((web.url(host, f"/news/{n}"), quote))
+    for host in hosts:  # the soft-404 probe of random paths gets a plain 404, after the latency
+        web.fallback(host, handler=delay(args.latency, status=404, body=b"<h1>Not Found</h1>"))
+    citations = 0
+    for b in range(args.briefs):
+        lines = ["4 June 2018", "", f"# Brief {b}", ""]
+        for _ in range(args.citations):
+            url, quote = rng.choice(urls)
+            lines += [f'Officials said "{quote}" ([Gov, May 14]({url})).', ""]
+            citations += 1
+        sub = folder / f"{b % 10:02d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"brief-{b:03d}.md").write_text("\n".join(lines), encoding="utf-8")
+    return {"pages": args.pages, "citations": citations, "hosts": args.hosts}
+
+
+def citecheck_bin() -> str:
+    found = Path(sys.executable).with_name("citecheck")
+    return str(found) if found.exists() else (shutil.which("citecheck") or "citecheck")
+
+
+def timed_run(cmd: list[str], cwd: Path) -> dict[str, float]:
+    """Wall time, CPU time and max RSS of one process (os.wait4's rusage)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "NO_PROXY": "*", "no_proxy": "*"})
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"audit failed with exit {code}:\n{err}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+            "max_rss_mb": usage.ru_maxrss / 1024, "exit": code}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--briefs", type=int, default=200)
+    parser.add_argument("--citations", type=int, default=5, help="per brief")
+    parser.add_argument("--pages", type=int, default=600, help="distinct pages cited")
+    parser.add_argument("--hosts", type=int, default=20)
+    parser.add_argument("--latency", type=float, default=0.2, help="server latency, seconds")
+    parser.add_argument("--dead-every", type=int, default=23,
+                        help="every Nth page is a 404 (coprime with --hosts: spread over hosts)")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--per-host", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--profile", help="write a cProfile of the warm run here")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="citecheck-bench-audit-"))
+    web = SimWeb(first_ip="127.0.0.60")
+    try:
+        world = build_world(web, args, work / "briefs")
+        cmd = [citecheck_bin(), "audit", str(work / "briefs"), "--db", str(work / "bench.db"),
+               "--no-archive", "--allow-private", "--report-dir", str(work / "reports"),
+               "--archive-dir", str(work / "archive"), "--concurrency", str(args.concurrency),
+               "--per-host", str(args.per_host), "--timeout", "10", "-q"]
+        cold = timed_run(cmd, work)
+        cold_requests = len(web.requests)
+        if args.profile:
+            cmd = [sys.executable, "-m", "cProfile", "-o", args.profile, "-m", "citecheck",
+                   *cmd[1:]]
+        warm = timed_run(cmd, work)
+        warm_requests = len(web.requests) - cold_requests
+    finally:
+        web.close()
+    with sqlite3.connect(work / "bench.db") as db:
+        verdicts = dict(db.execute(
+            "select verdict, count(*) from verdicts where run_id = 2 group by verdict"
+        ).fetchall())
+    # the cold run's requests (pages and soft-404 probes), as many at once as allowed
+    floor = cold_requests / min(args.concurrency, args.hosts * args.per_host) * args.latency
+    result = {
+        "briefs": args.briefs, **world, "latency": args.latency,
+        "concurrency": args.concurrency, "per_host": args.per_host,
+        "cold": cold, "warm": warm, "speedup": cold["wall"] / warm["wall"],
+        "requests": {"cold": cold_requests, "warm": warm_requests},
+        "verdicts": verdicts, "network_floor_s": round(floor, 2),
+    }
+    print(json.dumps(result, indent=2))
+    print(f"\ncold {cold['wall']:.1f}s (cpu {cold['cpu']:.1f}s, {cold['max_rss_mb']:.0f} MB), "
+          f"warm {warm['wall']:.1f}s (cpu {warm['cpu']:.1f}s, {warm['max_rss_mb']:.0f} MB): "
+          f"{result['speedup']:.1f}x; targets: < 300 MB, >= 20x")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

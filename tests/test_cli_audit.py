@@ -1,0 +1,143 @@
+"""``citecheck audit``, ``history`` and ``report`` through click, with fake network stages."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from citecheck.cli import cli
+from citecheck.models import LiveStatus
+
+
+@pytest.fixture
+def run(tmp_path):
+    def invoke(*args, input=None):
+        runner = CliRunner()
+        return runner.invoke(cli, [*args], input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def audit_args(tmp_path, *extra):
+    return ["audit", *extra, "--db", str(tmp_path / "h.db"), "--report-dir",
+            str(tmp_path / "reports"), "--archive-dir", str(tmp_path / "archive")]
+
+
+def test_audit_writes_html_report_by_default(tmp_path, run, fake_stages, fake_brief):
+    result = run(*audit_args(tmp_path, fake_brief))
+    assert result.exit_code == 1
+    reports = list((tmp_path / "reports").glob("*.html"))
+    assert [p.name for p in reports] == ["citecheck-run-1.html"]
+    assert f"wrote {reports[0]}" in result.output
+    html = reports[0].read_text()
+    assert "Content-Security-Policy" in html and "Kremlin" in html
+
+
+def test_audit_json_and_markdown_to_stdout(tmp_path, run, fake_stages, fake_brief):
+    result = run(*audit_args(tmp_path, fake_brief, "--json", "-", "-q"))
+    data = json.loads(result.stdout)
+    assert [c["verdict"] for c in data["citations"]] == [
+        "verified", "dead", "unresolved", "malformed"]
+    assert data["citations"][1]["live"]["status"] == "dead"
+    assert data["summary"]["by_verdict"]["dead"] == 1
+    md = run(*audit_args(tmp_path, fake_brief, "--markdown", "-", "-q"))
+    assert "dead" in md.stdout and md.stdout.lstrip().startswith("#")
+
+
+def test_quiet_prints_nothing_but_errors(tmp_path, run, fake_stages, fake_brief):
+    result = run(*audit_args(tmp_path, fake_brief, "-q", "--junit", str(tmp_path / "j.xml")))
+    assert result.exit_code == 1
+    assert result.output == ""
+    assert "<failure" in (tmp_path / "j.xml").read_text()
+
+
+def test_fail_on_warn_and_fail(tmp_path, run, fake_stages):
+    brief = tmp_path / "b.md"
+    brief.write_text("4 June 2018\n\nIt grew (SIPRI, 2017).\n", encoding="utf-8")
+    assert run(*audit_args(tmp_path, str(brief))).exit_code == 0  # unresolved is a warning
+    assert run(*audit_args(tmp_path, str(brief), "--fail-on", "warn")).exit_code == 1
+
+
+def test_bad_duration_is_a_usage_error(tmp_path, run, fake_stages, fake_brief):
+    result = run(*audit_args(tmp_path, fake_brief, "--max-age", "soon"))
+    assert result.exit_code == 2 and "--max-age" in result.output
+    result = run(*audit_args(tmp_path, fake_brief, "--confirm-interval", "x"))
+    assert result.exit_code == 2 and "--confirm-interval" in result.output
+
+
+def test_confirm_after_flags(tmp_path, run, fake_stages, fake_brief):
+    result = run(*audit_args(tmp_path, fake_brief, "--confirm-after", "2", "--json", "-", "-q"))
+    gone = json.loads(result.stdout)["citations"][1]
+    assert gone["verdict"] == "inconclusive" and gone["reasons"][0] == "unconfirmed-failure"
+    result = run(*audit_args(tmp_path, fake_brief, "--confirm-after", "2", "--json", "-", "-q"))
+    assert json.loads(result.stdout)["citations"][1]["verdict"] == "dead"
+
+
+def test_folder_of_briefs(tmp_path, run, fake_stages, fake_brief):
+    folder = tmp_path / "briefs" / "2018"
+    folder.mkdir(parents=True)
+    for name in ("a.md", "b.markdown"):
+        (folder / name).write_text(Path(fake_brief).read_text(), encoding="utf-8")
+    result = run(*audit_args(tmp_path, str(tmp_path / "briefs"), "--json", "-", "-q"))
+    data = json.loads(result.stdout)
+    assert len(data["documents"]) == 2 and len(data["citations"]) == 8
+
+
+def test_stdin_document(tmp_path, run, fake_stages):
+    text = "4 June 2018\n\nChina announced plans ([MOFA, May 14](http://gov.test/a)).\n"
+    result = run(*audit_args(tmp_path, "-", "--json", "-", "-q"), input=text)
+    assert json.loads(result.stdout)["citations"][0]["verdict"] == "verified"
+
+
+def test_history_and_report_commands(tmp_path, run, fake_stages, fake_brief):
+    db = str(tmp_path / "h.db")
+    run(*audit_args(tmp_path, fake_brief, "-q"))
+    fake_stages.statuses["http://gov.test/gone"] = LiveStatus.OK
+    fake_stages.statuses["http://gov.test/a"] = LiveStatus.DEAD
+    run(*audit_args(tmp_path, fake_brief, "-q", "--max-age", "0"))  # else the cache says ok
+    out = run("history", "--db", db)
+    assert out.exit_code == 0
+    assert "By source:" in out.output and "By document:" in out.output
+    assert "Kremlin: 1 recovered" in out.output and "MOFA: 1 newly-dead" in out.output
+    data = json.loads(run("history", "Kremlin", "--db", db, "--json").output)
+    assert [c["kind"] for c in data["changes"]] == ["recovered"]
+    first = json.loads(run("report", "--db", db, "--run", "1").output)
+    assert first["run"]["id"] == "1" and first["citations"][0]["verdict"] == "verified"
+    latest = json.loads(run("report", "--db", db).output)
+    assert latest["citations"][0]["verdict"] == "dead"
+    assert {c["kind"] for c in latest["changes"]} == {"recovered", "newly-dead"}
+    html = tmp_path / "old.html"
+    result = run("report", "--db", db, "--run", "1", "--html", str(html))
+    assert result.exit_code == 0 and "<html" in html.read_text()
+
+
+def test_report_and_history_need_a_database(tmp_path, run):
+    result = run("report", "--db", str(tmp_path / "none.db"))
+    assert result.exit_code == 2 and "no such database" in result.output
+    result = run("history", "--db", str(tmp_path / "none.db"))
+    assert result.exit_code == 2
+
+
+def test_report_unknown_run(tmp_path, run, fake_stages, fake_brief):
+    run(*audit_args(tmp_path, fake_brief, "-q"))
+    result = run("report", "--db", str(tmp_path / "h.db"), "--run", "42")
+    assert result.exit_code == 3 and "no run with id 42" in result.output
+
+
+@pytest.mark.parametrize("command", ["audit", "history", "report"])
+def test_help_has_an_example(run, command):
+    result = run(command, "--help")
+    assert result.exit_code == 0 and "Example:" in result.output
+
+
+def test_history_fail_on_new(tmp_path, run, fake_stages, fake_brief):
+    db = str(tmp_path / "h.db")
+    run(*audit_args(tmp_path, fake_brief, "-q"))
+    first = run("history", "--db", db, "--fail-on-new")
+    assert first.exit_code == 1  # a first run: its dead citation is new
+    assert "new -> dead" in first.output and "newly dead or mismatched" in first.output
+    run(*audit_args(tmp_path, fake_brief, "-q"))
+    again = run("history", "--db", db, "--fail-on-new")
+    assert again.exit_code == 0, again.output  # still dead, but no longer new
+    assert "No changes since the previous run." in again.output

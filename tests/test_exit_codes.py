@@ -1,0 +1,68 @@
+"""One test per exit code (DESIGN.md): 0 clean, 1 findings, 2 usage/input, 3 run failed."""
+
+import sqlite3
+
+from click.testing import CliRunner
+
+from citecheck.cli import cli
+
+CLEAN = "4 June 2018\n\nChina announced plans ([MOFA, May 14](http://gov.test/a)).\n"
+
+
+def audit(tmp_path, *args):
+    return CliRunner().invoke(
+        cli, ["audit", *args, "--db", str(tmp_path / "h.db"), "--report-dir",
+              str(tmp_path / "reports"), "--archive-dir", str(tmp_path / "archive")],
+    )
+
+
+def test_exit_0_when_nothing_at_or_above_fail_on(tmp_path, fake_stages):
+    brief = tmp_path / "clean.md"
+    brief.write_text(CLEAN, encoding="utf-8")
+    result = audit(tmp_path, str(brief))
+    assert result.exit_code == 0, result.output
+    assert "1 citations in 1 document, 1 URLs: 1 verified" in result.output
+
+
+def test_exit_1_on_findings(tmp_path, fake_stages, fake_brief):
+    result = audit(tmp_path, fake_brief)
+    assert result.exit_code == 1, result.output
+    assert "1 dead" in result.output and "1 malformed" in result.output
+
+
+def test_exit_2_on_missing_document(tmp_path, fake_stages):
+    result = audit(tmp_path, str(tmp_path / "nope.txt"))
+    assert result.exit_code == 2
+    assert result.output.strip() == f"Error: {tmp_path / 'nope.txt'}: no such file or directory"
+    assert "Traceback" not in result.output
+
+
+def test_exit_2_on_bad_config_names_file_and_line(tmp_path, fake_stages, fake_brief):
+    config = tmp_path / "citations.yaml"
+    config.write_text("sources:\n  TASS:\n    domains: [tass.com\n", encoding="utf-8")
+    result = audit(tmp_path, fake_brief, "--config", str(config))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {config}:")
+    assert "Traceback" not in result.output
+
+
+def test_exit_3_when_the_database_is_not_a_database(tmp_path, fake_stages, fake_brief):
+    (tmp_path / "h.db").write_bytes(b"not sqlite at all " * 100)
+    result = audit(tmp_path, fake_brief)
+    assert result.exit_code == 3
+    assert "not a citecheck database" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_exit_3_when_the_database_stays_locked(tmp_path, fake_stages, fake_brief, monkeypatch):
+    monkeypatch.setattr("citecheck.store.BUSY_TIMEOUT_SECONDS", 0.2)
+    audit(tmp_path, fake_brief)  # create it
+    holder = sqlite3.connect(tmp_path / "h.db")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = audit(tmp_path, fake_brief)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.exit_code == 3
+    assert "database is locked" in result.output
