@@ -455,7 +455,7 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
 
     Example:
 
-        citecheck check https://www.mid.ru/en/ --urls-from sources.txt --json - --no-archive
+        citecheck check https://tass.com/politics --urls-from sources.txt --json -
     """
     from citecheck.http import HttpClient, HttpConfig
     from citecheck.linkcheck import (

@@ -356,8 +356,8 @@ class HttpClient:
             parts = urlsplit(current)
             if parts.scheme not in ("http", "https"):
                 return fail("unsupported-scheme", f"unsupported scheme in {current}", current)
-            if not parts.hostname:
-                return fail("invalid-url", f"no host in {current}", current)
+            if not parts.hostname or any(c.isspace() or ord(c) < 32 for c in parts.hostname):
+                return fail("invalid-url", f"no valid host in {current}", current)
             try:
                 address = self.guard.check(parts.hostname)
             except AddressRefused as exc:

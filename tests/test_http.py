@@ -98,6 +98,8 @@ def test_at_most_ten_redirects():
 
 @responses.activate
 def test_only_http_and_https():
+    assert make_client().fetch("http:///path").error == "invalid-url"
+    assert make_client().fetch("http://exa mple.org/").error == "invalid-url"
     assert make_client().fetch("ftp://example.org/x").error == "unsupported-scheme"
     assert make_client().fetch("file:///etc/passwd").error == "unsupported-scheme"
     responses.get("http://example.org/f", status=302, headers={"Location": "file:///etc/passwd"})
