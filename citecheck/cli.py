@@ -455,7 +455,7 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
 
     Example:
 
-        citecheck check https://tass.com/politics --urls-from sources.txt --json -
+        citecheck check https://tass.com/ --urls-from urls.txt --json -
     """
     from citecheck.http import HttpClient, HttpConfig
     from citecheck.linkcheck import (
