@@ -35,7 +35,9 @@ from citecheck.urls import host_of, is_home_page, normalize_url
 
 
 class Fetcher(Protocol):
-    def fetch(self, url: str, **kwargs: Any) -> FetchResult: ...
+    """What the live check needs of an HTTP client (HttpClient, or a fake)."""
+
+    def fetch(self, url: str, *, max_bytes: int | None = ...) -> FetchResult: ...
 
 
 #: fetch errors that mean "we did not check": no request was (or may be) made
