@@ -240,7 +240,7 @@ def soft404_reasons(url: str, result: FetchResult, html: str, probe: Probe | Non
     if is_home_page(url):
         return []  # the home page is generic by nature
     reasons: list[str] = []
-    if result.redirects and is_home_page(final) and same_site(url, final):
+    if result.redirects and is_home_page(final):  # own site's or a new owner's
         reasons.append("redirect-to-home")
     elif result.redirects and _GENERIC_PATH.search(urlsplit(final).path):
         reasons.append("redirect-to-error-page")
