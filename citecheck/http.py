@@ -32,6 +32,7 @@ import re
 import socket
 import threading
 import time
+import urllib.request
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -317,7 +318,7 @@ class HttpClient:
         self.session.headers["Accept-Encoding"] = "gzip, deflate"
         self.sleep = sleep
         trust_env = self.session.trust_env
-        self._env_proxies = trust_env and bool(requests.utils.getproxies())
+        self._env_proxies = trust_env and bool(urllib.request.getproxies())
         self._verify: bool | str = self.config.verify_tls
         if self.config.verify_tls and trust_env:
             self._verify = (os.environ.get("REQUESTS_CA_BUNDLE")
@@ -345,6 +346,7 @@ class HttpClient:
         chain: list[tuple[str, int]] = []
         current = url
         seen: set[str] = set()
+        cookies = _Cookies()  # set by one hop, sent on the next (bot walls, sessions)
 
         def fail(code: str, text: str, at: str, **extra: Any) -> FetchResult:
             return FetchResult(url, at, redirects=tuple(chain), elapsed=time.monotonic() - start,
@@ -362,7 +364,8 @@ class HttpClient:
                 return fail("private-address", str(exc), current)
             except (socket.gaierror, UnicodeError) as exc:
                 return fail("dns-error", f"cannot resolve {parts.hostname}: {exc}", current)
-            hop = self._attempts(current, params if not chain else None, headers, start, cap)
+            hop = self._attempts(current, params if not chain else None, headers, start, cap,
+                                 cookies)
             resp, result = hop.response, hop.result
             if result is not None:  # an error, or a finished (read) response
                 return _with(result, url=url, redirects=tuple(chain),
@@ -391,7 +394,8 @@ class HttpClient:
     # -- one hop, with retries
 
     def _attempts(self, current: str, params: dict[str, str] | None,
-                  headers: dict[str, str] | None, start: float, cap: int) -> _Hop:
+                  headers: dict[str, str] | None, start: float, cap: int,
+                  cookies: _Cookies) -> _Hop:
         cfg = self.config
         waited = 0.0
         attempt = 0
@@ -405,7 +409,7 @@ class HttpClient:
                     error_text=f"deadline of {cfg.deadline:g}s exceeded"))
             slot = self.slots.get(host)
             with slot:
-                hop = self._once(current, params, headers, start, cap, remaining)
+                hop = self._once(current, params, headers, start, cap, remaining, cookies)
             outcome = hop.result
             retry_after: float | None = None
             if hop.response is not None:
@@ -434,7 +438,7 @@ class HttpClient:
 
     def _once(self, current: str, params: dict[str, str] | None,
               headers: dict[str, str] | None, start: float, cap: int,
-              remaining: float) -> _Hop:
+              remaining: float, cookies: _Cookies) -> _Hop:
         cfg = self.config
         # The adapter is called directly: Session.send with allow_redirects=False
         # would read a redirect's whole body (unbounded) to look for the next hop.
@@ -446,20 +450,29 @@ class HttpClient:
             merged = dict(session.headers)
             if headers:
                 merged.update(headers)
-            prep.prepare(method="GET", url=current, headers=merged, params=params,
-                         cookies=session.cookies)
+            prep.prepare_method("GET")
+            prep.prepare_url(current, params)
+            prep.prepare_headers(merged)
+            if cookies.jar is not None:
+                prep.prepare_cookies(cookies.jar)
+            prep.prepare_body(None, None)
+            prep.prepare_auth(None, current)
             proxies: dict[str, str] = {}
             if self._env_proxies:
-                proxies = session.merge_environment_settings(
-                    prep.url, {}, True, cfg.verify_tls, None)["proxies"]
+                proxies = dict(session.merge_environment_settings(
+                    prep.url, {}, True, cfg.verify_tls, None)["proxies"])
             resp = session.get_adapter(prep.url or current).send(
                 prep,
                 stream=True,
                 timeout=(min(cfg.connect_timeout, remaining), min(cfg.read_timeout, remaining)),
-                verify=self._verify,
+                # a CA bundle path is checked on disk per request: only for https
+                verify=self._verify if current.startswith("https:") else True,
                 proxies=proxies,
             )
-            requests.cookies.extract_cookies_to_jar(session.cookies, prep, resp.raw)
+            if "set-cookie" in resp.headers:
+                if cookies.jar is None:
+                    cookies.jar = requests.cookies.RequestsCookieJar()
+                requests.cookies.extract_cookies_to_jar(cookies.jar, prep, resp.raw)
         except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
             code, text = classify_exception(exc)
             return _Hop(result=FetchResult(current, current, error=code, error_text=text))
@@ -526,6 +539,15 @@ class HttpClient:
             http_version=version,
             raw_body=bytes(raw_kept) if keep_raw else None,
         )
+
+
+class _Cookies:
+    """Cookies of one fetch (its redirect chain), made only if a hop sets one."""
+
+    __slots__ = ("jar",)
+
+    def __init__(self) -> None:
+        self.jar: requests.cookies.RequestsCookieJar | None = None
 
 
 @dataclass

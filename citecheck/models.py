@@ -7,6 +7,7 @@ fetched bodies ride along (``body``) but are never serialised.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
@@ -81,7 +82,9 @@ class Document:
     published: str | None = None  #: ISO date
     published_from: str | None = None  #: where the date came from: option, dateline, ...
     title: str | None = None
-    links: tuple[tuple[int, int, int, str], ...] = ()  #: (line, start col, end col, href)
+    #: (line, start col, end col, href) of each hyperlink in ``text``: 1-based
+    #: columns, end exclusive
+    links: tuple[tuple[int, int, int, str], ...] = ()
 
 
 # -------------------------------------------------------------------- registry
@@ -172,7 +175,8 @@ class LiveResult:
     checked_at: str = ""  #: ISO 8601 UTC
     encoding: str | None = None
     from_cache: bool = False
-    body: bytes | None = field(default=None, repr=False, compare=False)
+    # ``builtins.bytes``: the field ``bytes`` above shadows the type in this scope
+    body: builtins.bytes | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return _record_dict(self)

@@ -127,33 +127,30 @@ def check_urls(
     """
     unique = list(dict.fromkeys(normalize_url(u) for u in urls if u and u.strip()))
     results: dict[str, LiveResult] = {}
-    todo: list[str] = []
-    for url in unique:
-        cached = _from_cache(cache, url, max_age)
-        if cached is not None:
-            results[url] = cached
-            if on_result is not None:
-                on_result(cached)
-        else:
-            todo.append(url)
     probes = ProbeCache()
-
     # the cache gets the body even when the caller does not want it back, so
     # that a later audit reusing the cached result can still verify content
     fetch_body = keep_body or cache is not None
 
     def one(url: str) -> LiveResult:
+        # cache reads and writes happen here, in the workers, so that they
+        # overlap with other checks' network waits; a cache (database) error
+        # is not a URL's failure: it propagates and stops the run
+        cached = _from_cache(cache, url, max_age)
+        if cached is not None:
+            return cached
         try:
-            return check_url(url, client, soft404_probe=soft404_probe, keep_body=fetch_body,
-                             probes=probes)
+            result = check_url(url, client, soft404_probe=soft404_probe, keep_body=fetch_body,
+                               probes=probes)
         except Exception as exc:  # a bug must not lose the other URLs' results
-            return error_result(url, "internal-error", f"{type(exc).__name__}: {exc}")
-
-    for url, result in run_pool(todo, one, concurrency=concurrency, per_host=per_host):
+            result = error_result(url, "internal-error", f"{type(exc).__name__}: {exc}")
         if cache is not None:
             cache.put_live(result)
         if result.body is not None and not keep_body:
             result = replace(result, body=None)
+        return result
+
+    for url, result in run_pool(unique, one, concurrency=concurrency, per_host=per_host):
         results[url] = result
         if on_result is not None:
             on_result(result)

@@ -83,6 +83,12 @@ CASES = [
     ("Ties grew (U.S. Department of Defense, 2018).",
      [("U.S. Department of Defense", "2018", "2018", "year", False, False)]),
     ("Ties grew (新华社, 2017).", [("新华社", "2017", "2017", "year", False, False)]),
+    ("Ties grew (Ministry of National Defense [MND], May 31).",
+     [("Ministry of National Defense [MND]", "May 31", "2018-05-31", "day", True, False)]),
+    ("Ties grew (Ministry of National Defense of the People’s Republic of China, 2017).",
+     [("Ministry of National Defense of the People’s Republic of China", "2017", "2017",
+       "year", False, False)]),
+    ("Ties grew (81.cn, June 3).", [("81.cn", "June 3", "2018-06-03", "day", True, False)]),
     ("Ties grew (Press TV, April 4).",
      [("Press TV", "April 4", "2018-04-04", "day", True, False)]),
     # --- placement

@@ -5,7 +5,7 @@ import requests
 import responses
 
 from citecheck.errors import InputError
-from citecheck.extract import extract_citations, open_citations, read_document
+from citecheck.extract import extract_citations, iter_citations, open_citations, read_document
 from citecheck.extract.readers import find_dateline, render_html, render_markdown
 from citecheck.http import HttpClient
 from citecheck.registry import parse_registry
@@ -156,6 +156,15 @@ def test_encodings_are_detected(tmp_path, text, encoding, expected):
     assert [(c.source, c.date) for c in streamed.citations] == expected
 
 
+def test_html_meta_charset_is_honoured(tmp_path):
+    page = ('<html><head><meta http-equiv="Content-Type" content="text/html; '
+            'charset=windows-1251"></head><body><p>Учения (ТАСС, April 3).</p></body></html>')
+    path = tmp_path / "ru.html"
+    path.write_bytes(page.encode("windows-1251"))
+    (citation,) = extract_citations(read_document(str(path), published="2018-06-04"))
+    assert (citation.source, citation.date) == ("ТАСС", "2018-04-03")
+
+
 def test_crlf_and_lone_cr_lines(tmp_path):
     path = tmp_path / "brief.txt"
     path.write_bytes(b"4 June 2018\r\n\r\nTies grew (TASS, May 5).\rMore (CSIS, 2017).\r\n")
@@ -201,6 +210,32 @@ def test_directory_is_an_input_error(tmp_path):
         open_citations(str(tmp_path))
 
 
+def test_html_line_breaks_keep_a_parenthetical_whole():
+    rendered = render_html(
+        '<p>Grew (<a href="https://a.example/">MOFA</a>,<br>May 14).<br><br>Then (TASS, 2017).'
+        '</p><p>Cut (CSIS,</p><p>2017).</p>', "x.html")
+    assert rendered.text == ("Grew (MOFA,\nMay 14).\n\nThen (TASS, 2017).\n\nCut (CSIS,\n\n"
+                             "2017).\n")
+    doc_lines = rendered.text.split("\n")
+    records = list(iter_citations(doc_lines, links=rendered.links, published="2018-06-04"))
+    assert [(c.line, c.source, c.date, c.url, c.malformed) for c in records] == [
+        (1, "MOFA", "2018-05-14", "https://a.example/", False),
+        (4, "TASS", "2017", None, False),
+        (6, "CSIS", None, None, True),
+    ]
+
+
+def test_relative_footnote_and_script_links(tmp_path):
+    page = ('<html><head><base href="https://jamestown.org/program/"></head><body><p>'
+            'A (<a href="ties.html">China Brief</a>, 2017), B (<a href="#fn1">TASS</a>, 2016),'
+            ' C (<a href="javascript:void(0)">CSIS</a>, 2015), D (<a href="/x">SIPRI</a>, '
+            '2014), E (<a href="mailto:a@b.example">USNI</a>, 2013).</p></body></html>')
+    path = tmp_path / "b.html"
+    path.write_text(page, encoding="utf-8")
+    assert [c.url for c in extract_citations(read_document(str(path)))] == [
+        "https://jamestown.org/program/ties.html", None, None, "https://jamestown.org/x", None]
+
+
 def test_unclosed_html_tags_are_recovered(tmp_path):
     path = tmp_path / "b.html"
     path.write_bytes(b"<html><body><p>Ties grew (<b>TASS, May 5</i>).<p>More (CSIS, 2017")
@@ -228,6 +263,18 @@ def test_url_html_brief():
     doc = read_document("https://brief.example/ties", client=_offline_client())
     assert doc.published == "2018-06-04"
     assert _cites(doc)[0] == (3, "MOFA", "2018-05-14", "https://www.fmprc.gov.cn/a.html")
+
+
+@responses.activate
+def test_url_brief_relative_links_join_the_final_url():
+    responses.get("https://brief.example/old", status=301,
+                  headers={"Location": "https://brief.example/2018/ties.html"})
+    responses.get("https://brief.example/2018/ties.html", content_type="text/html",
+                  body=b'<p>Grew (<a href="sources/mofa.html">MOFA</a>, May 14, 2018).</p>')
+    doc = read_document("https://brief.example/old", client=_offline_client())
+    (citation,) = extract_citations(doc)
+    assert citation.url == "https://brief.example/2018/sources/mofa.html"
+    assert doc.name == "https://brief.example/old"
 
 
 @responses.activate

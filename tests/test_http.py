@@ -420,3 +420,15 @@ def test_decode_body_uses_the_result_headers():
     r = FetchResult("u", "u", 200, {"content-type": "text/html; charset=windows-1251"},
                     RU.encode("cp1251"))
     assert decode_body(r) == (RU, "cp1251")
+
+
+@responses.activate
+def test_cookies_set_by_a_hop_are_sent_on_the_next_one():
+    responses.get("http://example.org/gate", status=302,
+                  headers={"Location": "/page", "Set-Cookie": "pass=1; Path=/"})
+    responses.get("http://example.org/page", body=b"welcome")
+    r = make_client().fetch("http://example.org/gate")
+    assert r.body == b"welcome"
+    assert responses.calls[1].request.headers.get("Cookie") == "pass=1"
+    make_client().fetch("http://example.org/page")
+    assert "Cookie" not in responses.calls[2].request.headers  # not kept across fetches

@@ -368,3 +368,11 @@ def test_html_says_when_the_run_was_offline():
     report = RunReport.from_verdicts([offline], run_id="r", started_at="t")
     assert "The network seemed down during this run." in render_html(report)
     assert "network seemed down" not in render_html(example_report())
+
+
+def test_every_reason_code_of_verify_reads_in_plain_words():
+    from citecheck.verify import REASONS
+
+    for code in REASONS:
+        text = explain_reason(code)
+        assert text != code and text[0].isupper() and text.endswith("."), code

@@ -101,6 +101,8 @@ FILLER = ("The ministry spokesperson answered questions from journalists about r
           "security, trade and the schedule of upcoming visits. ") * 6  # fmt: skip
 PAGE_SCRIPT = "<script>window.__pwned = 1</script>"
 PAGE_IMG = '<img src=x onerror="window.__pwned = 2">'
+VERDICT_KINDS = ("verified", "rescued", "mismatch", "dead", "unresolved", "inconclusive",
+                 "malformed")  # fmt: skip
 
 
 def citecheck_bin() -> str:
@@ -182,6 +184,47 @@ def test_audited_hostile_titles_show_as_text_and_run_nothing(browser_page, audit
     assert page.get_by_text("<img src=x onerror=window.__pwned=3>").first.is_visible()
     assert page.locator("img").count() == 0
     assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert browser_page.errors == []
+    assert browser_page.csp_violations() == []
+
+
+@pytest.fixture(scope="module")
+def world_audit(citecheck_world, tmp_path_factory):
+    """``citecheck audit`` of the simulated world's brief: every verdict kind, real evidence."""
+    from fixtures_world import PUBLISHED, TIMEOUT
+
+    work = tmp_path_factory.mktemp("world-report")
+    result = subprocess.run(
+        [citecheck_bin(), "audit", str(citecheck_world.brief),
+         "--config", str(citecheck_world.registry), "--published", PUBLISHED,
+         "--db", str(work / "citecheck.db"), "--archive-dir", str(work / "archive"),
+         "--archive-url", citecheck_world.archive.root, "--allow-private",
+         "--timeout", str(TIMEOUT), "--html", str(work / "report.html"),
+         "--json", str(work / "report.json")],
+        cwd=work, capture_output=True, text=True, timeout=240,
+        env={**os.environ, "NO_PROXY": "*", "no_proxy": "*"},
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr[-2000:]
+    return {"html": work / "report.html", "json": json.loads((work / "report.json").read_text())}
+
+
+def test_world_audit_report_every_verdict_in_the_browser(browser_page, world_audit):
+    citations = world_audit["json"]["citations"]
+    counts = {kind: sum(c["verdict"] == kind for c in citations) for kind in VERDICT_KINDS}
+    assert all(counts.values()), counts  # the world produces every verdict
+    page = browser_page.open(world_audit["html"])
+    assert visible_rows(page) == len(citations)
+    for kind, count in counts.items():
+        page.click(f".card[data-verdict='{kind}']")
+        assert visible_rows(page) == count, kind
+        assert page.locator(".card[aria-pressed='true']").get_attribute("data-verdict") == kind
+        page.click(f".card[data-verdict='{kind}']")  # again: filter off
+        assert visible_rows(page) == len(citations)
+    page.click("#f-expand")
+    assert page.locator("tr.detail:visible").count() == len(citations)
+    snapshots = page.locator("tr.detail a[href*='/web/']")
+    assert snapshots.count() >= 1  # replay links of the local pywb
+    assert page.locator("a[href]:not([href^='http://']):not([href^='https://'])").count() == 0
     assert browser_page.errors == []
     assert browser_page.csp_violations() == []
 

@@ -245,3 +245,15 @@ def test_offline_results_say_so_and_stay_inconclusive():
                           FakeClient({"http://a.org/x": "dns-error"}), soft404_probe=False)
     assert one_down["http://a.org/x"].reasons == ("dns-error",)
     assert one_down["http://b.org/y"].status is LiveStatus.OK
+
+
+def test_a_cache_failure_stops_the_run():
+    from citecheck.errors import RunError
+
+    class Locked(FakeCache):
+        def put_live(self, result):
+            raise RunError("database is locked")
+
+    with pytest.raises(RunError):
+        check_urls(["http://e.org/a", "http://e.org/b"], FakeClient(), cache=Locked({}), max_age=60,
+                   soft404_probe=False)

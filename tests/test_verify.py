@@ -630,3 +630,29 @@ def test_rate_limited_is_said_once():
     d = decide(live=LiveStatus.BLOCKED, live_reasons=("rate-limited", "http-429"))
     assert d.reasons == ("rate-limited", "http-429")
     assert d.explanation.count("429") == 1
+
+
+def test_rescued_snapshot_can_correct_an_inferred_year():
+    c = cite(date="2017-04-29", date_as_written="April 29", year_inferred=True)
+    v = verify_citation(c, MOD, LINK, live(None, LiveStatus.DEAD, 404, reasons=["http-404"]),
+                        found(GOOD))
+    assert v.verdict is V.RESCUED and v.reasons == ("http-404", "year-inferred")
+    assert v.corrected_date == "2016-04-29"
+
+
+def test_pdf_source_verified_from_its_first_page_date():
+    from pdfgen import make_pdf
+
+    pdf = make_pdf(["SIPRI Fact Sheet", "5 July 2017", "China was the largest client for arms."],
+                   created="20170801000000")
+    sipri = SourceEntry("SIPRI", domains=("sipri.org",))
+    url = "https://www.sipri.org/fs.pdf"
+    c = cite(source="SIPRI", source_key="SIPRI", date="2017-07-05", quotes=(
+        "largest client for arms",))
+    result = LiveResult(url=url, status=LiveStatus.OK, status_code=200, final_url=url,
+                        content_type="application/pdf", body=pdf)
+    v = verify_citation(c, sipri, [Candidate(url, "hyperlink")], result, None)
+    assert v.verdict is V.VERIFIED and v.quotes_found == ("largest client for arms",)
+    wrong = verify_citation(cite(source="SIPRI", date="2017-09-01", quotes=()), sipri,
+                            [Candidate(url, "hyperlink")], result, None)
+    assert wrong.verdict is V.MISMATCH and wrong.reasons == ("date-mismatch",)

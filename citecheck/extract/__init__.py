@@ -22,8 +22,10 @@ from citecheck.extract.dates import parse_iso_date
 from citecheck.extract.readers import (
     DATELINE_LINES,
     Rendered,
+    absolute_links,
     decode,
     find_dateline,
+    html_charset,
     load,
     open_lines,
     render_html,
@@ -59,7 +61,8 @@ def read_document(
     ``datePublished``, ``<time>``), or the registry's entry for the document.
     """
     raw = load(source, client)
-    text = decode(raw.data, raw.name, raw.charset)
+    declared = raw.charset or (html_charset(raw.data) if raw.kind == "html" else None)
+    text = decode(raw.data, raw.name, declared)
     if raw.kind == "html":
         rendered = render_html(text, raw.name)
     elif raw.kind == "markdown":
@@ -67,6 +70,8 @@ def read_document(
     else:
         rendered = Rendered(text)
     name = source if source != "-" else "-"
+    page_url = raw.name if raw.name.startswith(("http://", "https://")) else None
+    links = absolute_links(rendered.links, page_url, rendered.base)
     head = rendered.text.split("\n", 200)[:200]
     date, origin = _publication_date(name, published, head, rendered, registry)
     return Document(
@@ -75,7 +80,7 @@ def read_document(
         published=date.isoformat() if date else None,
         published_from=origin,
         title=rendered.title,
-        links=rendered.links,
+        links=links,
     )
 
 

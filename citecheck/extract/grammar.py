@@ -30,10 +30,10 @@ _PREFIX = re.compile(r"(?:see\s+also|see|cf\.?|also)\s+", re.I)
 _DOMAIN = re.compile(
     r"(?:www\.)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/?"
 )
-_FORBIDDEN = re.compile(r"[,:;\"“”«»=%$?!<>{}\[\]|@#*()\\]")
+_FORBIDDEN = re.compile(r"[,:;\"“”«»=%$?!<>{}|@#*()\\]")
 _LETTER = re.compile(r"[^\W\d_]")
 _MAX_SOURCE = 80
-_MAX_WORDS = 9
+_MAX_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def is_source(text: str) -> bool:
 
 
 def _is_name_word(word: str) -> bool:
-    first = word.lstrip("'‘’.-–(")[:1]
+    first = word.lstrip("'‘’.-–([")[:1]
     if not first:
         return False
     if first.isdigit():
@@ -112,7 +112,7 @@ def _split_parts(content: str) -> list[tuple[str, int]]:
 
 
 @functools.lru_cache(maxsize=8192)
-def _parse_part(raw: str) -> tuple[str | None, int | None, WrittenDate | None, str | None]:
+def parse_part(raw: str) -> tuple[str | None, int | None, WrittenDate | None, str | None]:
     """(source, source offset, date, problem) of one part; all None if not citation-like."""
     body, shift = _strip_prefix(raw)
     date_problem: str | None = None
@@ -157,7 +157,7 @@ def parse_parenthetical(content: str) -> tuple[Part, ...]:
     found = False
     current: str | None = None
     for raw, offset in _split_parts(content):
-        source, source_offset, date, problem = _parse_part(raw)
+        source, source_offset, date, problem = parse_part(raw)
         if source is not None:
             current = source
         if date is not None and problem is None:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import yaml
 from charset_normalizer import from_bytes
@@ -45,6 +46,7 @@ class Rendered:
     title: str | None = None
     published: dt.date | None = None
     published_from: str | None = None
+    base: str | None = None  #: ``<base href>`` of an HTML document
 
 
 # --------------------------------------------------------------- raw input
@@ -158,6 +160,15 @@ def detect_encoding(sample: bytes, name: str, declared: str | None = None) -> st
     return best.encoding
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def html_charset(data: bytes) -> str | None:
+    """The charset an HTML document declares in a ``<meta>`` near its start."""
+    m = _META_CHARSET.search(data[:4096])
+    return m.group(1).decode("ascii") if m else None
+
+
 def decode(data: bytes, name: str, declared: str | None = None) -> str:
     """The text of ``data`` with newlines normalised to ``\\n``."""
     encoding = detect_encoding(data[:SAMPLE_BYTES], name, declared)
@@ -203,6 +214,21 @@ def open_lines(path: str) -> tuple[str, Iterator[str]]:
     return encoding, lines()
 
 
+def absolute_links(links: tuple[Link, ...], *bases: str | None) -> tuple[Link, ...]:
+    """Links made absolute against ``bases`` (document URL, then ``<base href>``);
+    only http(s) ones are kept: a ``#footnote`` or ``mailto:`` cites nothing."""
+    out = []
+    for line, start, end, href in links:
+        if href.startswith("#"):  # a footnote on the same page
+            continue
+        for base in bases:
+            if base:
+                href = urljoin(base, href)
+        if urlsplit(href).scheme.lower() in ("http", "https"):
+            out.append((line, start, end, href))
+    return tuple(out)
+
+
 # --------------------------------------------------------------- datelines
 
 _DATELINE_PREFIX = re.compile(
@@ -239,7 +265,7 @@ _SKIP = frozenset("script style noscript template head svg math iframe object ca
 
 
 class _TextBuilder:
-    """Rendered text, one paragraph a line, with link spans."""
+    """Rendered text: a blank line between blocks, ``<br>`` a line break, link spans."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -267,27 +293,36 @@ class _TextBuilder:
         self.open_links.append([href, self.length + (1 if self.space and self.length else 0)])
 
     def close_link(self) -> None:
-        href, start = self.open_links.pop()
-        self._span(href, start)
+        if self.open_links:
+            href, start = self.open_links.pop()
+            self._span(href, start)
 
     def _span(self, href: str, start: int) -> None:
-        if self.length > start:
-            # paragraph i is line 2i+1: paragraphs are separated by blank lines
-            self.links.append((2 * len(self.lines) + 1, start + 1, self.length + 1, href))
+        if self.length > start:  # the current line is the next one written
+            self.links.append((len(self.lines) + 1, start + 1, self.length + 1, href))
 
-    def block(self) -> None:
-        if not self.current:
-            self.space = False
-            return
+    def newline(self) -> None:
+        """End the current line (``<br>``); two in a row make a blank line."""
         for link in self.open_links:
             self._span(link[0], link[1])
             link[1] = 0
         self.lines.append("".join(self.current))
         self.current, self.length, self.space = [], 0, False
 
+    def block(self) -> None:
+        """End the current block: a blank line follows unless one already does."""
+        if self.current:
+            self.newline()
+        if self.lines and self.lines[-1]:
+            self.lines.append("")
+        self.space = False
+
     def text(self) -> str:
         self.block()
-        return "\n\n".join(self.lines) + "\n"
+        while self.lines and not self.lines[0]:
+            self.lines.pop(0)
+            self.links = [(ln - 1, a, b, h) for ln, a, b, h in self.links]
+        return "\n".join(self.lines).rstrip("\n") + "\n"
 
 
 def render_html(text: str, name: str) -> Rendered:
@@ -310,7 +345,7 @@ def render_html(text: str, name: str) -> Rendered:
             if tag in _BLOCK:
                 out.block()
             elif tag == "br":
-                out.block()
+                out.newline()
             if tag == "a" and el.get("href"):
                 out.open_link(el.get("href").strip())
             out.add(el.text)
@@ -326,8 +361,9 @@ def render_html(text: str, name: str) -> Rendered:
         raise InputError(f"{name}: malformed HTML: no text in the document body")
     title = root.findtext(".//title")
     published, origin = _html_published(root)
+    base = next((el.get("href") for el in root.iter("base") if el.get("href")), None)
     return Rendered(body_text, tuple(out.links), " ".join(title.split()) if title else None,
-                    published, origin)
+                    published, origin, base)
 
 
 def _html_published(root: Any) -> tuple[dt.date | None, str | None]:

@@ -2,8 +2,9 @@
 
 :func:`iter_citations` takes any iterable of lines (a file object works) and
 yields :class:`~citecheck.models.Citation` records as it goes; memory holds one
-paragraph at a time (capped, for text without blank lines), so input size does
-not matter.
+paragraph at a time (capped at ``MAX_PARAGRAPH_CHARS`` or ``MAX_PARAGRAPH_LINES``
+for text without blank lines; a single line is always read whole), so input
+size does not matter.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from citecheck.extract.dates import parse_iso_date, resolve
-from citecheck.extract.grammar import Part, _parse_part, parse_parenthetical
+from citecheck.extract.grammar import Part, parse_parenthetical, parse_part
 from citecheck.models import Citation, SourceEntry
 
 #: a paragraph is flushed early past this many characters or lines
@@ -28,10 +29,10 @@ MAX_PARENTHETICAL = 600
 _PARENS = re.compile(r"[()]")
 _INNER_PARENS = re.compile(r"\([^()]*\)")
 _QUOTE_OPENERS = re.compile(r"[“\"‘«„「]")
-#: closing marks of each opening quotation mark
 #: (opening, closing) marks for balancing; „German“ quotes close with the
 #: English opening mark, so „ counts as closing one of those
 _QUOTE_PAIRS = (("“", "”„"), ("«", "»"), ("「", "」"))
+#: closing marks of each opening quotation mark
 _CLOSERS = {"“": "”", '"': '"', "‘": "’", "«": "»", "„": "“”", "「": "」"}
 #: end of a sentence: its mark, closing quotes or brackets, blanks, then no a-z
 _BOUNDARY = re.compile(r"[.!?…][\"”“’»」)\]]*\s+(?=[^a-z\s])")
@@ -104,9 +105,6 @@ class _Paragraph:
         """(line, column), both 1-based, of ``offset``."""
         i = bisect.bisect_right(self.starts, offset) - 1
         return self.first_line + i, offset - self.starts[i] + 1
-
-    def offset(self, line: int, column: int) -> int:
-        return self.starts[line - self.first_line] + column - 1
 
     def sentence_starts(self) -> list[int]:
         if self._sentences is None:
@@ -237,7 +235,7 @@ def _scan_paragraph(
     para = _Paragraph(lines, first_line)
     text = para.text
     pairs, unclosed = _find_parentheticals(text)
-    found: list[tuple[int, int, tuple[Part, ...], bool]] = []  # (open, end, parts, unterminated)
+    found: list[tuple[int, int, tuple[Part, ...]]] = []  # (open, end, parts)
     for open_pos, close_pos in pairs:
         if close_pos - open_pos > MAX_PARENTHETICAL or text.find(",", open_pos, close_pos) < 0:
             continue  # too long for a citation, or no "Source, Date" comma
@@ -246,17 +244,17 @@ def _scan_paragraph(
             content = _INNER_PARENS.sub(lambda m: " " * len(m.group()), content)
         parts = parse_parenthetical(content)
         if parts:
-            found.append((open_pos, close_pos + 1, parts, False))
+            found.append((open_pos, close_pos + 1, parts))
     for open_pos in unclosed:
         part = _unterminated(text, open_pos)
         if part is not None:
-            found.append((open_pos, open_pos + 1 + len(part.raw), (part,), True))
+            found.append((open_pos, open_pos + 1 + len(part.raw), (part,)))
     if not found:
         return
     found.sort(key=lambda f: f[0])
     para.last_citation = found[-1][0]
     para_links = _paragraph_links(para, links)
-    for open_pos, end_pos, parts, _ in found:
+    for open_pos, end_pos, parts in found:
         sentence = para.citing_sentence(open_pos)
         context = " ".join(sentence.split())
         quotes = quotations(sentence)
@@ -274,10 +272,10 @@ def _unterminated(text: str, open_pos: int) -> Part | None:
     end = limit if end == -1 else end
     nxt = text.find("(", open_pos + 1, end)
     head = text[open_pos + 1:nxt if nxt != -1 else end]
-    raw = head.strip()
+    raw = head.strip().rstrip(",;").rstrip()  # "(CSIS," at the end of a line
     if not raw or len(raw) > MAX_PARENTHETICAL:
         return None
-    source, source_offset, date, problem = _parse_part(raw)
+    source, source_offset, date, problem = parse_part(raw)
     if source is None:
         return None
     missing = "no closing parenthesis" + ("" if date else " and no date")

@@ -68,7 +68,8 @@ class InlineAsset:
 
 
 def _asset(name: str) -> InlineAsset:
-    text = resources.files("citecheck.report").joinpath("templates", name).read_text("utf-8")
+    text_file = resources.files("citecheck.report").joinpath("templates").joinpath(name)
+    text = text_file.read_text("utf-8")
     closing = "</script" if name.endswith(".js") else "</style"
     if closing in text.lower():
         raise ValueError(f"{name} must not contain {closing}")

@@ -8,6 +8,7 @@ sentence here is shown as it is, never dropped.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 REASON_TEXT: dict[str, str] = {
     # live check
@@ -45,6 +46,14 @@ REASON_TEXT: dict[str, str] = {
     "no-text": "The page has no readable text.",
     "invalid-url": "The URL is not valid.",
     "request-error": "The request failed before the server answered.",
+    "redirect-to-home": "The link now redirects to the site's home page.",
+    "redirect-to-error-page": "The link now redirects to an error page.",
+    "not-found-wording": "The page says it was not found.",
+    "same-as-missing-page": "The page looks like the site's page for a missing URL.",
+    "no-response": "The server sent no response.",
+    "body-truncated": "The page was larger than the size limit; only its start was checked.",
+    "not-checked": "The link was not checked live.",
+    "dead": "The page is gone.",
     # archive
     "snapshot-used": "An archived copy near the cited date supports the citation.",
     "snapshot-found": "An archived copy exists near the cited date.",
@@ -71,6 +80,10 @@ REASON_TEXT: dict[str, str] = {
     "content-drift": "The page has changed since the cited date.",
     "content-match": "The page's content matches the citation.",
     "empty-content": "The page has no readable text.",
+    "quote-unverifiable-language": "The page is in another language than the quotation, "
+    "so the quotation could not be checked.",
+    "date-uncertain": "The page's date could only be guessed from its text.",
+    "content-unreadable": "The page's text could not be read, so quotations were not checked.",
     # citation
     "malformed": "The citation itself cannot be parsed.",
     "unterminated": "The citation's parenthesis is never closed.",
@@ -83,11 +96,24 @@ REASON_TEXT: dict[str, str] = {
 _HTTP = re.compile(r"^http-(\d{3})$")
 
 
+@lru_cache(maxsize=1)
+def _verify_reasons() -> dict[str, str]:
+    """The verify stage's own glossary (imported late: it pulls in content extraction)."""
+    try:
+        from citecheck.verify import REASONS
+    except ImportError:  # pragma: no cover - verify is part of the package
+        return {}
+    return dict(REASONS)
+
+
 def explain_reason(code: str) -> str:
     """A plain sentence for ``code``; unknown codes come back unchanged."""
     text = REASON_TEXT.get(code)
     if text is not None:
         return text
+    fragment = _verify_reasons().get(code)
+    if fragment:
+        return fragment[0].upper() + fragment[1:] + "."
     match = _HTTP.match(code)
     if match:
         status = int(match.group(1))
