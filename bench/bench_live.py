@@ -83,6 +83,28 @@ def run_citecheck(urls_file: Path, workdir: Path, concurrency: int, per_host: in
     return m
 
 
+LIBRARY = r"""
+import json, sys
+from citecheck.http import HttpClient, HttpConfig
+from citecheck.runner import check_urls
+urls = open(sys.argv[1]).read().split()
+conc, per_host = int(sys.argv[2]), int(sys.argv[3])
+client = HttpClient(HttpConfig(allow_private=True, concurrency=conc, per_host=per_host))
+results = check_urls(urls, client, concurrency=conc, per_host=per_host, keep_body=False)
+ok = sum(1 for r in results.values() if r.status.value == "ok")
+json.dump({"ok": ok}, open(sys.argv[4], "w"))
+"""
+
+
+def run_citecheck_lib(urls_file: Path, workdir: Path, concurrency: int, per_host: int) -> dict:
+    """The library alone (check_urls, no CLI, no database): the checker's own cost."""
+    out = workdir / "lib.json"
+    m = measure([sys.executable, "-c", LIBRARY, str(urls_file), str(concurrency), str(per_host),
+                 str(out)], workdir)
+    m["checked_ok"] = json.loads(out.read_text())["ok"]
+    return m
+
+
 def run_lychee(urls_file: Path, workdir: Path, concurrency: int, per_host: int) -> dict:
     lychee = shutil.which("lychee", path=str(BIN)) or shutil.which("lychee")
     if lychee is None:
@@ -119,7 +141,8 @@ def bench(args: argparse.Namespace, latency: float) -> list[dict]:
             for tool in args.tools:
                 for rep in range(args.repeat):
                     before = server_requests(hosts[0])
-                    fn = run_citecheck if tool == "citecheck" else run_lychee
+                    fn = {"citecheck": run_citecheck, "citecheck-lib": run_citecheck_lib,
+                          "lychee": run_lychee}[tool]
                     m = fn(urls_file, work, args.concurrency, args.per_host)
                     m["requests"] = server_requests(hosts[0]) - before - 1
                     m.update(tool=tool, rep=rep, latency=latency, floor=floor, urls=args.urls)
@@ -145,7 +168,8 @@ def markdown(rows: list[dict], args: argparse.Namespace) -> str:
         f"{args.urls} URLs over {args.hosts} loopback hosts, --concurrency {args.concurrency}, "
         f"--per-host {args.per_host} for both tools (best of {args.repeat}).",
         "",
-        "| latency | tool | wall s | floor s | wall/floor | URLs/s | CPU s | peak MB | ok | requests |",
+        "| latency | tool | wall s | floor s | wall/floor | URLs/s | CPU s | peak MB | ok "
+        "| requests |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for latency in args.latency:
@@ -157,7 +181,7 @@ def markdown(rows: list[dict], args: argparse.Namespace) -> str:
                 f"{ratio} | {r['urls'] / r['wall']:.0f} | {r['cpu']:.2f} | {r['peak_mb']:.0f} | "
                 f"{r['checked_ok']} | {r['requests']} |"
             )
-    if set(args.tools) == {"citecheck", "lychee"}:
+    if {"citecheck", "lychee"} <= set(args.tools):
         lines.append("")
         for latency in args.latency:
             c, ly = best(rows, "citecheck", latency), best(rows, "lychee", latency)
@@ -178,7 +202,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--per-host", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--tools", default="citecheck,lychee")
+    parser.add_argument("--tools", default="citecheck,citecheck-lib,lychee",
+                        help="comma-separated: citecheck (the CLI with its database), "
+                             "citecheck-lib (check_urls alone), lychee")
     parser.add_argument("--first-ip", default="127.0.2.1")
     parser.add_argument("--json", dest="json_path", help="also write the raw rows here")
     args = parser.parse_args()

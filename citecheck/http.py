@@ -494,9 +494,12 @@ class HttpClient:
             decoder = _Decoder("")
             error, error_text = "decoding-error", str(exc)
         raw = resp.raw
+        # read1 returns what has arrived: a body trickling in byte by byte
+        # cannot hold a read past the deadline (read(n) waits for n bytes)
+        read = getattr(raw, "read1", None) or raw.read
         try:
             while True:
-                chunk = raw.read(_CHUNK, decode_content=False)
+                chunk = read(_CHUNK, decode_content=False)
                 if not chunk:
                     break
                 if keep_raw:

@@ -95,13 +95,17 @@ def now_iso(clock: Callable[[], datetime] | None = None) -> str:
 
 def visible_text(html: str, limit: int = _TEXT_SAMPLE) -> str:
     """Rough visible text of an HTML page (enough to compare pages)."""
-    text = _SCRIPT.sub(" ", html[: limit * 8])
-    text = _TAG.sub(" ", text)
-    return _SPACE.sub(" ", text).strip()[:limit]
+    text = html[: limit * 8]
+    lowered = text.lower()
+    if "<script" in lowered or "<style" in lowered or "<noscript" in lowered:
+        text = _SCRIPT.sub(" ", text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    return " ".join(text.split())[:limit]
 
 
 def _strip_tags(fragment: str) -> str:
-    return _SPACE.sub(" ", _TAG.sub(" ", fragment)).strip()
+    return " ".join((_TAG.sub(" ", fragment) if "<" in fragment else fragment).split())
 
 
 def page_title(html: str) -> str:
@@ -116,6 +120,8 @@ def says_not_found(html: str) -> bool:
     heading = _strip_tags(m.group(1)) if m else ""
     if _NOT_FOUND_WORDS.search(title) or _NOT_FOUND_WORDS.search(heading):
         return True
+    if len(html) > 200_000:
+        return False  # not a "very short page"
     text = visible_text(html, 1500)
     return len(text) < 600 and bool(_NOT_FOUND_WORDS.search(text))
 

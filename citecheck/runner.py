@@ -162,7 +162,7 @@ def check_urls(
 
 
 def _from_cache(cache: Any, url: str, max_age: float | None) -> LiveResult | None:
-    if cache is None:
+    if cache is None or (max_age is not None and max_age <= 0):
         return None
     hit = cache.get_live(url) if max_age is None else cache.get_live(url, max_age)
     if hit is None or not hit.status.is_ok:

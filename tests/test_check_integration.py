@@ -248,3 +248,30 @@ def test_private_addresses_are_skipped_without_allow_private(site, tmp_path):
     entry = json.loads(out)["urls"][0]
     assert entry["status"] == "skipped" and entry["reasons"] == ["private-address"]
     assert code == 0
+
+
+def test_progress_only_on_a_terminal(site, tmp_path):
+    import pty
+
+    _, ok, dead, _ = site
+    args = [CITECHECK, "check", ok, dead, *FAST, "--db", str(tmp_path / "p.db")]
+    piped = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert "URLs 2/2" not in piped.stderr  # not a terminal: no progress
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=slave, timeout=60)
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(master)
+    assert proc.returncode == 1
+    assert b"URLs 2/2" in seen
+    assert b"URLs 2/2" not in proc.stdout  # data on stdout, progress on stderr

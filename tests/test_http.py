@@ -432,3 +432,47 @@ def test_cookies_set_by_a_hop_are_sent_on_the_next_one():
     assert responses.calls[1].request.headers.get("Cookie") == "pass=1"
     make_client().fetch("http://example.org/page")
     assert "Cookie" not in responses.calls[2].request.headers  # not kept across fetches
+
+
+# ------------------------------------------------- against real local servers
+
+
+@pytest.mark.slow
+def test_a_trickling_body_stops_at_the_deadline(simweb):
+    from fixtures_simweb import drip
+
+    url = simweb.route("a", "/drip", handler=drip(b"x" * 10, 0.2, 50))
+    r = HttpClient(HttpConfig(allow_private=True, read_timeout=1, deadline=1.5)).fetch(url)
+    assert r.error == "timeout" and r.status_code == 200
+    assert 0 < len(r.body) < 500  # stopped well before the whole body
+
+
+@pytest.mark.slow
+def test_per_host_limit_holds_across_threads(simweb):
+    import threading
+
+    from fixtures_simweb import delay
+
+    url = simweb.route("a", "/slow", handler=delay(0.1, body=b"ok"))
+    other = simweb.route("b", "/slow", handler=delay(0.1, body=b"ok"))
+    client = HttpClient(HttpConfig(allow_private=True, per_host=2))
+    threads = [threading.Thread(target=client.fetch, args=(u,)) for u in [url] * 6 + [other] * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert simweb.peak_inflight("a") == 2 and simweb.peak_inflight("b") == 2
+    assert len(simweb.hits("a")) == 6
+
+
+@pytest.mark.slow
+def test_real_server_gzip_chunked_and_keep_alive(simweb):
+    from fixtures_simweb import Response, gzipped
+
+    simweb.route("a", "/gz", handler=lambda req: gzipped("<p>" + "word " * 5000 + "</p>"))
+    simweb.route("a", "/chunked", handler=lambda req: Response(200, {}, iter([b"one ", b"two"])))
+    client = HttpClient(HttpConfig(allow_private=True))
+    r = client.fetch(simweb.url("a", "/gz"))
+    assert r.body.startswith(b"<p>word") and len(r.body) == len("<p>" + "word " * 5000 + "</p>")
+    assert r.raw_body is not None and len(r.raw_body) < len(r.body)
+    assert client.fetch(simweb.url("a", "/chunked")).body == b"one two"
