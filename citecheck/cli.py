@@ -238,7 +238,7 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
             click.echo("Error: interrupted; every finished check is saved: run the same "
                        "command again to resume", err=True)
             click.get_current_context().exit(int(ExitCode.RUN_FAILED))
-        report = build_report(store, result.run_id)
+        report = build_report(store, result.run_id, verdicts=result.verdicts)
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
                             junit=junit_path, report_dir=report_dir)
     written = write_reports(report, targets, fail_on=severity)

@@ -834,11 +834,17 @@ def _save_missing(
 # ----------------------------------------------------------------- reports
 
 
-def build_report(store: Store, run_id: int | None = None) -> Any:
-    """A :class:`~citecheck.report.RunReport` of a stored run, with its changes."""
+def build_report(
+    store: Store, run_id: int | None = None, *, verdicts: Sequence[Verdict] | None = None
+) -> Any:
+    """A :class:`~citecheck.report.RunReport` of a stored run, with its changes.
+
+    ``verdicts``: the run's verdicts already in hand (they are what the store
+    holds), saving their decoding from the database.
+    """
     from citecheck.report import Change, DocumentInfo, RunReport
 
-    stored = store.load_run(run_id)
+    stored = store.load_run(run_id, with_verdicts=verdicts is None)
     run = stored.run
     earlier = [r for r in store.runs() if r.id < run.id and r.status == "finished"]
     changes = None
@@ -852,7 +858,7 @@ def build_report(store: Store, run_id: int | None = None) -> Any:
             for c in store.history(run_id=run.id)
         ]
     return RunReport.from_verdicts(
-        stored.verdicts,
+        stored.verdicts if verdicts is None else verdicts,
         run_id=str(run.id),
         started_at=run.started_at,
         finished_at=run.finished_at,

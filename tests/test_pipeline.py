@@ -356,3 +356,11 @@ def test_a_stage_bug_on_one_citation_does_not_lose_the_run(brief, store):
     assert "ValueError: boom" in result.verdicts[1].explanation
     assert "internal-error" in result.verdicts[2].reasons
     assert store.runs()[0].status == "finished"
+
+
+def test_report_from_verdicts_in_hand_equals_report_from_the_database(brief, store):
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    result = run_audit([brief], store, AuditOptions(no_archive=True), stages=stages_for(web))
+    in_hand = build_report(store, result.run_id, verdicts=result.verdicts)
+    from_db = build_report(store, result.run_id)
+    assert in_hand == from_db
