@@ -457,7 +457,7 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
 
     Example:
 
-        citecheck check https://www.mid.ru/en/ --urls-from sources.txt --json - --no-archive
+        citecheck check https://tass.com/ --urls-from urls.txt --json -
     """
     from citecheck.http import HttpClient, HttpConfig
     from citecheck.linkcheck import (
@@ -504,7 +504,7 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
         client.close()
         progress.close()
     if json_path:
-        text = json.dumps(run.to_dict(), indent=2, ensure_ascii=False)
+        text = run.to_json()
         if json_path == "-":
             click.echo(text)
         else:

@@ -356,8 +356,8 @@ class HttpClient:
             parts = urlsplit(current)
             if parts.scheme not in ("http", "https"):
                 return fail("unsupported-scheme", f"unsupported scheme in {current}", current)
-            if not parts.hostname:
-                return fail("invalid-url", f"no host in {current}", current)
+            if not parts.hostname or any(c.isspace() or ord(c) < 32 for c in parts.hostname):
+                return fail("invalid-url", f"no valid host in {current}", current)
             try:
                 address = self.guard.check(parts.hostname)
             except AddressRefused as exc:
@@ -469,6 +469,16 @@ class HttpClient:
                 verify=self._verify if current.startswith("https:") else True,
                 proxies=proxies,
             )
+            if not proxies:
+                # the name may have resolved differently for the connection than
+                # for the guard (DNS rebinding): check where we really are
+                peer = _peer_address(resp)
+                why = check_address(peer, cfg.allow_private) if peer else None
+                if why:
+                    resp.close()
+                    return _Hop(result=FetchResult(
+                        current, current, error="private-address",
+                        error_text=f"connected to {why}"))
             if "set-cookie" in resp.headers:
                 if cookies.jar is None:
                     cookies.jar = requests.cookies.RequestsCookieJar()
@@ -542,6 +552,16 @@ class HttpClient:
             http_version=version,
             raw_body=bytes(raw_kept) if keep_raw else None,
         )
+
+
+def _peer_address(resp: requests.Response) -> str | None:
+    """The IP address the response came from (None when unknown, e.g. mocked)."""
+    try:
+        conn = getattr(resp.raw, "connection", None) or getattr(resp.raw, "_connection", None)
+        sock = getattr(conn, "sock", None)
+        return str(sock.getpeername()[0]) if sock is not None else None
+    except (OSError, AttributeError, IndexError, TypeError):
+        return None
 
 
 class _Cookies:

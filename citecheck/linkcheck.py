@@ -7,6 +7,7 @@ under ``urls``, each with ``live`` and ``snapshot`` as in ``audit --json``.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -123,6 +124,19 @@ class CheckRun:
         if any(item.severity >= fail_on for item in self.urls):
             return ExitCode.FINDINGS
         return ExitCode.OK
+
+    def to_json(self) -> str:
+        """The JSON document, one URL entry per line (readable, and fast to write:
+        ``json.dumps(indent=...)`` falls back to the pure-Python encoder)."""
+        data = self.to_dict()
+        entries = ",\n".join(json.dumps(e, ensure_ascii=False) for e in data["urls"])
+        return (
+            "{\n"
+            f'"run": {json.dumps(data["run"], ensure_ascii=False)},\n'
+            f'"urls": [\n{entries}\n],\n'
+            f'"summary": {json.dumps(data["summary"], ensure_ascii=False)}\n'
+            "}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -35,7 +35,9 @@ from citecheck.urls import host_of, is_home_page, normalize_url
 
 
 class Fetcher(Protocol):
-    def fetch(self, url: str, **kwargs: Any) -> FetchResult: ...
+    """What the live check needs of an HTTP client (HttpClient, or a fake)."""
+
+    def fetch(self, url: str, *, max_bytes: int | None = ...) -> FetchResult: ...
 
 
 #: fetch errors that mean "we did not check": no request was (or may be) made
@@ -238,7 +240,7 @@ def soft404_reasons(url: str, result: FetchResult, html: str, probe: Probe | Non
     if is_home_page(url):
         return []  # the home page is generic by nature
     reasons: list[str] = []
-    if result.redirects and is_home_page(final) and same_site(url, final):
+    if result.redirects and is_home_page(final):  # own site's or a new owner's
         reasons.append("redirect-to-home")
     elif result.redirects and _GENERIC_PATH.search(urlsplit(final).path):
         reasons.append("redirect-to-error-page")

@@ -275,3 +275,23 @@ def test_progress_only_on_a_terminal(site, tmp_path):
     assert proc.returncode == 1
     assert b"URLs 2/2" in seen
     assert b"URLs 2/2" not in proc.stdout  # data on stdout, progress on stderr
+
+
+def test_snapshots_from_a_real_pywb(simweb, pywb_factory, tmp_path):
+    from fixtures_pywb import html_capture
+
+    gone = simweb.route("pub", "/2018/05/statement", status=410)
+    fresh = simweb.route("pub", "/2026/new", body=ARTICLE)
+    archive = pywb_factory([html_capture(gone, "20180514093000", "<p>The statement.</p>",
+                                         title="Statement")], name="check")
+    code, out, err, _ = run_check(
+        [gone, fresh, "--archive-url", archive.root, "--allow-private", "--timeout", "5",
+         "--json", "-"], cwd=tmp_path)
+    assert code == 1, err
+    entries = {e["url"]: e for e in json.loads(out)["urls"]}
+    snap = entries[gone]["snapshot"]
+    assert entries[gone]["status"] == "dead"
+    assert snap["timestamp"] == "20180514093000" and snap["archive_url"].startswith(archive.root)
+    assert entries[gone]["archive"]["status"] == "found"
+    assert entries[fresh]["snapshot"] is None and entries[fresh]["archive"]["status"] == "none"
+    assert json.loads(out)["summary"]["snapshots"] == 1

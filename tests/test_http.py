@@ -98,6 +98,8 @@ def test_at_most_ten_redirects():
 
 @responses.activate
 def test_only_http_and_https():
+    assert make_client().fetch("http:///path").error == "invalid-url"
+    assert make_client().fetch("http://exa mple.org/").error == "invalid-url"
     assert make_client().fetch("ftp://example.org/x").error == "unsupported-scheme"
     assert make_client().fetch("file:///etc/passwd").error == "unsupported-scheme"
     responses.get("http://example.org/f", status=302, headers={"Location": "file:///etc/passwd"})
@@ -476,3 +478,17 @@ def test_real_server_gzip_chunked_and_keep_alive(simweb):
     assert r.body.startswith(b"<p>word") and len(r.body) == len("<p>" + "word " * 5000 + "</p>")
     assert r.raw_body is not None and len(r.raw_body) < len(r.body)
     assert client.fetch(simweb.url("a", "/chunked")).body == b"one two"
+
+
+@pytest.mark.slow
+def test_connection_to_a_refused_address_is_caught_after_connect(simweb):
+    """DNS rebinding: the guard was told a public address, the socket went to loopback."""
+    base = simweb.host("127.0.0.1")
+    simweb.route("127.0.0.1", "/secret", body=b"internal")
+    port = base.rsplit(":", 1)[1]
+    client = HttpClient(HttpConfig(allow_private=False), resolve=lambda h: [PUBLIC])
+    r = client.fetch(f"http://localhost:{port}/secret")
+    assert r.error == "private-address" and "127.0.0.1" in r.error_text
+    assert r.body == b""
+    allowed = HttpClient(HttpConfig(allow_private=True), resolve=lambda h: [PUBLIC])
+    assert allowed.fetch(f"http://localhost:{port}/secret").body == b"internal"

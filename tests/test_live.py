@@ -191,6 +191,15 @@ def test_redirect_to_home_page_is_soft_404():
 
 
 @responses.activate
+def test_redirect_to_another_sites_home_page_is_soft_404():
+    responses.get("http://old-agency.org/report/7", status=301,
+                  headers={"Location": "https://new-agency.org/"})
+    html("https://new-agency.org/", HOME)
+    r = check("http://old-agency.org/report/7")
+    assert r.status is LiveStatus.DEAD and r.reasons == ("soft-404", "redirect-to-home")
+
+
+@responses.activate
 def test_redirect_to_error_page_is_soft_404():
     responses.get("http://example.org/doc", status=302, headers={"Location": "/errors/404.html"})
     html("http://example.org/errors/404.html", HOME)
