@@ -99,7 +99,8 @@ def http_options(f: F) -> F:
         click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(0.1),
                      envvar="CITECHECK_TIMEOUT", help="Connect/read timeout in seconds."),
         click.option("--max-age", default="24h", show_default=True, envvar="CITECHECK_MAX_AGE",
-                     help="Reuse successful results younger than this (e.g. 30m, 24h, 7d; 0 = never)."),
+                     help="Reuse successful results younger than this "
+                          "(e.g. 30m, 24h, 7d; 0 = never)."),
         click.option("--allow-private", is_flag=True, envvar="CITECHECK_ALLOW_PRIVATE",
                      help="Allow private and loopback addresses (link-local stays refused)."),
         click.option("--user-agent", envvar="CITECHECK_USER_AGENT",
@@ -114,7 +115,8 @@ def archive_options(f: F) -> F:
     options = [
         click.option("--archive-url", default="https://web.archive.org/web", show_default=True,
                      envvar="CITECHECK_ARCHIVE_URL",
-                     help="Wayback-style collection root, e.g. http://127.0.0.1:8080/web for pywb."),
+                     help="Wayback-style collection root, "
+                          "e.g. http://127.0.0.1:8080/web for pywb."),
         click.option("--archive-cdx-url", envvar="CITECHECK_ARCHIVE_CDX_URL",
                      help="CDX endpoint when it cannot be derived from --archive-url."),
         click.option("--no-archive", is_flag=True, help="Skip archive lookups."),
@@ -236,7 +238,7 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
             click.echo("Error: interrupted; every finished check is saved: run the same "
                        "command again to resume", err=True)
             click.get_current_context().exit(int(ExitCode.RUN_FAILED))
-        report = build_report(store, result.run_id)
+        report = build_report(store, result.run_id, verdicts=result.verdicts)
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
                             junit=junit_path, report_dir=report_dir)
     written = write_reports(report, targets, fail_on=severity)

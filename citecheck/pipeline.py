@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import re
 import sys
 import threading
@@ -40,6 +41,8 @@ from citecheck.models import (
 )
 from citecheck.store import Store, VerdictRow, citation_keys
 from citecheck.urls import host_of, normalize_url
+
+log = logging.getLogger(__name__)
 
 #: what a folder of briefs contributes
 DOCUMENT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
@@ -578,11 +581,16 @@ def _audit_run(
     for c in citations:
         if archive is not None:
             archive.last_error = None  # set by discovery when it could not ask
-        cands = [] if c.malformed else list(stages.resolve(c, registry, archive=archive))
+        try:
+            cands = [] if c.malformed else list(stages.resolve(c, registry, archive=archive))
+        except Exception as exc:  # a bug must not lose the other citations
+            log.exception("resolving %s failed", c.raw)
+            cands = []
+            undiscovered[(c.document, c.id)] = f"internal-error: {type(exc).__name__}: {exc}"
         candidates[(c.document, c.id)] = cands
         chosen[(c.document, c.id)] = normalize_url(cands[0].url) if cands else None
         error = getattr(archive, "last_error", None)
-        if not cands and error:
+        if not cands and error and (c.document, c.id) not in undiscovered:
             undiscovered[(c.document, c.id)] = error
         progress.advance("resolved")
     urls = sorted({u for u in chosen.values() if u})
@@ -599,9 +607,6 @@ def _audit_run(
     if undiscovered and not any(r.status.is_ok for r in results.values()):
         # nothing reached live and the archive could not be reached either
         offline = offline or all(_unreachable(e) for e in undiscovered.values())
-    if offline:
-        progress.note("citecheck: every host failed to resolve or connect: this machine "
-                      "appears to be offline; results are inconclusive")
 
     # 3b. archive lookups (skipped offline: the archive is a host like any other)
     published = {doc.name: options.published or doc.published for doc in documents}
@@ -640,7 +645,7 @@ def _audit_run(
             if missed and verdict.verdict is VerdictKind.UNRESOLVED:
                 verdict = could_not_discover(verdict, missed, offline=offline)
             decided.append(VerdictRow(verdict, keys[c.id], fingerprint, doc_ids[doc.name]))
-            verdicts.append(verdict)
+            verdicts.append(_without_bodies(verdict))
         if len(decided) >= 500:  # a few large transactions: cheap, and little to redo
             store.save_verdicts(run_id, decided)
             decided = []
@@ -699,8 +704,29 @@ def _verify(
                 return replace(cached, live=live), fingerprint
         if live.from_cache and live.body is None and live.status.is_ok:
             live = replace(live, body=store.live_body(live.url, live.checked_at))
-    verdict = stages.verify_citation(citation, source, candidates, live, lookup, pin=pin)
+    try:
+        verdict = stages.verify_citation(citation, source, candidates, live, lookup, pin=pin)
+    except Exception as exc:  # a bug must not lose the other citations: say so, go on
+        log.exception("verifying %s failed", citation.raw)
+        return Verdict(
+            citation, VerdictKind.INCONCLUSIVE, reasons=("internal-error",),
+            explanation=f"citecheck failed to verify this citation: {type(exc).__name__}: {exc}",
+            urls=tuple(c.url for c in candidates[:1]), live=live,
+            snapshot=lookup.snapshot if lookup else None, candidates=tuple(candidates),
+        ), None
     return verdict, fingerprint
+
+
+def _without_bodies(verdict: Verdict) -> Verdict:
+    """Bodies are not needed once decided: keep memory flat over large audits."""
+    live, snap = verdict.live, verdict.snapshot
+    if (live is None or live.body is None) and (snap is None or snap.body is None):
+        return verdict
+    return replace(
+        verdict,
+        live=replace(live, body=None) if live is not None else None,
+        snapshot=replace(snap, body=None) if snap is not None else None,
+    )
 
 
 def verdict_fingerprint(
@@ -808,11 +834,17 @@ def _save_missing(
 # ----------------------------------------------------------------- reports
 
 
-def build_report(store: Store, run_id: int | None = None) -> Any:
-    """A :class:`~citecheck.report.RunReport` of a stored run, with its changes."""
+def build_report(
+    store: Store, run_id: int | None = None, *, verdicts: Sequence[Verdict] | None = None
+) -> Any:
+    """A :class:`~citecheck.report.RunReport` of a stored run, with its changes.
+
+    ``verdicts``: the run's verdicts already in hand (they are what the store
+    holds), saving their decoding from the database.
+    """
     from citecheck.report import Change, DocumentInfo, RunReport
 
-    stored = store.load_run(run_id)
+    stored = store.load_run(run_id, with_verdicts=verdicts is None)
     run = stored.run
     earlier = [r for r in store.runs() if r.id < run.id and r.status == "finished"]
     changes = None
@@ -826,7 +858,7 @@ def build_report(store: Store, run_id: int | None = None) -> Any:
             for c in store.history(run_id=run.id)
         ]
     return RunReport.from_verdicts(
-        stored.verdicts,
+        stored.verdicts if verdicts is None else verdicts,
         run_id=str(run.id),
         started_at=run.started_at,
         finished_at=run.finished_at,

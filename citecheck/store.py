@@ -905,7 +905,7 @@ class Store:
     # --------------------------------------------------------------- reading
 
     @_guarded
-    def load_run(self, run_id: int | None = None) -> StoredRun:
+    def load_run(self, run_id: int | None = None, *, with_verdicts: bool = True) -> StoredRun:
         """A past run (default: the latest finished one) with all its verdicts."""
         if run_id is None:
             runs = self.db.table("runs")
@@ -927,7 +927,7 @@ class Store:
         verdicts = tuple(
             verdict_from_dict(json.loads(r["record"]))
             for r in self.db.table("verdicts").rows_where("run_id = ?", [info.id], order_by="id")
-        )
+        ) if with_verdicts else ()
         return StoredRun(run=info, documents=documents, verdicts=verdicts)
 
     @_guarded

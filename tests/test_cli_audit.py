@@ -141,3 +141,11 @@ def test_history_fail_on_new(tmp_path, run, fake_stages, fake_brief):
     again = run("history", "--db", db, "--fail-on-new")
     assert again.exit_code == 0, again.output  # still dead, but no longer new
     assert "No changes since the previous run." in again.output
+
+
+def test_verbose_shows_progress_off_a_terminal(tmp_path, run, fake_stages, fake_brief):
+    result = run(*audit_args(tmp_path, fake_brief, "-v"))
+    assert "documents 1/1" in result.stderr and "URLs 2/2" in result.stderr
+    quiet_default = run(*audit_args(tmp_path, fake_brief))
+    assert "documents 1/1" not in quiet_default.stderr  # not a TTY, no -v: no progress
+    assert "run 2:" in quiet_default.stderr

@@ -5,7 +5,7 @@ import json
 from dataclasses import replace
 
 import pytest
-from fixtures_store import FakeArchive, FakeWeb, fake_verify, stages_for
+from fixtures_store import FakeArchive, FakeWeb, fake_resolve, fake_verify, stages_for
 
 from citecheck.errors import ExitCode, InputError
 from citecheck.extract import extract_citations, read_document
@@ -95,7 +95,9 @@ def test_archive_lookups_and_snapshot_bodies_are_cached(brief, store):
     result = run_audit([brief], store, AuditOptions(), stages=stages_for(web, archive))
     assert kinds(result)[:2] == ["verified", "rescued"]
     assert ("http://gov.test/gone", "2018-04-02", "2018-06-04") in archive.asked
-    assert result.verdicts[1].snapshot.body == b"<p>archived</p>"
+    snap = result.verdicts[1].snapshot
+    assert snap.body is None  # bodies are dropped once decided
+    assert store.get_snapshot_body(snap.archive_url) == b"<p>archived</p>"
     archive.fetch_snapshot = lambda snap: pytest.fail("snapshot body should come from the store")
     again = run_audit([brief], store, AuditOptions(), stages=stages_for(web, archive))
     assert kinds(again)[:2] == ["verified", "rescued"]
@@ -332,3 +334,33 @@ def test_save_missing_asks_for_live_sources_never_archived(brief, store):
     asked.clear()
     run_audit([brief], store, AuditOptions(), stages=stages)
     assert asked == []  # only on request
+
+
+def test_a_stage_bug_on_one_citation_does_not_lose_the_run(brief, store):
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+
+    def broken_verify(citation, *args, **kw):
+        if citation.source == "Kremlin":
+            raise ValueError("boom")
+        return fake_verify(citation, *args, **kw)
+
+    def broken_resolve(citation, registry, archive=None):
+        if citation.raw == "SIPRI, 2017":
+            raise RuntimeError("bad index")
+        return fake_resolve(citation, registry, archive)
+
+    stages = replace(stages_for(web), verify_citation=broken_verify, resolve=broken_resolve)
+    result = run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    assert kinds(result) == ["verified", "inconclusive", "inconclusive", "malformed"]
+    assert result.verdicts[1].reasons == ("internal-error",)
+    assert "ValueError: boom" in result.verdicts[1].explanation
+    assert "internal-error" in result.verdicts[2].reasons
+    assert store.runs()[0].status == "finished"
+
+
+def test_report_from_verdicts_in_hand_equals_report_from_the_database(brief, store):
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    result = run_audit([brief], store, AuditOptions(no_archive=True), stages=stages_for(web))
+    in_hand = build_report(store, result.run_id, verdicts=result.verdicts)
+    from_db = build_report(store, result.run_id)
+    assert in_hand == from_db
