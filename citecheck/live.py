@@ -48,6 +48,8 @@ UNREACHABLE_ERRORS = frozenset({"dns-error", "connection-refused", "connection-e
 #: similarity (0-100) above which a page "is" the host's not-found page
 SOFT404_SIMILARITY = 90.0
 _TEXT_SAMPLE = 6000
+#: pages with less visible text than this are not compared with the probe
+_MIN_COMPARABLE = 80
 
 #: wording of error pages: strong enough to trust in a title or main heading
 _NOT_FOUND_WORDS = re.compile(
@@ -249,10 +251,12 @@ def soft404_reasons(url: str, result: FetchResult, html: str, probe: Probe | Non
     if probe is not None and probe.answers_200:
         if result.redirects and probe.final_url and probe.final_url == final:
             reasons.append("same-as-missing-page")
-        elif probe.text:
+        elif len(probe.text) >= _MIN_COMPARABLE:
+            # (a JavaScript app shell has next to no text and looks the same for
+            # every path, real or not: that says nothing either way)
             path = urlsplit(url).path
             text = _mask(visible_text(html), [url, final, path, urlsplit(final).path])
-            if text and fuzz.ratio(text, probe.text) >= SOFT404_SIMILARITY:
+            if len(text) >= _MIN_COMPARABLE and fuzz.ratio(text, probe.text) >= SOFT404_SIMILARITY:
                 reasons.append("same-as-missing-page")
     return (["soft-404"] + reasons) if reasons else []
 

@@ -525,11 +525,18 @@ class SimWeb:
         with self._lock:
             self._inflight[host] -= 1
 
-    def hits(self, host: str, path: str | None = None) -> list[RequestRecord]:
-        """Requests ``host`` received (optionally only for ``path``, query ignored)."""
+    def hits(self, host: str, path: str | None = None,
+             since: float | None = None) -> list[RequestRecord]:
+        """Requests ``host`` received (optionally only for ``path``, query ignored,
+        and only from ``since``, a :meth:`mark`: a shared web sees other tests too)."""
         with self._lock:
             return [r for r in self.requests if r.host == host
-                    and (path is None or urlsplit(r.path).path == path or r.path == path)]
+                    and (path is None or urlsplit(r.path).path == path or r.path == path)
+                    and (since is None or r.at >= since)]
+
+    def mark(self) -> float:
+        """A point in time for ``hits(..., since=...)``."""
+        return time.monotonic()
 
     def peak_inflight(self, host: str) -> int:
         """The most requests ``host`` was handling at the same time."""

@@ -251,6 +251,14 @@ def test_real_page_on_a_soft_404_host_is_ok():
 
 
 @responses.activate
+def test_app_shell_host_is_not_called_soft_404():
+    shell = "<html><title>News</title><div id=root></div><script src=/app.js></script></html>"
+    html("http://example.org/article/5", shell)
+    responses.get(PROBE, body=shell, content_type="text/html")
+    assert check("http://example.org/article/5").status is LiveStatus.OK
+
+
+@responses.activate
 def test_redirect_to_where_missing_pages_go_is_soft_404():
     responses.get("http://example.org/doc/1", status=302, headers={"Location": "/search?q=doc"})
     html("http://example.org/search?q=doc", PAGE)

@@ -54,6 +54,9 @@ def test_static_routes_fallback_and_404(simweb):
     simweb.fallback("a", status=200, body=b"home")
     assert _get(simweb.url("a", "/nope"))[:3:2] == (200, b"home")
     assert [r.path for r in simweb.hits("a")] == ["/page", "/nope", "/nope"]
+    mark = simweb.mark()
+    _get(url)
+    assert [r.path for r in simweb.hits("a", since=mark)] == ["/page"]
 
 
 def test_routes_are_per_host(simweb):
