@@ -218,6 +218,7 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
 
     Example:
 
+    \b
         citecheck audit briefs/ --report-dir reports --json audit.json
     """
     try:
@@ -272,6 +273,7 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
 
     Example:
 
+    \b
         citecheck history
         citecheck history "Russian MOD" --json
         citecheck history --fail-on-new
@@ -325,6 +327,7 @@ def report(db_path: str, run_id: int | None, html_path: str | None, json_path: s
 
     Example:
 
+    \b
         citecheck report --run 3 --html old.html --json -
     """
     _require_db(db_path)
@@ -379,6 +382,7 @@ def extract_command(document: str, fmt: str | None, config_path: str | None,
 
     Example:
 
+    \b
         citecheck extract examples/china-russia-security-ties-2018-06-04.txt --format json
     """
     from citecheck.extract import open_citations
@@ -404,6 +408,7 @@ def sources_command(document: str | None, config_path: str | None,
 
     Example:
 
+    \b
         citecheck sources --config citations.yaml examples/china-russia-security-ties-2018-06-04.txt
     """
     from citecheck.extract import open_citations
@@ -457,6 +462,7 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
 
     Example:
 
+    \b
         citecheck check https://tass.com/ --urls-from urls.txt --json -
     """
     from citecheck.http import HttpClient, HttpConfig
@@ -530,6 +536,7 @@ def archive_group() -> None:
 
     Example:
 
+    \b
         citecheck archive lookup https://www.mfa.gov.cn/eng/ --date 2018-05-14
         citecheck archive list --archive-dir archive
     """
@@ -582,6 +589,7 @@ def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str
 
     Example:
 
+    \b
         citecheck archive lookup http://tass.com/world/1011109 --date 2018-06-25
     """
     from citecheck.archive import ArchiveClient
@@ -646,6 +654,7 @@ def archive_save(urls: tuple[str, ...], wait: float, as_json: bool, timeout: flo
 
     Example:
 
+    \b
         citecheck archive save https://www.mfa.gov.cn/eng/wjdt_665385/ --wait 120
     """
     from citecheck.archive.save import save_page_now
@@ -674,6 +683,7 @@ def archive_list(archive_dir: str, db_path: str, as_json: bool) -> None:
 
     Example:
 
+    \b
         citecheck archive list --archive-dir archive
     """
     records = _evidence(archive_dir, db_path)
@@ -700,6 +710,7 @@ def archive_show(url: str, archive_dir: str, db_path: str, show_body: bool,
 
     Example:
 
+    \b
         citecheck archive show http://tass.com/world/1011109 --body
     """
     from citecheck.archive.warcstore import find_evidence, locate, read_evidence
