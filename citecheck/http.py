@@ -694,6 +694,10 @@ def sniff_charset(body: bytes, content_type: str | None = None) -> tuple[str | N
     return None, "none"
 
 
+#: the encoding undeclared Western text most likely is (what browsers assume)
+_PREFERRED = "cp1252"
+
+
 def detect_charset(body: bytes) -> str | None:
     """Guess the charset of undeclared bytes with charset-normalizer."""
     try:
@@ -703,8 +707,17 @@ def detect_charset(body: bytes) -> str | None:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(body[:200_000]).best()
-    return _codec(best.encoding) if best is not None else None
+    matches = from_bytes(body[:200_000])
+    best = matches.best()
+    if best is None:
+        return None
+    # on a tie (same chaos and coherence, e.g. cp1250 vs cp1252 for French or
+    # German text) charset-normalizer's order is arbitrary: prefer the web's default
+    for match in matches:
+        if (match.chaos, match.coherence) == (best.chaos, best.coherence) and (
+                _PREFERRED in match.could_be_from_charset):
+            return _PREFERRED
+    return _codec(best.encoding)
 
 
 def decode_bytes(body: bytes, content_type: str | None = None) -> tuple[str, str]:

@@ -136,10 +136,19 @@ CHINESE = ("2018-06-04\n\n中国和俄罗斯的安全合作不断加强，两国
            "(新华社, July 26 2017)。双方表示将继续深化全面战略协作伙伴关系，"
            "共同应对地区安全挑战 (TASS, April 3)。\n")
 
+WESTERN = ("Die Bundesregierung äußerte sich über die Übung in Syrien. Der Außenminister "
+           "sagte, die Lage sei schwierig (TASS, May 14, 2018).\n"
+           "Le ministère a déclaré que la coopération était « très étroite » et naïve "
+           "(MOFA, June 2, 2018). Café crème, élève, garçon.\n")
+
 
 @pytest.mark.parametrize(
     ("text", "encoding", "expected"),
     [
+        # F2: Western text must not come out as cp1250 mojibake (ministčre, naďve)
+        (WESTERN, "latin-1", [("TASS", "2018-05-14"), ("MOFA", "2018-06-02")]),
+        (WESTERN.replace("« très étroite »", "“très étroite”"), "cp1252",
+         [("TASS", "2018-05-14"), ("MOFA", "2018-06-02")]),
         (RUSSIAN, "windows-1251", [("ТАСС", "2018-04-03"), ("Russian MOD", "2018-05-05")]),
         (CHINESE, "gb2312", [("新华社", "2017-07-26"), ("TASS", "2018-04-03")]),
         (RUSSIAN, "utf-16", [("ТАСС", "2018-04-03"), ("Russian MOD", "2018-05-05")]),

@@ -21,14 +21,13 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import yaml
-from charset_normalizer import from_bytes
 from lxml import etree
 from lxml import html as lhtml
 
 from citecheck.errors import InputError
 from citecheck.extract.dates import parse_iso_date
 from citecheck.extract.scan import Link
-from citecheck.http import HttpClient
+from citecheck.http import HttpClient, detect_charset
 
 #: bytes looked at to detect encoding and binary content
 SAMPLE_BYTES = 1024 * 1024
@@ -154,10 +153,10 @@ def detect_encoding(sample: bytes, name: str, declared: str | None = None) -> st
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(sample[:SAMPLE_BYTES]).best()
-    if best is None or best.encoding is None:
+    guessed = detect_charset(sample[:SAMPLE_BYTES])
+    if guessed is None:
         raise InputError(f"{name}: binary file or unknown text encoding")
-    return best.encoding
+    return guessed
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
@@ -175,10 +174,11 @@ def decode(data: bytes, name: str, declared: str | None = None) -> str:
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError):
-        best = from_bytes(data).best()
-        if best is None:
+        guessed = detect_charset(data)
+        try:
+            text = data.decode(guessed or encoding)
+        except (UnicodeDecodeError, LookupError):
             raise InputError(f"{name}: not valid {encoding} text") from None
-        text = str(best)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     _check_text(text, name)
     return text
