@@ -455,6 +455,33 @@ def test_a_trickling_body_stops_at_the_deadline(simweb):
     assert 0 < len(r.body) < 500  # stopped well before the whole body
 
 
+def _trickled_headers(interval: float):
+    """A server that sends its status line and headers one byte at a time."""
+
+    def handler(req):
+        head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
+                + b"X-Pad: " + b"p" * 200 + b"\r\n\r\nok")
+        for byte in head:
+            if not req.write(bytes([byte])) or req.stopping.wait(interval):
+                return
+        req.drop()
+
+    return handler
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(30)
+def test_trickled_headers_stop_at_the_deadline(simweb):
+    # F3: each byte arrives well within the read timeout, but the whole head
+    # takes ~25 s: the per-URL deadline must still hold
+    url = simweb.route("a", "/slowstatus", handler=_trickled_headers(0.1))
+    r = HttpClient(HttpConfig(allow_private=True, read_timeout=1, deadline=1.5,
+                              retries=0)).fetch(url)
+    assert r.error == "timeout", r
+    assert r.status_code is None
+    assert "deadline" in (r.error_text or "")
+
+
 @pytest.mark.slow
 def test_per_host_limit_holds_across_threads(simweb):
     import threading
