@@ -7,7 +7,7 @@ import responses
 from citecheck.errors import InputError
 from citecheck.extract import extract_citations, iter_citations, open_citations, read_document
 from citecheck.extract.readers import find_dateline, render_html, render_markdown
-from citecheck.http import HttpClient
+from citecheck.http import HttpClient, HttpConfig
 from citecheck.registry import parse_registry
 
 HTML = """<!doctype html><html><head><title>Ties  brief</title>
@@ -307,6 +307,19 @@ def test_url_failures_are_input_errors(kwargs, message):
     responses.get("https://brief.example/x", **kwargs)
     with pytest.raises(InputError, match=message):
         read_document("https://brief.example/x", client=_offline_client())
+
+
+@responses.activate
+def test_url_brief_larger_than_the_cap_is_an_error_not_truncated():
+    # F4: a URL brief cut at the body cap silently lost its later citations
+    line = b"The navy sailed to the Baltic for drills (TASS, May 14, 2018).\n"
+    responses.get("https://brief.example/big.txt", body=line * 40, content_type="text/plain")
+    client = HttpClient(HttpConfig(max_bytes=1024), resolve=lambda host: ["93.184.216.34"])
+    with pytest.raises(InputError, match=r"big.txt: larger than 0.0009\d* MB"):
+        read_document("https://brief.example/big.txt", client=client)
+    responses.get("https://brief.example/small.txt", body=line * 10, content_type="text/plain")
+    doc = read_document("https://brief.example/small.txt", client=client)
+    assert len(extract_citations(doc)) == 10
 
 
 def test_markdown_emphasis_inside_a_link():

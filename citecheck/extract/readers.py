@@ -95,6 +95,9 @@ def _load_url(url: str, client: HttpClient | None) -> RawInput:
         raise InputError(f"{url}: cannot fetch: {result.error_text or result.error}")
     if result.status_code is None or not 200 <= result.status_code < 300:
         raise InputError(f"{url}: HTTP {result.status_code}")
+    if result.truncated:  # never audit part of a brief as if it were all of it
+        cap = client.config.max_bytes / (1024 * 1024)
+        raise InputError(f"{url}: larger than {cap:g} MB; save it and give the file instead")
     ctype = result.content_type or ""
     charset = None
     m = re.search(r"charset=[\"']?([\w.:-]+)", result.headers.get("content-type", ""), re.I)
