@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from citecheck import __version__
-from citecheck.errors import ExitCode, InputError
+from citecheck.errors import ExitCode, InputError, RunError
 from citecheck.http import FetchResult, HttpClient, HttpConfig
 from citecheck.models import (
     ArchiveLookup,
@@ -898,9 +898,17 @@ def write_reports(
             stdout.flush()
             return
         target = Path(path)
+        # an unwritable report stops the run: one line and exit 3, not a traceback
         if target.parent and not target.parent.is_dir():
-            target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RunError(f"{target.parent}: cannot create report directory: "
+                               f"{exc.strerror or exc}") from None
+        try:
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise RunError(f"{target}: cannot write report: {exc.strerror or exc}") from None
         written.append(str(target))
 
     html = targets.html

@@ -125,6 +125,34 @@ def test_report_unknown_run(tmp_path, run, fake_stages, fake_brief):
     assert result.exit_code == 3 and "no run with id 42" in result.output
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--report-dir", "afile/sub"], "afile/sub: cannot create report directory: "),
+        (["--json", "afile/o.json"], "afile: cannot create report directory: "),
+        (["--junit", "afile/x/j.xml"], "afile/x: cannot create report directory: "),
+        (["--markdown", "/proc/citecheck.md"], "/proc/citecheck.md: cannot write report: "),
+    ],
+)
+def test_unwritable_report_paths_are_run_errors(tmp_path, run, fake_stages, fake_brief,
+                                                monkeypatch, options, message):
+    # F5: a traceback and exit 1 (the "findings" code) before; now one line and exit 3
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("a regular file")
+    args = ["audit", fake_brief, "--db", "h.db", "--archive-dir", "archive", "-q"]
+    if "--report-dir" not in options:
+        args += ["--report-dir", "reports"]
+    result = run(*args, *options)
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith(f"Error: {message}"), result.output
+    assert len(result.output.strip().splitlines()) == 1
+    # and the same for re-rendering a stored run
+    flag = "--html" if "--report-dir" in options else options[0]
+    target = options[1] if "--report-dir" not in options else "afile/sub/r.html"
+    result = run("report", "--db", "h.db", flag, target)
+    assert result.exit_code == 3 and result.output.startswith("Error: "), result.output
+
+
 @pytest.mark.parametrize("command", ["audit", "history", "report"])
 def test_help_has_an_example(run, command):
     result = run(command, "--help")
