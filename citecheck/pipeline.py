@@ -320,13 +320,15 @@ class LiveCache:
         self.run_id = run_id
         self.max_age_seconds = max_age_seconds
         self.hits = 0
+        self._hits_lock = threading.Lock()  # get_live runs in the runner's worker threads
 
     def get_live(self, url: str, max_age_seconds: float | None = None) -> LiveResult | None:
         age = self.max_age_seconds if max_age_seconds is None else max_age_seconds
         # the body is loaded only if the verdict has to be decided again (see _verify)
         result = self.store.get_live(url, age, with_body=False)
         if result is not None:
-            self.hits += 1
+            with self._hits_lock:
+                self.hits += 1
         return result
 
     def put_live(self, result: LiveResult, run_id: int | None = None) -> None:

@@ -364,3 +364,30 @@ def test_report_from_verdicts_in_hand_equals_report_from_the_database(brief, sto
     in_hand = build_report(store, result.run_id, verdicts=result.verdicts)
     from_db = build_report(store, result.run_id)
     assert in_hand == from_db
+
+
+def test_live_cache_counts_hits_from_many_threads():
+    # get_live is called from the runner's worker threads: no lost increments
+    import sys
+    import threading
+
+    from citecheck.pipeline import LiveCache
+
+    class Hit:
+        def get_live(self, url, max_age, with_body=False):
+            return object()
+
+    cache = LiveCache(Hit(), run_id=1, max_age_seconds=60)  # type: ignore[arg-type]
+    per_thread, threads = 20000, 8
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        workers = [threading.Thread(target=lambda: [cache.get_live("u") for _ in range(per_thread)])
+                   for _ in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert cache.hits == per_thread * threads
