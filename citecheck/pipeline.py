@@ -574,6 +574,8 @@ def _audit_run(
         )
 
     # 2. resolve: candidate URLs for every citation
+    from citecheck.verify import resolution_of
+
     citations = [c for cits in per_doc for c in cits]
     candidates: dict[tuple[str, str], list[Candidate]] = {}
     chosen: dict[tuple[str, str], str | None] = {}
@@ -590,7 +592,10 @@ def _audit_run(
             cands = []
             undiscovered[(c.document, c.id)] = f"internal-error: {type(exc).__name__}: {exc}"
         candidates[(c.document, c.id)] = cands
-        chosen[(c.document, c.id)] = normalize_url(cands[0].url) if cands else None
+        # only an accepted origin is checked: a rejected discovery candidate
+        # (origin "candidate") is listed in the report, never fetched
+        _resolution, accepted = resolution_of(cands)
+        chosen[(c.document, c.id)] = normalize_url(accepted.url) if accepted else None
         error = getattr(archive, "last_error", None)
         if not cands and error and (c.document, c.id) not in undiscovered:
             undiscovered[(c.document, c.id)] = error

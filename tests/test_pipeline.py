@@ -391,3 +391,22 @@ def test_live_cache_counts_hits_from_many_threads():
     finally:
         sys.setswitchinterval(old)
     assert cache.hits == per_thread * threads
+
+
+def test_an_unresolved_citation_is_never_checked(brief, store):
+    # a discovery candidate that resolve rejected (origin "candidate") is listed
+    # for the reader but neither fetched live nor looked up in the archive
+    from citecheck.models import Candidate
+
+    def resolve(citation, registry, archive=None):
+        if citation.url:
+            return [Candidate(citation.url, "hyperlink")]
+        return [] if citation.malformed else [Candidate("http://guess.test/maybe", "candidate")]
+
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    archive = FakeArchive()
+    stages = replace(stages_for(web, archive), resolve=resolve)
+    run_audit([brief], store, AuditOptions(), stages=stages)
+    assert "http://guess.test/maybe" not in web.asked
+    assert web.asked  # the hyperlinked citations were checked
+    assert all(url != "http://guess.test/maybe" for url, *_ in archive.asked)
