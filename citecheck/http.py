@@ -465,7 +465,11 @@ class HttpClient:
                                error=code, error_text=text, **extra)
 
         while True:
-            parts = urlsplit(current)
+            try:
+                parts = urlsplit(current)
+                parts.port  # noqa: B018 - raises on a port out of range
+            except ValueError as exc:  # "http://[::1": data, not a crash
+                return fail("invalid-url", f"{exc} in {current}", current)
             if parts.scheme not in ("http", "https"):
                 return fail("unsupported-scheme", f"unsupported scheme in {current}", current)
             if not parts.hostname or any(c.isspace() or ord(c) < 32 for c in parts.hostname):

@@ -322,6 +322,14 @@ def test_url_brief_larger_than_the_cap_is_an_error_not_truncated():
     assert len(extract_citations(doc)) == 10
 
 
+def test_a_malformed_hyperlink_is_kept_not_a_crash(tmp_path):
+    # F6: one bad link in a brief must not stop the whole audit
+    path = tmp_path / "v6.md"
+    path.write_text("Drills ([TASS, May 14, 2018](http://[::1/x)).\n", encoding="utf-8")
+    doc = read_document(str(path))
+    assert [(c.source, c.url) for c in extract_citations(doc)] == [("TASS", "http://[::1/x")]
+
+
 def test_markdown_emphasis_inside_a_link():
     rendered = render_markdown("Grew ([*MOFA*](https://mfa.gov.cn/x), **May 14**).\n", "x.md")
     assert rendered.text == "Grew (MOFA, May 14).\n"

@@ -100,6 +100,9 @@ def test_at_most_ten_redirects():
 def test_only_http_and_https():
     assert make_client().fetch("http:///path").error == "invalid-url"
     assert make_client().fetch("http://exa mple.org/").error == "invalid-url"
+    # F6/F7: malformed URLs are data, not a ValueError; an invalid port is not dropped
+    assert make_client().fetch("http://[::1").error == "invalid-url"
+    assert make_client().fetch("http://example.org:99999/x").error == "invalid-url"
     assert make_client().fetch("ftp://example.org/x").error == "unsupported-scheme"
     assert make_client().fetch("file:///etc/passwd").error == "unsupported-scheme"
     responses.get("http://example.org/f", status=302, headers={"Location": "file:///etc/passwd"})

@@ -224,10 +224,14 @@ def absolute_links(links: tuple[Link, ...], *bases: str | None) -> tuple[Link, .
     for line, start, end, href in links:
         if href.startswith("#"):  # a footnote on the same page
             continue
-        for base in bases:
-            if base:
-                href = urljoin(base, href)
-        if urlsplit(href).scheme.lower() in ("http", "https"):
+        try:
+            for base in bases:
+                if base:
+                    href = urljoin(base, href)
+            scheme = urlsplit(href).scheme.lower()
+        except ValueError:  # "http://[::1": kept as written, the check reports it invalid
+            scheme = href.split(":", 1)[0].lower()
+        if scheme in ("http", "https"):
             out.append((line, start, end, href))
     return tuple(out)
 
