@@ -27,6 +27,7 @@ from citecheck.pipeline import (
     Progress,
     ReportTargets,
     build_report,
+    exit_code_for,
     parse_duration,
     run_audit,
     summary_line,
@@ -325,6 +326,8 @@ def report(db_path: str, run_id: int | None, html_path: str | None, json_path: s
            markdown_path: str | None, junit_path: str | None, fail_on: str) -> None:
     """Re-render a past run's report from the database, with no network.
 
+    Exits 1 when the run has findings at or above --fail-on, as audit does.
+
     Example:
 
     \b
@@ -337,8 +340,10 @@ def report(db_path: str, run_id: int | None, html_path: str | None, json_path: s
         data = build_report(store, run_id)
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
                             junit=junit_path)
-    for path in write_reports(data, targets, fail_on=Severity.parse(fail_on)):
+    severity = Severity.parse(fail_on)
+    for path in write_reports(data, targets, fail_on=severity):
         click.echo(f"wrote {path}", err=True)
+    click.get_current_context().exit(int(exit_code_for(data.verdicts, severity)))
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:

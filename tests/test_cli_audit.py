@@ -1,6 +1,7 @@
 """``citecheck audit``, ``history`` and ``report`` through click, with fake network stages."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -109,7 +110,17 @@ def test_history_and_report_commands(tmp_path, run, fake_stages, fake_brief):
     assert {c["kind"] for c in latest["changes"]} == {"recovered", "newly-dead"}
     html = tmp_path / "old.html"
     result = run("report", "--db", db, "--run", "1", "--html", str(html))
-    assert result.exit_code == 0 and "<html" in html.read_text()
+    assert result.exit_code == 1 and "<html" in html.read_text()  # run 1 has a dead source
+
+
+def test_report_exit_code_follows_fail_on(tmp_path, run, fake_stages):
+    # F9: a re-rendered run sets the exit code as the audit did (CI renders cached runs)
+    db = str(tmp_path / "h.db")
+    brief = tmp_path / "b.md"
+    brief.write_text("4 June 2018\n\nIt grew (SIPRI, 2017).\n", encoding="utf-8")
+    run(*audit_args(tmp_path, str(brief), "-q"))  # run 1: unresolved, a warning
+    assert run("report", "--db", db, "--json", os.devnull).exit_code == 0
+    assert run("report", "--db", db, "--fail-on", "warn", "--json", os.devnull).exit_code == 1
 
 
 def test_report_and_history_need_a_database(tmp_path, run):
