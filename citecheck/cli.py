@@ -282,6 +282,8 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
     _require_db(db_path)
     with Store(db_path) as store:
         runs = store.runs()
+        if run_id is not None and all(r.id != run_id for r in runs):
+            raise InputError(f"{db_path}: no run with id {run_id}")
         changes = store.history(subject, run_id)
     failing = [c for c in changes if c.kind in ("newly-dead", "newly-mismatched")]
     code = int(ExitCode.FINDINGS if fail_on_new and failing else ExitCode.OK)

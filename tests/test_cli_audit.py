@@ -123,6 +123,15 @@ def test_report_exit_code_follows_fail_on(tmp_path, run, fake_stages):
     assert run("report", "--db", db, "--fail-on", "warn", "--json", os.devnull).exit_code == 1
 
 
+def test_history_of_an_unknown_run_is_an_error(tmp_path, run, fake_stages, fake_brief):
+    # F10: it said "No changes since the previous run." and exited 0
+    run(*audit_args(tmp_path, fake_brief, "-q"))
+    result = run("history", "--db", str(tmp_path / "h.db"), "--run", "999")
+    assert result.exit_code == 2
+    assert result.output == f"Error: {tmp_path / 'h.db'}: no run with id 999\n"
+    assert run("history", "--db", str(tmp_path / "h.db"), "--run", "1").exit_code == 0
+
+
 def test_report_and_history_need_a_database(tmp_path, run):
     result = run("report", "--db", str(tmp_path / "none.db"))
     assert result.exit_code == 2 and "no such database" in result.output
