@@ -26,6 +26,7 @@ from __future__ import annotations
 import codecs
 import email.utils
 import heapq
+import http.client
 import ipaddress
 import os
 import random
@@ -718,6 +719,9 @@ def classify_exception(exc: BaseException) -> tuple[str, str]:
         return "timeout", text
     if isinstance(exc, (requests.exceptions.SSLError, urllib3.exceptions.SSLError)):
         return "tls-error", text
+    bad = _bad_response(exc)
+    if bad is not None:  # the server answered, but not in HTTP: it did not reset
+        return "bad-response", bad
     if isinstance(exc, requests.exceptions.ContentDecodingError):
         return "decoding-error", text
     if isinstance(exc, (requests.exceptions.ChunkedEncodingError,
@@ -750,6 +754,21 @@ def classify_exception(exc: BaseException) -> tuple[str, str]:
             return "connection-reset", text
         return "connection-error", text
     return "request-error", text
+
+
+def _bad_response(exc: BaseException) -> str | None:
+    """The text of an http.client parse failure (too many headers, a line too
+    long, a garbled status line) wrapped in ``exc``, or None."""
+    seen: list[BaseException] = [exc]
+    for err in seen:  # breadth first through args and causes, a few levels deep
+        if (isinstance(err, http.client.HTTPException)
+                and not isinstance(err, (http.client.RemoteDisconnected,
+                                         http.client.IncompleteRead))):
+            return f"bad response: {err or type(err).__name__}"[:300]
+        if len(seen) < 12:
+            seen.extend(a for a in (*err.args, err.__cause__, err.__context__)
+                        if isinstance(a, BaseException) and a not in seen)
+    return None
 
 
 _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")

@@ -473,6 +473,23 @@ def _trickled_headers(interval: float):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("head", [
+    b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(150)),
+    b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 100_000 + b"\r\n",
+], ids=["too-many-headers", "header-line-too-long"])
+def test_unparsable_headers_are_a_bad_response_not_a_reset(simweb, head):
+    # F14: http.client refused the headers; the server did not reset
+    def handler(req):
+        req.write(head + b"Content-Length: 2\r\n\r\nok")
+        req.drop()
+
+    url = simweb.route("a", "/bad", handler=handler)
+    r = HttpClient(HttpConfig(allow_private=True, retries=0)).fetch(url)
+    assert r.error == "bad-response", r
+    assert "header" in (r.error_text or "").lower() or "line" in (r.error_text or "")
+
+
+@pytest.mark.slow
 @pytest.mark.timeout(30)
 def test_trickled_headers_stop_at_the_deadline(simweb):
     # F3: each byte arrives well within the read timeout, but the whole head
