@@ -322,10 +322,13 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
 @cli.command()
 @db_option
 @click.option("--run", "run_id", type=int, help="Run id (default: the latest finished run).")
+@click.option("--report-dir", type=click.Path(file_okay=False),
+              help="Write the HTML report as a file in this folder.")
 @report_options
 @fail_on_option
-def report(db_path: str, run_id: int | None, html_path: str | None, json_path: str | None,
-           markdown_path: str | None, junit_path: str | None, fail_on: str) -> None:
+def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: str | None,
+           json_path: str | None, markdown_path: str | None, junit_path: str | None,
+           fail_on: str) -> None:
     """Re-render a past run's report from the database, with no network.
 
     Exits 1 when the run has findings at or above --fail-on, as audit does.
@@ -336,12 +339,12 @@ def report(db_path: str, run_id: int | None, html_path: str | None, json_path: s
         citecheck report --run 3 --html old.html --json -
     """
     _require_db(db_path)
-    if not any((html_path, json_path, markdown_path, junit_path)):
+    if not any((html_path, json_path, markdown_path, junit_path, report_dir)):
         json_path = "-"
     with Store(db_path) as store:
         data = build_report(store, run_id)
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
-                            junit=junit_path)
+                            junit=junit_path, report_dir=report_dir)
     severity = Severity.parse(fail_on)
     for path in write_reports(data, targets, fail_on=severity):
         click.echo(f"wrote {path}", err=True)

@@ -132,6 +132,16 @@ def test_history_of_an_unknown_run_is_an_error(tmp_path, run, fake_stages, fake_
     assert run("history", "--db", str(tmp_path / "h.db"), "--run", "1").exit_code == 0
 
 
+def test_report_accepts_report_dir(tmp_path, run, fake_stages, fake_brief):
+    # F12: its --html help names --report-dir, which it did not accept
+    run(*audit_args(tmp_path, fake_brief, "-q"))
+    out = tmp_path / "again"
+    result = run("report", "--db", str(tmp_path / "h.db"), "--report-dir", str(out))
+    assert "<html" in (out / "citecheck-run-1.html").read_text()
+    assert result.stdout == ""  # no JSON on stdout when a file was asked for
+    assert f"wrote {out / 'citecheck-run-1.html'}" in result.output
+
+
 def test_report_and_history_need_a_database(tmp_path, run):
     result = run("report", "--db", str(tmp_path / "none.db"))
     assert result.exit_code == 2 and "no such database" in result.output
