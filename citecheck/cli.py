@@ -15,7 +15,7 @@ import sqlite3
 import sys
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -237,9 +237,7 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
         try:
             result = run_audit(documents, store, options, progress=progress)
         except KeyboardInterrupt:
-            click.echo("Error: interrupted; every finished check is saved: run the same "
-                       "command again to resume", err=True)
-            click.get_current_context().exit(int(ExitCode.RUN_FAILED))
+            _interrupted()
         report = build_report(store, result.run_id, verdicts=result.verdicts)
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
                             junit=junit_path, report_dir=report_dir)
@@ -349,6 +347,13 @@ def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: 
     for path in write_reports(data, targets, fail_on=severity):
         click.echo(f"wrote {path}", err=True)
     click.get_current_context().exit(int(exit_code_for(data.verdicts, severity)))
+
+
+def _interrupted() -> NoReturn:
+    """Ctrl-C: one line and exit 3 (a failed run, not findings); checks are saved as they land."""
+    click.echo("Error: interrupted; every finished check is saved: run the same "
+               "command again to resume", err=True)
+    click.get_current_context().exit(int(ExitCode.RUN_FAILED))
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
@@ -499,6 +504,7 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
     )
     progress = Progress(sys.stderr, enabled=not quiet and (verbose > 0 or sys.stderr.isatty()))
     client = HttpClient(config)
+    interrupted = False
     try:
         with Store(db_path) as store:
             archive = None
@@ -516,9 +522,13 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
                 on_lookup=lambda _l: progress.advance("archive"),
                 on_stage=progress.stage, soft404_probe=not no_soft404_probe,
             )
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
         client.close()
         progress.close()
+    if interrupted:
+        _interrupted()
     if json_path:
         text = run.to_json()
         if json_path == "-":
