@@ -112,13 +112,29 @@ def http_options(f: F) -> F:
     return f
 
 
+def _http_url(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """An option that must be an http(s) URL: a usage error at once, not failed lookups."""
+    from urllib.parse import urlsplit
+
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise click.BadParameter(f"{value!r}: not an http(s) URL")
+    return value
+
+
 def archive_options(f: F) -> F:
     options = [
         click.option("--archive-url", default="https://web.archive.org/web", show_default=True,
-                     envvar="CITECHECK_ARCHIVE_URL",
+                     envvar="CITECHECK_ARCHIVE_URL", callback=_http_url,
                      help="Wayback-style collection root, "
                           "e.g. http://127.0.0.1:8080/web for pywb."),
-        click.option("--archive-cdx-url", envvar="CITECHECK_ARCHIVE_CDX_URL",
+        click.option("--archive-cdx-url", envvar="CITECHECK_ARCHIVE_CDX_URL", callback=_http_url,
                      help="CDX endpoint when it cannot be derived from --archive-url."),
         click.option("--no-archive", is_flag=True, help="Skip archive lookups."),
     ]
