@@ -90,7 +90,12 @@ def expand_inputs(inputs: Sequence[str]) -> list[str]:
             out.append(item)
         else:
             raise InputError(f"{item}: no such file or directory")
-    return list(dict.fromkeys(out))
+    # one document once, however it was named: "h.md" and "./h.md", a folder and a file in it
+    unique: dict[str, str] = {}
+    for item in out:
+        key = item if item == "-" or "://" in item else str(Path(item).resolve())
+        unique.setdefault(key, item)
+    return list(unique.values())
 
 
 # ----------------------------------------------------------------- options

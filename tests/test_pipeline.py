@@ -3,6 +3,7 @@
 import io
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from fixtures_store import FakeArchive, FakeWeb, fake_resolve, fake_verify, stages_for
@@ -204,6 +205,17 @@ def test_expand_inputs_walks_folders(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="no .txt"):
         expand_inputs([str(tmp_path / "empty")])
+
+
+def test_expand_inputs_names_each_document_once(tmp_path, monkeypatch):
+    # F17: "h.md" and "./h.md" (or a folder and a file in it) were audited twice
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "h.md").write_text("x")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "one.txt").write_text("x")
+    got = expand_inputs(["h.md", "h.md", "./h.md", str(tmp_path / "h.md"), "d", "d/one.txt",
+                         "./d/../d/one.txt"])
+    assert got == ["h.md", str(Path("d") / "one.txt")]
 
 
 @pytest.mark.parametrize("text, seconds", [
