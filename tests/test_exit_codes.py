@@ -3,7 +3,6 @@
 import sqlite3
 
 import pytest
-
 from click.testing import CliRunner
 
 from citecheck.cli import cli
