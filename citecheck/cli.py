@@ -261,6 +261,8 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
     if should_annotate(os.environ):
         for line in github_annotations(report):
             click.echo(line)
+    for _name, why in result.skipped:
+        click.echo(f"Error: {why} (skipped; the other documents were audited)", err=True)
     if not quiet:
         if result.offline:
             click.echo("Warning: every host failed to resolve or connect: this machine appears "

@@ -415,6 +415,8 @@ class AuditResult:
     started_at: str = ""
     finished_at: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
+    #: (document, why) of files found in a folder that could not be read: skipped
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 def summarize(verdicts: Iterable[Verdict]) -> dict[str, Any]:
@@ -522,20 +524,40 @@ def run_audit(
     progress.stage("documents", len(sources))
     documents: list[Document] = []
     per_doc: list[list[Citation]] = []
+    named = set(inputs)
+    skipped: list[tuple[str, str]] = []
     for source in sources:
-        doc = stages.read_document(source, published=options.published, registry=registry,
-                                   client=http)
+        try:
+            doc = stages.read_document(source, published=options.published, registry=registry,
+                                       client=http)
+        except InputError as exc:
+            # one unreadable file found in a folder must not stop the other briefs;
+            # a document named on the command line still stops the run
+            if source in named:
+                raise
+            skipped.append((source, str(exc)))
+            progress.advance("documents")
+            continue
         citations = stages.extract_citations(doc, registry)
         documents.append(doc)
         per_doc.append(list(citations))
         progress.advance("documents")
+    if skipped:
+        if not documents:
+            raise InputError(skipped[0][1])
+        unread = {name for name, _why in skipped}
+        sources = [source for source in sources if source not in unread]
 
     run_id = store.start_run({**options.to_dict(), "inputs": sources})
     started_at = store.run_row(run_id)["started_at"]
     warc = stages.make_warc(options.archive_dir, run_id) if stages.make_warc else None
     try:
-        return _audit_run(run_id, started_at, documents, per_doc, registry, http, warc, store,
-                          options, stages, progress)
+        result = _audit_run(run_id, started_at, documents, per_doc, registry, http, warc, store,
+                            options, stages, progress)
+        if skipped:  # the rest is audited, but the run is not clean: an input error
+            result = dataclasses.replace(result, skipped=tuple(skipped),
+                                         exit_code=max(result.exit_code, ExitCode.USAGE))
+        return result
     except KeyboardInterrupt:
         store.finish_run(run_id, {}, status="interrupted", exit_code=int(ExitCode.RUN_FAILED))
         raise

@@ -207,3 +207,27 @@ def test_verbose_shows_progress_off_a_terminal(tmp_path, run, fake_stages, fake_
     quiet_default = run(*audit_args(tmp_path, fake_brief))
     assert "documents 1/1" not in quiet_default.stderr  # not a TTY, no -v: no progress
     assert "run 2:" in quiet_default.stderr
+
+
+def test_an_unreadable_file_in_a_folder_is_skipped_not_fatal(tmp_path, run, fake_stages,
+                                                              fake_brief):
+    # F15: one empty or binary file aborted the whole folder audit
+    folder = tmp_path / "folder"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.md").write_text(Path(fake_brief).read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "e.md").write_text("")
+    (folder / "sub" / "b.txt").write_bytes(bytes(range(256)) * 20)
+    result = run(*audit_args(tmp_path, str(folder), "-q", "--json", str(tmp_path / "o.json")))
+    assert result.exit_code == 2, result.output
+    errors = result.output.strip().splitlines()
+    assert errors == [
+        f"Error: {folder / 'e.md'}: empty document (skipped; the other documents were audited)",
+        f"Error: {folder / 'sub' / 'b.txt'}: binary file, not a text document "
+        "(skipped; the other documents were audited)",
+    ]
+    data = json.loads((tmp_path / "o.json").read_text())
+    assert [d["name"] for d in data["documents"]] == [str(folder / "a.md")]
+    assert len(data["citations"]) == 4
+    # named on the command line, a bad file still stops the run
+    result = run(*audit_args(tmp_path, str(folder / "e.md"), str(folder / "a.md")))
+    assert result.exit_code == 2 and "empty document" in result.output
