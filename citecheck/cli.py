@@ -511,10 +511,11 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
         max_age_seconds = parse_duration(max_age)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--max-age") from None
-    wanted = list(urls) + (read_url_list(urls_from) if urls_from else [])
+    # a junk argument is a typo (usage error); a junk line in a list is reported
+    # per URL (skipped, invalid-url) like any other bad entry, and the rest checked
+    wanted = validate_urls(urls) + (read_url_list(urls_from) if urls_from else [])
     if not wanted:
         raise click.UsageError("give URLs as arguments or with --urls-from FILE")
-    wanted = validate_urls(wanted)
     config = HttpConfig.from_timeout(
         timeout, concurrency=concurrency, per_host=per_host, allow_private=allow_private,
         retries=retries, max_retry_wait=max_retry_wait,

@@ -471,6 +471,8 @@ class HttpClient:
                 parts.port  # noqa: B018 - raises on a port out of range
             except ValueError as exc:  # "http://[::1": data, not a crash
                 return fail("invalid-url", f"{exc} in {current}", current)
+            if not parts.scheme:  # "junk": not a URL at all
+                return fail("invalid-url", f"not a URL: {current}", current)
             if parts.scheme not in ("http", "https"):
                 return fail("unsupported-scheme", f"unsupported scheme in {current}", current)
             if not parts.hostname or any(c.isspace() or ord(c) < 32 for c in parts.hostname):

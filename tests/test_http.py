@@ -102,6 +102,7 @@ def test_only_http_and_https():
     assert make_client().fetch("http://exa mple.org/").error == "invalid-url"
     # F6/F7: malformed URLs are data, not a ValueError; an invalid port is not dropped
     assert make_client().fetch("http://[::1").error == "invalid-url"
+    assert make_client().fetch("junk").error == "invalid-url"  # F11: no scheme at all
     assert make_client().fetch("http://example.org:99999/x").error == "invalid-url"
     assert make_client().fetch("ftp://example.org/x").error == "unsupported-scheme"
     assert make_client().fetch("file:///etc/passwd").error == "unsupported-scheme"
