@@ -15,7 +15,7 @@ import sqlite3
 import sys
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -27,6 +27,7 @@ from citecheck.pipeline import (
     Progress,
     ReportTargets,
     build_report,
+    exit_code_for,
     parse_duration,
     run_audit,
     summary_line,
@@ -111,13 +112,29 @@ def http_options(f: F) -> F:
     return f
 
 
+def _http_url(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """An option that must be an http(s) URL: a usage error at once, not failed lookups."""
+    from urllib.parse import urlsplit
+
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise click.BadParameter(f"{value!r}: not an http(s) URL")
+    return value
+
+
 def archive_options(f: F) -> F:
     options = [
         click.option("--archive-url", default="https://web.archive.org/web", show_default=True,
-                     envvar="CITECHECK_ARCHIVE_URL",
+                     envvar="CITECHECK_ARCHIVE_URL", callback=_http_url,
                      help="Wayback-style collection root, "
                           "e.g. http://127.0.0.1:8080/web for pywb."),
-        click.option("--archive-cdx-url", envvar="CITECHECK_ARCHIVE_CDX_URL",
+        click.option("--archive-cdx-url", envvar="CITECHECK_ARCHIVE_CDX_URL", callback=_http_url,
                      help="CDX endpoint when it cannot be derived from --archive-url."),
         click.option("--no-archive", is_flag=True, help="Skip archive lookups."),
     ]
@@ -218,6 +235,7 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
 
     Example:
 
+    \b
         citecheck audit briefs/ --report-dir reports --json audit.json
     """
     try:
@@ -235,9 +253,7 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
         try:
             result = run_audit(documents, store, options, progress=progress)
         except KeyboardInterrupt:
-            click.echo("Error: interrupted; every finished check is saved: run the same "
-                       "command again to resume", err=True)
-            click.get_current_context().exit(int(ExitCode.RUN_FAILED))
+            _interrupted()
         report = build_report(store, result.run_id, verdicts=result.verdicts)
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
                             junit=junit_path, report_dir=report_dir)
@@ -245,6 +261,8 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
     if should_annotate(os.environ):
         for line in github_annotations(report):
             click.echo(line)
+    for _name, why in result.skipped:
+        click.echo(f"Error: {why} (skipped; the other documents were audited)", err=True)
     if not quiet:
         if result.offline:
             click.echo("Warning: every host failed to resolve or connect: this machine appears "
@@ -272,6 +290,7 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
 
     Example:
 
+    \b
         citecheck history
         citecheck history "Russian MOD" --json
         citecheck history --fail-on-new
@@ -279,6 +298,8 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
     _require_db(db_path)
     with Store(db_path) as store:
         runs = store.runs()
+        if run_id is not None and all(r.id != run_id for r in runs):
+            raise InputError(f"{db_path}: no run with id {run_id}")
         changes = store.history(subject, run_id)
     failing = [c for c in changes if c.kind in ("newly-dead", "newly-mismatched")]
     code = int(ExitCode.FINDINGS if fail_on_new and failing else ExitCode.OK)
@@ -317,25 +338,40 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
 @cli.command()
 @db_option
 @click.option("--run", "run_id", type=int, help="Run id (default: the latest finished run).")
+@click.option("--report-dir", type=click.Path(file_okay=False),
+              help="Write the HTML report as a file in this folder.")
 @report_options
 @fail_on_option
-def report(db_path: str, run_id: int | None, html_path: str | None, json_path: str | None,
-           markdown_path: str | None, junit_path: str | None, fail_on: str) -> None:
+def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: str | None,
+           json_path: str | None, markdown_path: str | None, junit_path: str | None,
+           fail_on: str) -> None:
     """Re-render a past run's report from the database, with no network.
+
+    Exits 1 when the run has findings at or above --fail-on, as audit does.
 
     Example:
 
+    \b
         citecheck report --run 3 --html old.html --json -
     """
     _require_db(db_path)
-    if not any((html_path, json_path, markdown_path, junit_path)):
+    if not any((html_path, json_path, markdown_path, junit_path, report_dir)):
         json_path = "-"
     with Store(db_path) as store:
         data = build_report(store, run_id)
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
-                            junit=junit_path)
-    for path in write_reports(data, targets, fail_on=Severity.parse(fail_on)):
+                            junit=junit_path, report_dir=report_dir)
+    severity = Severity.parse(fail_on)
+    for path in write_reports(data, targets, fail_on=severity):
         click.echo(f"wrote {path}", err=True)
+    click.get_current_context().exit(int(exit_code_for(data.verdicts, severity)))
+
+
+def _interrupted() -> NoReturn:
+    """Ctrl-C: one line and exit 3 (a failed run, not findings); checks are saved as they land."""
+    click.echo("Error: interrupted; every finished check is saved: run the same "
+               "command again to resume", err=True)
+    click.get_current_context().exit(int(ExitCode.RUN_FAILED))
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
@@ -379,6 +415,7 @@ def extract_command(document: str, fmt: str | None, config_path: str | None,
 
     Example:
 
+    \b
         citecheck extract examples/china-russia-security-ties-2018-06-04.txt --format json
     """
     from citecheck.extract import open_citations
@@ -404,6 +441,7 @@ def sources_command(document: str | None, config_path: str | None,
 
     Example:
 
+    \b
         citecheck sources --config citations.yaml examples/china-russia-security-ties-2018-06-04.txt
     """
     from citecheck.extract import open_citations
@@ -457,6 +495,7 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
 
     Example:
 
+    \b
         citecheck check https://tass.com/ --urls-from urls.txt --json -
     """
     from citecheck.http import HttpClient, HttpConfig
@@ -472,10 +511,11 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
         max_age_seconds = parse_duration(max_age)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--max-age") from None
-    wanted = list(urls) + (read_url_list(urls_from) if urls_from else [])
+    # a junk argument is a typo (usage error); a junk line in a list is reported
+    # per URL (skipped, invalid-url) like any other bad entry, and the rest checked
+    wanted = validate_urls(urls) + (read_url_list(urls_from) if urls_from else [])
     if not wanted:
         raise click.UsageError("give URLs as arguments or with --urls-from FILE")
-    wanted = validate_urls(wanted)
     config = HttpConfig.from_timeout(
         timeout, concurrency=concurrency, per_host=per_host, allow_private=allow_private,
         retries=retries, max_retry_wait=max_retry_wait,
@@ -483,6 +523,7 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
     )
     progress = Progress(sys.stderr, enabled=not quiet and (verbose > 0 or sys.stderr.isatty()))
     client = HttpClient(config)
+    interrupted = False
     try:
         with Store(db_path) as store:
             archive = None
@@ -500,9 +541,13 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
                 on_lookup=lambda _l: progress.advance("archive"),
                 on_stage=progress.stage, soft404_probe=not no_soft404_probe,
             )
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
         client.close()
         progress.close()
+    if interrupted:
+        _interrupted()
     if json_path:
         text = run.to_json()
         if json_path == "-":
@@ -530,6 +575,7 @@ def archive_group() -> None:
 
     Example:
 
+    \b
         citecheck archive lookup https://www.mfa.gov.cn/eng/ --date 2018-05-14
         citecheck archive list --archive-dir archive
     """
@@ -582,6 +628,7 @@ def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str
 
     Example:
 
+    \b
         citecheck archive lookup http://tass.com/world/1011109 --date 2018-06-25
     """
     from citecheck.archive import ArchiveClient
@@ -646,6 +693,7 @@ def archive_save(urls: tuple[str, ...], wait: float, as_json: bool, timeout: flo
 
     Example:
 
+    \b
         citecheck archive save https://www.mfa.gov.cn/eng/wjdt_665385/ --wait 120
     """
     from citecheck.archive.save import save_page_now
@@ -674,6 +722,7 @@ def archive_list(archive_dir: str, db_path: str, as_json: bool) -> None:
 
     Example:
 
+    \b
         citecheck archive list --archive-dir archive
     """
     records = _evidence(archive_dir, db_path)
@@ -700,6 +749,7 @@ def archive_show(url: str, archive_dir: str, db_path: str, show_body: bool,
 
     Example:
 
+    \b
         citecheck archive show http://tass.com/world/1011109 --body
     """
     from citecheck.archive.warcstore import find_evidence, locate, read_evidence

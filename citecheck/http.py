@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import codecs
 import email.utils
+import heapq
+import http.client
 import ipaddress
 import os
 import random
@@ -42,6 +44,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
+import urllib3.connection
 
 from citecheck import __version__
 
@@ -287,6 +290,116 @@ class _Decoder:
         return bytes(out)
 
 
+# --------------------------------------------------------------- deadline
+
+
+class _Watchdog:
+    """One thread that shuts down sockets whose request outlived its deadline.
+
+    A socket timeout bounds each ``recv``, not the whole response head: a
+    server trickling its status line and headers a byte a second would hold a
+    request for ever. Arming costs a heap push; nothing runs per byte.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, socket.socket]] = []
+        self._armed: set[int] = set()
+        self._cond = threading.Condition()
+        self._ids = 0
+        self._thread: threading.Thread | None = None
+
+    def arm(self, when: float, sock: socket.socket) -> int:
+        with self._cond:
+            self._ids += 1
+            heapq.heappush(self._heap, (when, self._ids, sock))
+            self._armed.add(self._ids)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="citecheck-deadline",
+                                                daemon=True)
+                self._thread.start()
+            self._cond.notify()
+            return self._ids
+
+    def disarm(self, token: int) -> bool:
+        """Stop watching; False if the deadline had already passed (socket shut)."""
+        with self._cond:
+            if token in self._armed:
+                self._armed.discard(token)
+                return True
+            return False
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                while self._heap and self._heap[0][1] not in self._armed:
+                    heapq.heappop(self._heap)  # finished in time
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                when, token, sock = self._heap[0]
+                delay = when - time.monotonic()
+                if delay > 0:
+                    self._cond.wait(delay)
+                    continue
+                heapq.heappop(self._heap)
+                self._armed.discard(token)
+                try:  # the plain socket's shutdown, also under TLS: the reader sees EOF
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+_WATCHDOG = _Watchdog()
+_DEADLINE = threading.local()  #: .at: monotonic deadline of this thread's request
+
+
+class _DeadlineConnectionMixin:
+    """Bounds the wait for the status line and headers by the request's deadline."""
+
+    sock: socket.socket | None
+
+    def getresponse(self) -> Any:
+        when = getattr(_DEADLINE, "at", None)
+        if when is None or self.sock is None:
+            return super().getresponse()  # type: ignore[misc]
+        token = _WATCHDOG.arm(when, self.sock)
+        try:
+            response = super().getresponse()  # type: ignore[misc]
+        except Exception:
+            if not _WATCHDOG.disarm(token):
+                raise TimeoutError("deadline exceeded while reading the headers") from None
+            raise
+        if not _WATCHDOG.disarm(token):  # cut short: the head read so far is partial
+            response.close()
+            raise TimeoutError("deadline exceeded while reading the headers")
+        return response
+
+
+class _DeadlineHTTPConnection(_DeadlineConnectionMixin, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _DeadlineHTTPSConnection(_DeadlineConnectionMixin, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _DeadlineHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _DeadlineHTTPConnection
+
+
+class _DeadlineHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """An adapter whose connections honour :data:`_DEADLINE` (see :class:`_Watchdog`)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {  # type: ignore[assignment]
+            "http": _DeadlineHTTPPool, "https": _DeadlineHTTPSPool}
+
+
 # ----------------------------------------------------------------- client
 
 
@@ -308,7 +421,7 @@ class HttpClient:
         self.config = config or HttpConfig()
         self.session = session or requests.Session()
         pool = max(10, self.config.concurrency)
-        adapter = requests.adapters.HTTPAdapter(
+        adapter = _DeadlineAdapter(
             pool_connections=max(100, pool), pool_maxsize=pool, max_retries=0
         )
         self.session.mount("http://", adapter)
@@ -353,7 +466,13 @@ class HttpClient:
                                error=code, error_text=text, **extra)
 
         while True:
-            parts = urlsplit(current)
+            try:
+                parts = urlsplit(current)
+                parts.port  # noqa: B018 - raises on a port out of range
+            except ValueError as exc:  # "http://[::1": data, not a crash
+                return fail("invalid-url", f"{exc} in {current}", current)
+            if not parts.scheme:  # "junk": not a URL at all
+                return fail("invalid-url", f"not a URL: {current}", current)
             if parts.scheme not in ("http", "https"):
                 return fail("unsupported-scheme", f"unsupported scheme in {current}", current)
             if not parts.hostname or any(c.isspace() or ord(c) < 32 for c in parts.hostname):
@@ -461,14 +580,19 @@ class HttpClient:
             if self._env_proxies:
                 proxies = dict(session.merge_environment_settings(
                     prep.url, {}, True, cfg.verify_tls, None)["proxies"])
-            resp = session.get_adapter(prep.url or current).send(
-                prep,
-                stream=True,
-                timeout=(min(cfg.connect_timeout, remaining), min(cfg.read_timeout, remaining)),
-                # a CA bundle path is checked on disk per request: only for https
-                verify=self._verify if current.startswith("https:") else True,
-                proxies=proxies,
-            )
+            _DEADLINE.at = start + cfg.deadline
+            try:
+                resp = session.get_adapter(prep.url or current).send(
+                    prep,
+                    stream=True,
+                    timeout=(min(cfg.connect_timeout, remaining),
+                             min(cfg.read_timeout, remaining)),
+                    # a CA bundle path is checked on disk per request: only for https
+                    verify=self._verify if current.startswith("https:") else True,
+                    proxies=proxies,
+                )
+            finally:
+                _DEADLINE.at = None
             if not proxies:
                 # the name may have resolved differently for the connection than
                 # for the guard (DNS rebinding): check where we really are
@@ -485,6 +609,8 @@ class HttpClient:
                 requests.cookies.extract_cookies_to_jar(cookies.jar, prep, resp.raw)
         except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
             code, text = classify_exception(exc)
+            if time.monotonic() - start >= cfg.deadline:  # the watchdog cut it short
+                code, text = "timeout", f"deadline of {cfg.deadline:g}s exceeded"
             return _Hop(result=FetchResult(current, current, error=code, error_text=text))
         if resp.status_code in RETRY_STATUSES or resp.is_redirect:
             return _Hop(response=resp)
@@ -595,6 +721,9 @@ def classify_exception(exc: BaseException) -> tuple[str, str]:
         return "timeout", text
     if isinstance(exc, (requests.exceptions.SSLError, urllib3.exceptions.SSLError)):
         return "tls-error", text
+    bad = _bad_response(exc)
+    if bad is not None:  # the server answered, but not in HTTP: it did not reset
+        return "bad-response", bad
     if isinstance(exc, requests.exceptions.ContentDecodingError):
         return "decoding-error", text
     if isinstance(exc, (requests.exceptions.ChunkedEncodingError,
@@ -627,6 +756,21 @@ def classify_exception(exc: BaseException) -> tuple[str, str]:
             return "connection-reset", text
         return "connection-error", text
     return "request-error", text
+
+
+def _bad_response(exc: BaseException) -> str | None:
+    """The text of an http.client parse failure (too many headers, a line too
+    long, a garbled status line) wrapped in ``exc``, or None."""
+    seen: list[BaseException] = [exc]
+    for err in seen:  # breadth first through args and causes, a few levels deep
+        if (isinstance(err, http.client.HTTPException)
+                and not isinstance(err, (http.client.RemoteDisconnected,
+                                         http.client.IncompleteRead))):
+            return f"bad response: {err or type(err).__name__}"[:300]
+        if len(seen) < 12:
+            seen.extend(a for a in (*err.args, err.__cause__, err.__context__)
+                        if isinstance(a, BaseException) and a not in seen)
+    return None
 
 
 _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
@@ -694,6 +838,10 @@ def sniff_charset(body: bytes, content_type: str | None = None) -> tuple[str | N
     return None, "none"
 
 
+#: the encoding undeclared Western text most likely is (what browsers assume)
+_PREFERRED = "cp1252"
+
+
 def detect_charset(body: bytes) -> str | None:
     """Guess the charset of undeclared bytes with charset-normalizer."""
     try:
@@ -703,8 +851,17 @@ def detect_charset(body: bytes) -> str | None:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(body[:200_000]).best()
-    return _codec(best.encoding) if best is not None else None
+    matches = from_bytes(body[:200_000])
+    best = matches.best()
+    if best is None:
+        return None
+    # on a tie (same chaos and coherence, e.g. cp1250 vs cp1252 for French or
+    # German text) charset-normalizer's order is arbitrary: prefer the web's default
+    for match in matches:
+        if (match.chaos, match.coherence) == (best.chaos, best.coherence) and (
+                _PREFERRED in match.could_be_from_charset):
+            return _PREFERRED
+    return _codec(best.encoding)
 
 
 def decode_bytes(body: bytes, content_type: str | None = None) -> tuple[str, str]:

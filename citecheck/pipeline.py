@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from citecheck import __version__
-from citecheck.errors import ExitCode, InputError
+from citecheck.errors import ExitCode, InputError, RunError
 from citecheck.http import FetchResult, HttpClient, HttpConfig
 from citecheck.models import (
     ArchiveLookup,
@@ -90,7 +90,12 @@ def expand_inputs(inputs: Sequence[str]) -> list[str]:
             out.append(item)
         else:
             raise InputError(f"{item}: no such file or directory")
-    return list(dict.fromkeys(out))
+    # one document once, however it was named: "h.md" and "./h.md", a folder and a file in it
+    unique: dict[str, str] = {}
+    for item in out:
+        key = item if item == "-" or "://" in item else str(Path(item).resolve())
+        unique.setdefault(key, item)
+    return list(unique.values())
 
 
 # ----------------------------------------------------------------- options
@@ -320,13 +325,15 @@ class LiveCache:
         self.run_id = run_id
         self.max_age_seconds = max_age_seconds
         self.hits = 0
+        self._hits_lock = threading.Lock()  # get_live runs in the runner's worker threads
 
     def get_live(self, url: str, max_age_seconds: float | None = None) -> LiveResult | None:
         age = self.max_age_seconds if max_age_seconds is None else max_age_seconds
         # the body is loaded only if the verdict has to be decided again (see _verify)
         result = self.store.get_live(url, age, with_body=False)
         if result is not None:
-            self.hits += 1
+            with self._hits_lock:
+                self.hits += 1
         return result
 
     def put_live(self, result: LiveResult, run_id: int | None = None) -> None:
@@ -408,6 +415,8 @@ class AuditResult:
     started_at: str = ""
     finished_at: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
+    #: (document, why) of files found in a folder that could not be read: skipped
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 def summarize(verdicts: Iterable[Verdict]) -> dict[str, Any]:
@@ -515,20 +524,40 @@ def run_audit(
     progress.stage("documents", len(sources))
     documents: list[Document] = []
     per_doc: list[list[Citation]] = []
+    named = set(inputs)
+    skipped: list[tuple[str, str]] = []
     for source in sources:
-        doc = stages.read_document(source, published=options.published, registry=registry,
-                                   client=http)
+        try:
+            doc = stages.read_document(source, published=options.published, registry=registry,
+                                       client=http)
+        except InputError as exc:
+            # one unreadable file found in a folder must not stop the other briefs;
+            # a document named on the command line still stops the run
+            if source in named:
+                raise
+            skipped.append((source, str(exc)))
+            progress.advance("documents")
+            continue
         citations = stages.extract_citations(doc, registry)
         documents.append(doc)
         per_doc.append(list(citations))
         progress.advance("documents")
+    if skipped:
+        if not documents:
+            raise InputError(skipped[0][1])
+        unread = {name for name, _why in skipped}
+        sources = [source for source in sources if source not in unread]
 
     run_id = store.start_run({**options.to_dict(), "inputs": sources})
     started_at = store.run_row(run_id)["started_at"]
     warc = stages.make_warc(options.archive_dir, run_id) if stages.make_warc else None
     try:
-        return _audit_run(run_id, started_at, documents, per_doc, registry, http, warc, store,
-                          options, stages, progress)
+        result = _audit_run(run_id, started_at, documents, per_doc, registry, http, warc, store,
+                            options, stages, progress)
+        if skipped:  # the rest is audited, but the run is not clean: an input error
+            result = dataclasses.replace(result, skipped=tuple(skipped),
+                                         exit_code=max(result.exit_code, ExitCode.USAGE))
+        return result
     except KeyboardInterrupt:
         store.finish_run(run_id, {}, status="interrupted", exit_code=int(ExitCode.RUN_FAILED))
         raise
@@ -572,6 +601,8 @@ def _audit_run(
         )
 
     # 2. resolve: candidate URLs for every citation
+    from citecheck.verify import resolution_of
+
     citations = [c for cits in per_doc for c in cits]
     candidates: dict[tuple[str, str], list[Candidate]] = {}
     chosen: dict[tuple[str, str], str | None] = {}
@@ -588,7 +619,10 @@ def _audit_run(
             cands = []
             undiscovered[(c.document, c.id)] = f"internal-error: {type(exc).__name__}: {exc}"
         candidates[(c.document, c.id)] = cands
-        chosen[(c.document, c.id)] = normalize_url(cands[0].url) if cands else None
+        # only an accepted origin is checked: a rejected discovery candidate
+        # (origin "candidate") is listed in the report, never fetched
+        _resolution, accepted = resolution_of(cands)
+        chosen[(c.document, c.id)] = normalize_url(accepted.url) if accepted else None
         error = getattr(archive, "last_error", None)
         if not cands and error and (c.document, c.id) not in undiscovered:
             undiscovered[(c.document, c.id)] = error
@@ -898,9 +932,17 @@ def write_reports(
             stdout.flush()
             return
         target = Path(path)
+        # an unwritable report stops the run: one line and exit 3, not a traceback
         if target.parent and not target.parent.is_dir():
-            target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RunError(f"{target.parent}: cannot create report directory: "
+                               f"{exc.strerror or exc}") from None
+        try:
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise RunError(f"{target}: cannot write report: {exc.strerror or exc}") from None
         written.append(str(target))
 
     html = targets.html

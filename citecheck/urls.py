@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 #: query parameters that only track the reader and never select content
 TRACKING_PARAMS = frozenset(
@@ -18,35 +18,40 @@ def normalize_url(url: str) -> str:
     tracking parameters (``utm_*`` and friends); keeps path and query order.
     """
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # "http://[::1", a port out of range: left as is, the fetch says why
+        return url
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
     if not host:
         return url
     netloc = host if ":" not in host else f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
     if port and port != _DEFAULT_PORTS.get(scheme):
         netloc = f"{netloc}:{port}"
     if parts.username:
         cred = parts.username + (f":{parts.password}" if parts.password else "")
         netloc = f"{cred}@{netloc}"
-    query = urlencode(
-        [
-            (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
-        ],
-        doseq=True,
+    # the other parameters stay exactly as written: "?print" and "?print=" may
+    # be different pages, and the normalised URL is the one fetched
+    query = "&".join(
+        piece for piece in parts.query.split("&")
+        if not _is_tracking(unquote_plus(piece.split("=", 1)[0]).lower())
     )
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+def _is_tracking(key: str) -> bool:
+    return key.startswith("utm_") or key in TRACKING_PARAMS
+
+
 def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower().rstrip(".")
+    try:
+        return (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return ""
 
 
 def host_in_domains(host: str, domains: tuple[str, ...] | list[str]) -> bool:

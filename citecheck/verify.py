@@ -65,6 +65,7 @@ REASONS: dict[str, str] = {
     "dns-error": "the host name does not resolve",
     "tls-error": "the TLS handshake failed",
     "connection-reset": "the connection was reset",
+    "bad-response": "the server's answer is not valid HTTP",
     "connection-refused": "the connection was refused",
     "connection-error": "the connection failed",
     "redirect-loop": "the redirects loop",

@@ -112,7 +112,7 @@ def test_audit_end_to_end_then_warm_cache(world, tmp_path):
     assert len(world["web"].hits("auditpub", "/ok")) == hits_before  # served from the cache
     assert len(world["web"].hits("auditpub", "/never")) >= 2  # failures are asked again
     out = run([citecheck_bin(), "report", "--db", str(tmp_path / "h.db"), "--run", "1"], tmp_path)
-    assert out.returncode == 0
+    assert out.returncode == 1  # the run's dead source, as the audit said
     assert [c["verdict"] for c in json.loads(out.stdout)["citations"]][:2] == [
         "verified", "rescued"]
 

@@ -295,3 +295,38 @@ def test_snapshots_from_a_real_pywb(simweb, pywb_factory, tmp_path):
     assert entries[gone]["archive"]["status"] == "found"
     assert entries[fresh]["snapshot"] is None and entries[fresh]["archive"]["status"] == "none"
     assert json.loads(out)["summary"]["snapshots"] == 1
+
+
+@pytest.mark.timeout(60)
+def test_interrupted_check_is_one_error_line_and_keeps_finished_checks(simweb, tmp_path):
+    # F16: Ctrl-C gave click's "Aborted!" and exit 1, the "findings" code
+    import signal
+    import sqlite3
+    import time
+
+    from fixtures_simweb import delay
+
+    urls = [simweb.route("a", f"/slow/c{i}", handler=delay(0.3, body=b"<p>page</p>"))
+            for i in range(40)]
+    db = tmp_path / "term.db"
+    proc = subprocess.Popen(
+        [CITECHECK, "check", *urls, "--allow-private", "--no-archive", "--per-host", "1",
+         "--no-soft404-probe", "--db", str(db)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+
+    def checked() -> int:
+        try:
+            with sqlite3.connect(db, timeout=5) as conn:
+                return conn.execute("select count(*) from checks").fetchone()[0]
+        except sqlite3.Error:
+            return 0
+
+    deadline = time.monotonic() + 30
+    while checked() < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)  # waiting for a condition, not timing anything
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 3, (out, err)
+    assert err.startswith("Error: interrupted"), err
+    assert "Aborted!" not in err and "Traceback" not in err
+    assert 2 <= checked() < 40  # what finished is kept for --max-age to reuse

@@ -1,6 +1,7 @@
 """``citecheck audit``, ``history`` and ``report`` through click, with fake network stages."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -109,7 +110,36 @@ def test_history_and_report_commands(tmp_path, run, fake_stages, fake_brief):
     assert {c["kind"] for c in latest["changes"]} == {"recovered", "newly-dead"}
     html = tmp_path / "old.html"
     result = run("report", "--db", db, "--run", "1", "--html", str(html))
-    assert result.exit_code == 0 and "<html" in html.read_text()
+    assert result.exit_code == 1 and "<html" in html.read_text()  # run 1 has a dead source
+
+
+def test_report_exit_code_follows_fail_on(tmp_path, run, fake_stages):
+    # F9: a re-rendered run sets the exit code as the audit did (CI renders cached runs)
+    db = str(tmp_path / "h.db")
+    brief = tmp_path / "b.md"
+    brief.write_text("4 June 2018\n\nIt grew (SIPRI, 2017).\n", encoding="utf-8")
+    run(*audit_args(tmp_path, str(brief), "-q"))  # run 1: unresolved, a warning
+    assert run("report", "--db", db, "--json", os.devnull).exit_code == 0
+    assert run("report", "--db", db, "--fail-on", "warn", "--json", os.devnull).exit_code == 1
+
+
+def test_history_of_an_unknown_run_is_an_error(tmp_path, run, fake_stages, fake_brief):
+    # F10: it said "No changes since the previous run." and exited 0
+    run(*audit_args(tmp_path, fake_brief, "-q"))
+    result = run("history", "--db", str(tmp_path / "h.db"), "--run", "999")
+    assert result.exit_code == 2
+    assert result.output == f"Error: {tmp_path / 'h.db'}: no run with id 999\n"
+    assert run("history", "--db", str(tmp_path / "h.db"), "--run", "1").exit_code == 0
+
+
+def test_report_accepts_report_dir(tmp_path, run, fake_stages, fake_brief):
+    # F12: its --html help names --report-dir, which it did not accept
+    run(*audit_args(tmp_path, fake_brief, "-q"))
+    out = tmp_path / "again"
+    result = run("report", "--db", str(tmp_path / "h.db"), "--report-dir", str(out))
+    assert "<html" in (out / "citecheck-run-1.html").read_text()
+    assert result.stdout == ""  # no JSON on stdout when a file was asked for
+    assert f"wrote {out / 'citecheck-run-1.html'}" in result.output
 
 
 def test_report_and_history_need_a_database(tmp_path, run):
@@ -123,6 +153,34 @@ def test_report_unknown_run(tmp_path, run, fake_stages, fake_brief):
     run(*audit_args(tmp_path, fake_brief, "-q"))
     result = run("report", "--db", str(tmp_path / "h.db"), "--run", "42")
     assert result.exit_code == 3 and "no run with id 42" in result.output
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--report-dir", "afile/sub"], "afile/sub: cannot create report directory: "),
+        (["--json", "afile/o.json"], "afile: cannot create report directory: "),
+        (["--junit", "afile/x/j.xml"], "afile/x: cannot create report directory: "),
+        (["--markdown", "/proc/citecheck.md"], "/proc/citecheck.md: cannot write report: "),
+    ],
+)
+def test_unwritable_report_paths_are_run_errors(tmp_path, run, fake_stages, fake_brief,
+                                                monkeypatch, options, message):
+    # F5: a traceback and exit 1 (the "findings" code) before; now one line and exit 3
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("a regular file")
+    args = ["audit", fake_brief, "--db", "h.db", "--archive-dir", "archive", "-q"]
+    if "--report-dir" not in options:
+        args += ["--report-dir", "reports"]
+    result = run(*args, *options)
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith(f"Error: {message}"), result.output
+    assert len(result.output.strip().splitlines()) == 1
+    # and the same for re-rendering a stored run
+    flag = "--html" if "--report-dir" in options else options[0]
+    target = options[1] if "--report-dir" not in options else "afile/sub/r.html"
+    result = run("report", "--db", "h.db", flag, target)
+    assert result.exit_code == 3 and result.output.startswith("Error: "), result.output
 
 
 @pytest.mark.parametrize("command", ["audit", "history", "report"])
@@ -149,3 +207,27 @@ def test_verbose_shows_progress_off_a_terminal(tmp_path, run, fake_stages, fake_
     quiet_default = run(*audit_args(tmp_path, fake_brief))
     assert "documents 1/1" not in quiet_default.stderr  # not a TTY, no -v: no progress
     assert "run 2:" in quiet_default.stderr
+
+
+def test_an_unreadable_file_in_a_folder_is_skipped_not_fatal(tmp_path, run, fake_stages,
+                                                              fake_brief):
+    # F15: one empty or binary file aborted the whole folder audit
+    folder = tmp_path / "folder"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.md").write_text(Path(fake_brief).read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "e.md").write_text("")
+    (folder / "sub" / "b.txt").write_bytes(bytes(range(256)) * 20)
+    result = run(*audit_args(tmp_path, str(folder), "-q", "--json", str(tmp_path / "o.json")))
+    assert result.exit_code == 2, result.output
+    errors = result.output.strip().splitlines()
+    assert errors == [
+        f"Error: {folder / 'e.md'}: empty document (skipped; the other documents were audited)",
+        f"Error: {folder / 'sub' / 'b.txt'}: binary file, not a text document "
+        "(skipped; the other documents were audited)",
+    ]
+    data = json.loads((tmp_path / "o.json").read_text())
+    assert [d["name"] for d in data["documents"]] == [str(folder / "a.md")]
+    assert len(data["citations"]) == 4
+    # named on the command line, a bad file still stops the run
+    result = run(*audit_args(tmp_path, str(folder / "e.md"), str(folder / "a.md")))
+    assert result.exit_code == 2 and "empty document" in result.output

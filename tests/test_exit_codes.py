@@ -2,6 +2,7 @@
 
 import sqlite3
 
+import pytest
 from click.testing import CliRunner
 
 from citecheck.cli import cli
@@ -35,6 +36,18 @@ def test_exit_2_on_missing_document(tmp_path, fake_stages):
     assert result.exit_code == 2
     assert result.output.strip() == f"Error: {tmp_path / 'nope.txt'}: no such file or directory"
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [["audit", "brief.md"], ["check", "http://x.test/"],
+                                     ["archive", "lookup", "http://x.test/"]])
+@pytest.mark.parametrize("option, value", [("--archive-url", "notaurl"),
+                                           ("--archive-url", "ftp://x/web"),
+                                           ("--archive-cdx-url", "http://[::1")])
+def test_exit_2_on_an_archive_url_that_is_not_http(tmp_path, command, option, value):
+    # F18: accepted before, and every lookup then failed
+    result = CliRunner().invoke(cli, [*command, option, value, "--db", str(tmp_path / "h.db")])
+    assert result.exit_code == 2, result.output
+    assert f"{value!r}: not an http(s) URL" in result.output
 
 
 def test_exit_2_on_bad_config_names_file_and_line(tmp_path, fake_stages, fake_brief):

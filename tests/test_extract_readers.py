@@ -7,7 +7,7 @@ import responses
 from citecheck.errors import InputError
 from citecheck.extract import extract_citations, iter_citations, open_citations, read_document
 from citecheck.extract.readers import find_dateline, render_html, render_markdown
-from citecheck.http import HttpClient
+from citecheck.http import HttpClient, HttpConfig
 from citecheck.registry import parse_registry
 
 HTML = """<!doctype html><html><head><title>Ties  brief</title>
@@ -136,10 +136,19 @@ CHINESE = ("2018-06-04\n\n中国和俄罗斯的安全合作不断加强，两国
            "(新华社, July 26 2017)。双方表示将继续深化全面战略协作伙伴关系，"
            "共同应对地区安全挑战 (TASS, April 3)。\n")
 
+WESTERN = ("Die Bundesregierung äußerte sich über die Übung in Syrien. Der Außenminister "
+           "sagte, die Lage sei schwierig (TASS, May 14, 2018).\n"
+           "Le ministère a déclaré que la coopération était « très étroite » et naïve "
+           "(MOFA, June 2, 2018). Café crème, élève, garçon.\n")
+
 
 @pytest.mark.parametrize(
     ("text", "encoding", "expected"),
     [
+        # F2: Western text must not come out as cp1250 mojibake (ministčre, naďve)
+        (WESTERN, "latin-1", [("TASS", "2018-05-14"), ("MOFA", "2018-06-02")]),
+        (WESTERN.replace("« très étroite »", "“très étroite”"), "cp1252",
+         [("TASS", "2018-05-14"), ("MOFA", "2018-06-02")]),
         (RUSSIAN, "windows-1251", [("ТАСС", "2018-04-03"), ("Russian MOD", "2018-05-05")]),
         (CHINESE, "gb2312", [("新华社", "2017-07-26"), ("TASS", "2018-04-03")]),
         (RUSSIAN, "utf-16", [("ТАСС", "2018-04-03"), ("Russian MOD", "2018-05-05")]),
@@ -298,6 +307,27 @@ def test_url_failures_are_input_errors(kwargs, message):
     responses.get("https://brief.example/x", **kwargs)
     with pytest.raises(InputError, match=message):
         read_document("https://brief.example/x", client=_offline_client())
+
+
+@responses.activate
+def test_url_brief_larger_than_the_cap_is_an_error_not_truncated():
+    # F4: a URL brief cut at the body cap silently lost its later citations
+    line = b"The navy sailed to the Baltic for drills (TASS, May 14, 2018).\n"
+    responses.get("https://brief.example/big.txt", body=line * 40, content_type="text/plain")
+    client = HttpClient(HttpConfig(max_bytes=1024), resolve=lambda host: ["93.184.216.34"])
+    with pytest.raises(InputError, match=r"big.txt: larger than 0.0009\d* MB"):
+        read_document("https://brief.example/big.txt", client=client)
+    responses.get("https://brief.example/small.txt", body=line * 10, content_type="text/plain")
+    doc = read_document("https://brief.example/small.txt", client=client)
+    assert len(extract_citations(doc)) == 10
+
+
+def test_a_malformed_hyperlink_is_kept_not_a_crash(tmp_path):
+    # F6: one bad link in a brief must not stop the whole audit
+    path = tmp_path / "v6.md"
+    path.write_text("Drills ([TASS, May 14, 2018](http://[::1/x)).\n", encoding="utf-8")
+    doc = read_document(str(path))
+    assert [(c.source, c.url) for c in extract_citations(doc)] == [("TASS", "http://[::1/x")]
 
 
 def test_markdown_emphasis_inside_a_link():

@@ -100,6 +100,10 @@ def test_at_most_ten_redirects():
 def test_only_http_and_https():
     assert make_client().fetch("http:///path").error == "invalid-url"
     assert make_client().fetch("http://exa mple.org/").error == "invalid-url"
+    # F6/F7: malformed URLs are data, not a ValueError; an invalid port is not dropped
+    assert make_client().fetch("http://[::1").error == "invalid-url"
+    assert make_client().fetch("junk").error == "invalid-url"  # F11: no scheme at all
+    assert make_client().fetch("http://example.org:99999/x").error == "invalid-url"
     assert make_client().fetch("ftp://example.org/x").error == "unsupported-scheme"
     assert make_client().fetch("file:///etc/passwd").error == "unsupported-scheme"
     responses.get("http://example.org/f", status=302, headers={"Location": "file:///etc/passwd"})
@@ -392,6 +396,10 @@ RU = "<p>Министерство обороны Российской Федер
 ZH = "<p>中华人民共和国外交部发言人表示，中俄两国关系处于历史最好时期，双方将继续加强战略协作。</p>"
 
 
+FR = ("Le ministère a déclaré que la coopération était « très étroite » et naïve. "
+      "Die Bundesregierung äußerte sich über die Übung. Café crème, élève, garçon.")
+
+
 @pytest.mark.parametrize(
     "body, content_type, text, encoding",
     [
@@ -409,6 +417,8 @@ ZH = "<p>中华人民共和国外交部发言人表示，中俄两国关系处�
         (b"\xef\xbb\xbf" + "héllo".encode(), "text/plain", "héllo", "utf-8"),
         ("café".encode("latin-1"), "text/html; charset=iso-8859-1", "café", "cp1252"),
         (b"plain", "text/html; charset=no-such-charset", "plain", "utf-8"),
+        # F2: undeclared Western text is cp1252, not cp1250 (a tie for charset-normalizer)
+        (FR.encode("latin-1"), "text/html", FR, "cp1252"),
     ],
 )
 def test_decode_bytes(body, content_type, text, encoding):
@@ -447,6 +457,50 @@ def test_a_trickling_body_stops_at_the_deadline(simweb):
     r = HttpClient(HttpConfig(allow_private=True, read_timeout=1, deadline=1.5)).fetch(url)
     assert r.error == "timeout" and r.status_code == 200
     assert 0 < len(r.body) < 500  # stopped well before the whole body
+
+
+def _trickled_headers(interval: float):
+    """A server that sends its status line and headers one byte at a time."""
+
+    def handler(req):
+        head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
+                + b"X-Pad: " + b"p" * 200 + b"\r\n\r\nok")
+        for byte in head:
+            if not req.write(bytes([byte])) or req.stopping.wait(interval):
+                return
+        req.drop()
+
+    return handler
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("head", [
+    b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(150)),
+    b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 100_000 + b"\r\n",
+], ids=["too-many-headers", "header-line-too-long"])
+def test_unparsable_headers_are_a_bad_response_not_a_reset(simweb, head):
+    # F14: http.client refused the headers; the server did not reset
+    def handler(req):
+        req.write(head + b"Content-Length: 2\r\n\r\nok")
+        req.drop()
+
+    url = simweb.route("a", "/bad", handler=handler)
+    r = HttpClient(HttpConfig(allow_private=True, retries=0)).fetch(url)
+    assert r.error == "bad-response", r
+    assert "header" in (r.error_text or "").lower() or "line" in (r.error_text or "")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(30)
+def test_trickled_headers_stop_at_the_deadline(simweb):
+    # F3: each byte arrives well within the read timeout, but the whole head
+    # takes ~25 s: the per-URL deadline must still hold
+    url = simweb.route("a", "/slowstatus", handler=_trickled_headers(0.1))
+    r = HttpClient(HttpConfig(allow_private=True, read_timeout=1, deadline=1.5,
+                              retries=0)).fetch(url)
+    assert r.error == "timeout", r
+    assert r.status_code is None
+    assert "deadline" in (r.error_text or "")
 
 
 @pytest.mark.slow

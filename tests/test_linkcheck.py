@@ -113,3 +113,23 @@ def test_no_archive_lookups_when_offline():
     assert run.offline and archive.asked == []
     assert run.exit_code(Severity.FAIL) is ExitCode.OK
     assert run.exit_code(Severity.WARN) is ExitCode.FINDINGS
+
+
+def test_a_junk_line_in_a_url_list_is_skipped_and_the_rest_checked(tmp_path):
+    # F11: one junk line aborted the whole check with an error naming neither file nor line
+    from click.testing import CliRunner
+
+    from citecheck.cli import cli
+
+    listing = tmp_path / "urls.txt"
+    listing.write_text("junk line here\nftp://x.test/a\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--urls-from", str(listing), "--no-archive",
+                                      "--db", str(tmp_path / "c.db")])
+    assert result.exit_code == 0, result.output  # skipped is a warning
+    lines = result.stdout.splitlines()
+    assert any(ln.startswith("skipped") and "junk" in ln and "invalid-url" in ln for ln in lines)
+    assert any(ln.startswith("skipped") and "unsupported-scheme" in ln for ln in lines)
+    # a junk argument is still a usage error
+    result = CliRunner().invoke(cli, ["check", "junk", "--no-archive",
+                                      "--db", str(tmp_path / "c.db")])
+    assert result.exit_code == 2 and "not a URL" in result.output

@@ -3,6 +3,7 @@
 import io
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from fixtures_store import FakeArchive, FakeWeb, fake_resolve, fake_verify, stages_for
@@ -206,6 +207,17 @@ def test_expand_inputs_walks_folders(tmp_path):
         expand_inputs([str(tmp_path / "empty")])
 
 
+def test_expand_inputs_names_each_document_once(tmp_path, monkeypatch):
+    # F17: "h.md" and "./h.md" (or a folder and a file in it) were audited twice
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "h.md").write_text("x")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "one.txt").write_text("x")
+    got = expand_inputs(["h.md", "h.md", "./h.md", str(tmp_path / "h.md"), "d", "d/one.txt",
+                         "./d/../d/one.txt"])
+    assert got == ["h.md", str(Path("d") / "one.txt")]
+
+
 @pytest.mark.parametrize("text, seconds", [
     ("0", 0), ("90", 90), ("90s", 90), ("30m", 1800), ("24h", 86400), ("7d", 604800),
     ("2w", 1209600), ("1.5h", 5400), (" 10 min ", 600),
@@ -364,3 +376,49 @@ def test_report_from_verdicts_in_hand_equals_report_from_the_database(brief, sto
     in_hand = build_report(store, result.run_id, verdicts=result.verdicts)
     from_db = build_report(store, result.run_id)
     assert in_hand == from_db
+
+
+def test_live_cache_counts_hits_from_many_threads():
+    # get_live is called from the runner's worker threads: no lost increments
+    import sys
+    import threading
+
+    from citecheck.pipeline import LiveCache
+
+    class Hit:
+        def get_live(self, url, max_age, with_body=False):
+            return object()
+
+    cache = LiveCache(Hit(), run_id=1, max_age_seconds=60)  # type: ignore[arg-type]
+    per_thread, threads = 20000, 8
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        workers = [threading.Thread(target=lambda: [cache.get_live("u") for _ in range(per_thread)])
+                   for _ in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert cache.hits == per_thread * threads
+
+
+def test_an_unresolved_citation_is_never_checked(brief, store):
+    # a discovery candidate that resolve rejected (origin "candidate") is listed
+    # for the reader but neither fetched live nor looked up in the archive
+    from citecheck.models import Candidate
+
+    def resolve(citation, registry, archive=None):
+        if citation.url:
+            return [Candidate(citation.url, "hyperlink")]
+        return [] if citation.malformed else [Candidate("http://guess.test/maybe", "candidate")]
+
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    archive = FakeArchive()
+    stages = replace(stages_for(web, archive), resolve=resolve)
+    run_audit([brief], store, AuditOptions(), stages=stages)
+    assert "http://guess.test/maybe" not in web.asked
+    assert web.asked  # the hyperlinked citations were checked
+    assert all(url != "http://guess.test/maybe" for url, *_ in archive.asked)

@@ -1,6 +1,6 @@
 import pytest
 
-from citecheck.urls import host_in_domains, is_home_page, normalize_url
+from citecheck.urls import host_in_domains, host_of, is_home_page, normalize_url
 
 
 @pytest.mark.parametrize(
@@ -13,6 +13,12 @@ from citecheck.urls import host_in_domains, is_home_page, normalize_url
         ("https://e.org/p?utm_source=x&id=3&utm_medium=y", "https://e.org/p?id=3"),
         ("https://e.org/p?fbclid=abc", "https://e.org/p"),
         ("  https://e.org/p  ", "https://e.org/p"),
+        # F7: the query is kept as written (it is what gets fetched)
+        ("http://e.org/ok?print", "http://e.org/ok?print"),
+        ("http://e.org/ok?a=1&print&utm_source=x&b=%20c", "http://e.org/ok?a=1&print&b=%20c"),
+        # F6/F7: malformed URLs are left alone (not rewritten to another URL)
+        ("http://[::1", "http://[::1"),
+        ("http://127.0.0.5:99999/x", "http://127.0.0.5:99999/x"),
     ],
 )
 def test_normalize_url(raw, expected):
@@ -38,3 +44,8 @@ def test_is_home_page():
     assert is_home_page("https://x.org/")
     assert is_home_page("https://x.org/index.html")
     assert not is_home_page("https://x.org/news/2018/05/14/item.html")
+
+
+def test_host_of_a_malformed_url_is_empty():
+    assert host_of("http://[::1") == ""
+    assert host_of("http://Example.org./x") == "example.org"

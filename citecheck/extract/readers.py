@@ -21,14 +21,13 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import yaml
-from charset_normalizer import from_bytes
 from lxml import etree
 from lxml import html as lhtml
 
 from citecheck.errors import InputError
 from citecheck.extract.dates import parse_iso_date
 from citecheck.extract.scan import Link
-from citecheck.http import HttpClient
+from citecheck.http import HttpClient, detect_charset
 
 #: bytes looked at to detect encoding and binary content
 SAMPLE_BYTES = 1024 * 1024
@@ -96,6 +95,9 @@ def _load_url(url: str, client: HttpClient | None) -> RawInput:
         raise InputError(f"{url}: cannot fetch: {result.error_text or result.error}")
     if result.status_code is None or not 200 <= result.status_code < 300:
         raise InputError(f"{url}: HTTP {result.status_code}")
+    if result.truncated:  # never audit part of a brief as if it were all of it
+        cap = client.config.max_bytes / (1024 * 1024)
+        raise InputError(f"{url}: larger than {cap:g} MB; save it and give the file instead")
     ctype = result.content_type or ""
     charset = None
     m = re.search(r"charset=[\"']?([\w.:-]+)", result.headers.get("content-type", ""), re.I)
@@ -154,10 +156,10 @@ def detect_encoding(sample: bytes, name: str, declared: str | None = None) -> st
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(sample[:SAMPLE_BYTES]).best()
-    if best is None or best.encoding is None:
+    guessed = detect_charset(sample[:SAMPLE_BYTES])
+    if guessed is None:
         raise InputError(f"{name}: binary file or unknown text encoding")
-    return best.encoding
+    return guessed
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
@@ -175,10 +177,11 @@ def decode(data: bytes, name: str, declared: str | None = None) -> str:
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError):
-        best = from_bytes(data).best()
-        if best is None:
+        guessed = detect_charset(data)
+        try:
+            text = data.decode(guessed or encoding)
+        except (UnicodeDecodeError, LookupError):
             raise InputError(f"{name}: not valid {encoding} text") from None
-        text = str(best)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     _check_text(text, name)
     return text
@@ -221,10 +224,14 @@ def absolute_links(links: tuple[Link, ...], *bases: str | None) -> tuple[Link, .
     for line, start, end, href in links:
         if href.startswith("#"):  # a footnote on the same page
             continue
-        for base in bases:
-            if base:
-                href = urljoin(base, href)
-        if urlsplit(href).scheme.lower() in ("http", "https"):
+        try:
+            for base in bases:
+                if base:
+                    href = urljoin(base, href)
+            scheme = urlsplit(href).scheme.lower()
+        except ValueError:  # "http://[::1": kept as written, the check reports it invalid
+            scheme = href.split(":", 1)[0].lower()
+        if scheme in ("http", "https"):
             out.append((line, start, end, href))
     return tuple(out)
 

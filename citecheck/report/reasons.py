@@ -31,6 +31,7 @@ REASON_TEXT: dict[str, str] = {
     "tls-error": "The secure connection failed (TLS certificate or handshake error).",
     "dns-error": "The site's host name does not resolve.",
     "connection-reset": "The server dropped the connection.",
+    "bad-response": "The server's answer was not valid HTTP (e.g. too many or too long headers).",
     "connection-refused": "The server refused the connection.",
     "connection-error": "The server could not be reached.",
     "redirect-loop": "The link redirects in a loop.",

@@ -1,0 +1,111 @@
+"""Every command documents itself with an example, and the README's commands exist.
+
+In the spirit of sqlite-utils' tests/test_docs.py.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from citecheck.cli import cli
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        path = (*prefix, name)
+        found.append(path)
+        if isinstance(command, click.Group):
+            found.extend(_commands(command, path))
+    return found
+
+
+COMMANDS = _commands(cli)
+
+
+def _example_lines(help_text: str) -> list[str]:
+    """The lines of the Example: block of a --help page."""
+    lines = help_text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "Example:")
+    block = []
+    for line in lines[start + 1:]:
+        if not line.strip():
+            if block:
+                break
+            continue
+        if not line.startswith(" "):  # back at the margin: "Options:" etc.
+            break
+        block.append(line.strip())
+    return block
+
+
+def test_commands_found():
+    assert ("audit",) in COMMANDS and ("archive", "lookup") in COMMANDS
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_help_has_examples_one_per_line(path):
+    result = CliRunner().invoke(cli, [*path, "--help"], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    assert "Example:" in result.output
+    examples = _example_lines(result.output)
+    assert examples, result.output
+    for line in examples:
+        # each example is one whole command: not two joined, not one split
+        assert line.startswith(f"citecheck {path[0]}"), line
+        assert line.count("citecheck ") == 1, line
+    # the examples are the docstring's lines, unwrapped
+    doc = cli
+    for name in path:
+        doc = doc.commands[name]  # type: ignore[attr-defined]
+    written = [ln.strip() for ln in (doc.help or "").splitlines()
+               if ln.strip().startswith("citecheck ")]
+    assert examples == written
+
+
+def _readme_commands() -> set[tuple[str, ...]]:
+    text = README.read_text(encoding="utf-8")
+    found = set()
+    for block in re.findall(r"```[a-z]*\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            line = line.split("#", 1)[0]
+            m = re.search(r"(?:^|[|;&]\s*)citecheck\s+(.*)", line.strip())
+            if not m:
+                continue
+            try:
+                words = shlex.split(m.group(1))
+            except ValueError:
+                words = m.group(1).split()
+            if not words or words[0].startswith("-"):
+                continue
+            command = [words[0]]
+            if len(words) > 1 and not words[1].startswith("-") and words[1].isidentifier():
+                command.append(words[1])
+            found.add(tuple(command))
+    return found
+
+
+def test_readme_documents_commands():
+    documented = _readme_commands()
+    assert {("audit",), ("check",), ("extract",)} <= {c[:1] for c in documented}
+
+
+@pytest.mark.parametrize("documented", sorted(_readme_commands()), ids=" ".join)
+def test_readme_commands_exist(documented):
+    group: click.Command = cli
+    name = documented[0]
+    assert isinstance(group, click.Group)
+    assert name in group.commands, f"README documents `citecheck {name}`, which does not exist"
+    command = group.commands[name]
+    if isinstance(command, click.Group) and len(documented) > 1:
+        sub = documented[1]
+        assert sub in command.commands, (
+            f"README documents `citecheck {name} {sub}`, which does not exist")
