@@ -776,3 +776,16 @@ def archive_show(url: str, archive_dir: str, db_path: str, show_body: bool,
         for name, value in content.headers:
             click.echo(f"{name}: {value}")
         click.echo("")
+
+
+def _show_envvars(group: click.Group) -> None:
+    """Every option read from a CITECHECK_* variable says so in --help."""
+    for command in group.commands.values():
+        for param in command.params:
+            if isinstance(param, click.Option) and param.envvar:
+                param.show_envvar = True
+        if isinstance(command, click.Group):
+            _show_envvars(command)
+
+
+_show_envvars(cli)
