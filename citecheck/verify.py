@@ -496,10 +496,6 @@ def decide(
     codes = tuple(live_reasons) or live_codes(live)
     if snap_supports:
         return _decision(VerdictKind.RESCUED, pre + codes + snap_notes, details, "snapshot")
-    if live is LiveStatus.DEAD and archive is ArchiveState.ERROR:
-        # the archive could not be asked: a snapshot may still support the
-        # citation, so this is not "dead and no snapshot" (issue 4)
-        return _decision(VerdictKind.INCONCLUSIVE, pre + codes + archive_codes, details)
     if live is LiveStatus.DEAD:
         extra = snap.failures if snap_contradicts and snap else archive_codes
         return _decision(VerdictKind.DEAD, pre + codes + extra, details,

@@ -44,7 +44,7 @@ EXPECTED: dict[tuple[str, str | None], tuple[str, tuple[str, ...]]] = {
     ("USCC", "March 20"): ("mismatch", ("quote-not-found",)),
     ("CPIFA", "2017"): ("mismatch", ("domain-mismatch",)),
     ("MOFA", "May 14"): ("dead", ("http-404", "no-snapshot")),
-    ("CSIS", "May 25"): ("inconclusive", ("http-404", "archive-error")),  # F8
+    ("CSIS", "May 25"): ("dead", ("http-404", "archive-error")),
     ("TASS", "April 3"): ("inconclusive", ("rate-limited",)),
     ("Interfax", "April 4"): ("inconclusive", ("timeout",)),
     ("CFAU", "2018"): ("unresolved", ("no-url",)),  # nothing in the archive

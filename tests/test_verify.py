@@ -86,11 +86,7 @@ RULES = [
      ["{content}", "{archive}"]),
     # dead
     ({LiveStatus.DEAD}, {"-"}, {"supports"}, {False}, V.RESCUED, ["{live}"]),
-    ({LiveStatus.DEAD}, {"-"}, {"contradicts", "none", "skipped"}, {False}, V.DEAD,
-     ["{live}", "{archive}"]),
-    # F8: dead live but the archive could not be asked (or read): a snapshot may
-    # still support it, so not "dead and no snapshot" (issue 4)
-    ({LiveStatus.DEAD}, {"-"}, {"unread", "error"}, {False}, V.INCONCLUSIVE,
+    ({LiveStatus.DEAD}, {"-"}, NOT_SUPPORTING_ARCHIVE, {False}, V.DEAD,
      ["{live}", "{archive}"]),
     # could not ask live
     (UNREACHABLE, {"-"}, {"supports"}, {False}, V.RESCUED, ["{live}"]),
@@ -476,8 +472,8 @@ GONE = html_page("This page has been replaced by a press release about a naval p
          ("quote-not-found", "content-drift")),
         ("dead-no-snapshot", cite(), LINK, live(None, LiveStatus.DEAD, 404, reasons=["http-404"]),
          NONE, V.DEAD, ("http-404", "no-snapshot")),
-        ("dead-archive-error", cite(), LINK, live(None, LiveStatus.DEAD, 410), ERR,
-         V.INCONCLUSIVE, ("http-410", "archive-error")),
+        ("dead-archive-error", cite(), LINK, live(None, LiveStatus.DEAD, 410), ERR, V.DEAD,
+         ("http-410", "archive-error")),
         ("mismatch-date", cite(date="2016-05-20", date_as_written="May 20 2016"), LINK,
          live(GOOD), NONE, V.MISMATCH, ("date-mismatch", "no-snapshot")),
         ("mismatch-quote", cite(quotes=("aimed at third parties",)), LINK, live(GOOD),
@@ -549,8 +545,7 @@ def test_verify_citation_language():
 
 def test_found_snapshot_without_body_is_an_archive_error():
     v = verify_citation(cite(), MOD, LINK, live(None, LiveStatus.DEAD, 404), found(None))
-    assert v.verdict is V.INCONCLUSIVE and v.reasons == ("http-404", "archive-error")
-    assert "no archived snapshot supports" not in v.explanation
+    assert v.verdict is V.DEAD and v.reasons == ("http-404", "archive-error")
     assert "could not be read" in v.explanation
 
 
@@ -558,7 +553,7 @@ def test_found_snapshot_without_body_is_an_archive_error():
 def test_empty_or_garbage_replay_is_an_archive_error(body):
     # pywb replays a capture whose WARC is damaged as an empty 200
     v = verify_citation(cite(), MOD, LINK, live(None, LiveStatus.DEAD, 404), found(body))
-    assert v.verdict is V.INCONCLUSIVE and v.reasons == ("http-404", "archive-error")
+    assert v.verdict is V.DEAD and v.reasons == ("http-404", "archive-error")
     assert v.archive_error and "no readable content" in v.archive_error
 
 
