@@ -7,6 +7,7 @@ stderr and the documented exit code.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import logging
@@ -14,7 +15,7 @@ import os
 import sqlite3
 import sys
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 import click
@@ -249,7 +250,7 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
     )
     progress = Progress(sys.stderr, enabled=not quiet and (verbose > 0 or sys.stderr.isatty()))
     _configure_logging(verbose, quiet)
-    with Store(db_path) as store:
+    with _stop_on_sigterm(), Store(db_path) as store:
         try:
             result = run_audit(documents, store, options, progress=progress)
         except KeyboardInterrupt:
@@ -365,6 +366,26 @@ def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: 
     for path in write_reports(data, targets, fail_on=severity):
         click.echo(f"wrote {path}", err=True)
     click.get_current_context().exit(int(exit_code_for(data.verdicts, severity)))
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """A killed job (SIGTERM: CI timeouts, ``kill``) stops like Ctrl-C: finished work
+    saved, the run marked interrupted, one Error line and exit 3."""
+    import signal
+    import threading
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _interrupted() -> NoReturn:
@@ -525,7 +546,7 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
     client = HttpClient(config)
     interrupted = False
     try:
-        with Store(db_path) as store:
+        with _stop_on_sigterm(), Store(db_path) as store:
             archive = None
             if not no_archive:
                 from citecheck.archive import ArchiveClient
@@ -776,3 +797,16 @@ def archive_show(url: str, archive_dir: str, db_path: str, show_body: bool,
         for name, value in content.headers:
             click.echo(f"{name}: {value}")
         click.echo("")
+
+
+def _show_envvars(group: click.Group) -> None:
+    """Every option read from a CITECHECK_* variable says so in --help."""
+    for command in group.commands.values():
+        for param in command.params:
+            if isinstance(param, click.Option) and param.envvar:
+                param.show_envvar = True
+        if isinstance(command, click.Group):
+            _show_envvars(command)
+
+
+_show_envvars(cli)

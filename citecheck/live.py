@@ -17,6 +17,7 @@ Reasons are stable kebab-case codes (``http-404``, ``soft-404``,
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import threading
@@ -47,9 +48,11 @@ UNREACHABLE_ERRORS = frozenset({"dns-error", "connection-refused", "connection-e
 
 #: similarity (0-100) above which a page "is" the host's not-found page
 SOFT404_SIMILARITY = 90.0
-_TEXT_SAMPLE = 6000
+_TEXT_SAMPLE = 20_000  #: enough to reach past a big menu to the page's own text
 #: pages with less visible text than this are not compared with the probe
 _MIN_COMPARABLE = 80
+#: characters of a page's own text (not shared with the missing page) that make it real
+_MIN_OWN_TEXT = 200
 
 #: wording of error pages: strong enough to trust in a title or main heading
 _NOT_FOUND_WORDS = re.compile(
@@ -236,6 +239,17 @@ def probe_cache_for(client: Any) -> ProbeCache:
         return cache
 
 
+def _has_own_content(text: str, probe_text: str) -> bool:
+    """Whether a page has substantial text of its own beside what it shares with the
+    host's missing page: on menu-heavy sites the shared navigation and footer make
+    a real article look like the missing page as a whole."""
+    start = len(os.path.commonprefix([text, probe_text]))
+    own, theirs = text[start:], probe_text[start:]
+    end = len(os.path.commonprefix([own[::-1], theirs[::-1]]))
+    own, theirs = own[:len(own) - end], theirs[:len(theirs) - end]
+    return len(own) >= _MIN_OWN_TEXT and fuzz.ratio(own, theirs) < SOFT404_SIMILARITY
+
+
 def soft404_reasons(url: str, result: FetchResult, html: str, probe: Probe | None) -> list[str]:
     """Why a 2xx answer is really a "not found" page (empty list: it is not)."""
     final = result.final_url or url
@@ -256,7 +270,9 @@ def soft404_reasons(url: str, result: FetchResult, html: str, probe: Probe | Non
             # every path, real or not: that says nothing either way)
             path = urlsplit(url).path
             text = _mask(visible_text(html), [url, final, path, urlsplit(final).path])
-            if len(text) >= _MIN_COMPARABLE and fuzz.ratio(text, probe.text) >= SOFT404_SIMILARITY:
+            if (len(text) >= _MIN_COMPARABLE
+                    and fuzz.ratio(text, probe.text) >= SOFT404_SIMILARITY
+                    and not _has_own_content(text, probe.text)):
                 reasons.append("same-as-missing-page")
     return (["soft-404"] + reasons) if reasons else []
 

@@ -420,6 +420,11 @@ _LEAD = {
 }
 
 
+#: the lead of a dead verdict when the archive could not be asked or read
+_DEAD_ARCHIVE_UNKNOWN = ("The page is dead, and the archive could not be checked, so an "
+                         "archived copy may still exist")
+
+
 def _unique(codes: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c for c in codes if c))
 
@@ -498,20 +503,23 @@ def decide(
         return _decision(VerdictKind.RESCUED, pre + codes + snap_notes, details, "snapshot")
     if live is LiveStatus.DEAD:
         extra = snap.failures if snap_contradicts and snap else archive_codes
+        # the live 404 is a fact about the source; but when the archive could not
+        # be asked or read, never claim that no snapshot supports the citation
+        lead = _DEAD_ARCHIVE_UNKNOWN if archive is ArchiveState.ERROR else None
         return _decision(VerdictKind.DEAD, pre + codes + extra, details,
-                         "snapshot" if snap_contradicts else None)
+                         "snapshot" if snap_contradicts else None, lead=lead)
     if snap_contradicts and snap:
         return _decision(VerdictKind.MISMATCH, pre + snap.failures + codes, details, "snapshot")
     return _decision(VerdictKind.INCONCLUSIVE, pre + codes + archive_codes, details)
 
 
 def _decision(kind: VerdictKind, reasons: Sequence[str], details: Mapping[str, str] | None,
-              basis: str | None = None) -> Decision:
+              basis: str | None = None, *, lead: str | None = None) -> Decision:
     reasons = _unique(reasons)
     details = details or {}
     said = {"http-429"} if "rate-limited" in reasons else set()  # one sentence for both
     phrases = [details.get(code) or describe(code) for code in reasons if code not in said]
-    sentence = _LEAD[kind] + (": " + "; ".join(phrases) if phrases else "") + "."
+    sentence = (lead or _LEAD[kind]) + (": " + "; ".join(phrases) if phrases else "") + "."
     return Decision(kind, reasons, sentence, basis)
 
 

@@ -330,3 +330,43 @@ def test_interrupted_check_is_one_error_line_and_keeps_finished_checks(simweb, t
     assert err.startswith("Error: interrupted"), err
     assert "Aborted!" not in err and "Traceback" not in err
     assert 2 <= checked() < 40  # what finished is kept for --max-age to reuse
+
+
+@pytest.mark.timeout(60)
+def test_sigterm_during_audit_marks_the_run_interrupted(simweb, tmp_path):
+    # F16 (related): a killed audit left its run "running" for ever
+    import signal
+    import sqlite3
+    import time
+
+    from fixtures_simweb import delay
+
+    urls = [simweb.route("a", f"/slow/t{i}", handler=delay(0.3, body=b"<p>page</p>"))
+            for i in range(40)]
+    brief = tmp_path / "b.md"
+    brief.write_text("4 June 2018\n\n" + "".join(
+        f"Drills went on ([TASS, May {i % 28 + 1}, 2018]({u})).\n" for i, u in enumerate(urls)),
+        encoding="utf-8")
+    db = tmp_path / "t.db"
+    proc = subprocess.Popen(
+        [CITECHECK, "audit", str(brief), "--allow-private", "--no-archive", "--per-host", "1",
+         "--db", str(db), "--report-dir", str(tmp_path / "r"), "--archive-dir",
+         str(tmp_path / "a"), "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+
+    def count(sql: str) -> int:
+        try:
+            with sqlite3.connect(db, timeout=5) as conn:
+                return conn.execute(sql).fetchone()[0]
+        except sqlite3.Error:
+            return 0
+
+    deadline = time.monotonic() + 30
+    while (count("select count(*) from checks") < 2 and time.monotonic() < deadline
+           and proc.poll() is None):
+        time.sleep(0.05)  # waiting for a condition, not timing anything
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 3, (out, err)
+    assert err.startswith("Error: interrupted"), err
+    assert count("select count(*) from runs where status = 'interrupted'") == 1

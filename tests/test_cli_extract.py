@@ -215,3 +215,11 @@ def test_installed_command_reads_a_brief_url(simweb):
     missing = subprocess.run([exe, "extract", f"{base}/nope.html", "--allow-private"],
                              capture_output=True, text=True, timeout=60, check=False)
     assert missing.returncode == 2 and "HTTP 404" in missing.stderr
+
+
+def test_table_summary_says_one_citation(tmp_path):
+    # F19: "1 citations"
+    brief = tmp_path / "one.txt"
+    brief.write_text("Drills took place (TASS, May 14, 2018).\n", encoding="utf-8")
+    result = run("extract", str(brief), "--format", "table")
+    assert "\n1 citation, 0 malformed" in result.output

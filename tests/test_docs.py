@@ -109,3 +109,28 @@ def test_readme_commands_exist(documented):
         sub = documented[1]
         assert sub in command.commands, (
             f"README documents `citecheck {name} {sub}`, which does not exist")
+
+
+def _envvars() -> dict[str, set[str]]:
+    """CITECHECK_* variable -> the commands whose options read it."""
+    found: dict[str, set[str]] = {}
+    for path in COMMANDS:
+        command: click.Command = cli
+        for name in path:
+            command = command.commands[name]  # type: ignore[attr-defined]
+        for param in command.params:
+            if isinstance(param, click.Option) and param.envvar:
+                found.setdefault(str(param.envvar), set()).add(" ".join(path))
+    return found
+
+
+def test_envvars_are_documented_in_help_and_readme():
+    # F13: 16 options read CITECHECK_* variables that neither --help nor README named
+    envvars = _envvars()
+    assert "CITECHECK_DB" in envvars and "CITECHECK_FAIL_ON" in envvars
+    readme = README.read_text(encoding="utf-8")
+    assert [v for v in sorted(envvars) if f"`{v}`" not in readme] == []
+    for var, commands in envvars.items():
+        for path in commands:
+            out = CliRunner().invoke(cli, [*path.split(), "--help"], terminal_width=200).output
+            assert f"env var: {var}" in out, (path, var)

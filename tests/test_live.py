@@ -250,6 +250,48 @@ def test_real_page_on_a_soft_404_host_is_ok():
     assert r.status is LiveStatus.OK
 
 
+def menu_nav(items):
+    return " ".join(f'<li><a href="/section{i}">Section {i} news politics economy world sport '
+                    'culture</a></li>' for i in range(items))
+MENU_FOOT = "<footer>" + " ".join(
+    ["Copyright Ministry of Defence. All rights reserved. Contacts, press service."] * 10
+) + "</footer>"
+ARTICLE = (
+    "The defence ministers of both countries met in Moscow on Monday to review the joint naval "
+    "exercise held in the Baltic last month. They agreed to extend the programme of staff "
+    "consultations, to exchange liaison officers at fleet headquarters and to hold a further "
+    "round of talks on air defence before the end of the year. Officials said the frigates "
+    "and submarines taking part had completed every planned manoeuvre, including live firing "
+    "against towed targets, and that the logistics of refuelling at sea had gone smoothly."
+)
+
+
+def menu_page(main, items=60):
+    return (f"<html><head><title>Ministry of Defence</title></head><body><nav><ul>{menu_nav(items)}"
+            f"</ul></nav><main><article><p>{main}</p></article></main>{MENU_FOOT}</body></html>")
+
+
+@responses.activate
+@pytest.mark.parametrize("items", [60, 150])  # a menu of ~4000 and ~10000 characters
+def test_real_article_on_a_menu_heavy_soft_404_host_is_ok(items):
+    # F20: the big shared menu made a real article look like the missing page
+    html("http://example.org/news/12345", menu_page(ARTICLE, items))
+    responses.get(PROBE, body=menu_page("Search results: nothing found for your query.", items),
+                  content_type="text/html")
+    r = check("http://example.org/news/12345")
+    assert r.status is LiveStatus.OK, r.reasons
+
+
+@responses.activate
+def test_missing_page_on_a_menu_heavy_host_is_still_soft_404():
+    html("http://example.org/news/99999",
+         menu_page("Search results: nothing found for news/99999."))
+    responses.get(PROBE, body=menu_page("Search results: nothing found for your query."),
+                  content_type="text/html")
+    r = check("http://example.org/news/99999")
+    assert r.status is LiveStatus.DEAD and "same-as-missing-page" in r.reasons
+
+
 @responses.activate
 def test_app_shell_host_is_not_called_soft_404():
     shell = "<html><title>News</title><div id=root></div><script src=/app.js></script></html>"

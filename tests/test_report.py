@@ -376,3 +376,26 @@ def test_every_reason_code_of_verify_reads_in_plain_words():
     for code in REASONS:
         text = explain_reason(code)
         assert text != code and text[0].isupper() and text.endswith("."), code
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "text"),
+    [
+        ("allow_private", True, "yes"),
+        ("no_archive", False, "no"),
+        ("config_path", None, "-"),
+        ("inputs", ["brief.md", "b.txt"], "brief.md, b.txt"),
+        ("max_age", 86400.0, "1d"),
+        ("max_age", 3600.0, "1h"),
+        ("max_age", 0.0, "0"),
+        ("confirm_interval", 90.0, "90s"),
+        ("timeout", 20.0, "20"),
+        ("archive_rate", 2.5, "2.5"),
+        ("fail_on", "fail", "fail"),
+    ],
+)
+def test_html_options_are_written_as_people_write_them(key, value, text):
+    # F19: the Options panel showed True, None, ['brief.md'], 86400.0
+    from citecheck.report.html import option_text
+
+    assert option_text(key, value) == text

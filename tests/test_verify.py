@@ -546,6 +546,8 @@ def test_verify_citation_language():
 def test_found_snapshot_without_body_is_an_archive_error():
     v = verify_citation(cite(), MOD, LINK, live(None, LiveStatus.DEAD, 404), found(None))
     assert v.verdict is V.DEAD and v.reasons == ("http-404", "archive-error")
+    assert "no archived snapshot supports" not in v.explanation  # F8 (lead's decision)
+    assert "archived copy may still exist" in v.explanation
     assert "could not be read" in v.explanation
 
 
@@ -656,3 +658,21 @@ def test_pdf_source_verified_from_its_first_page_date():
     wrong = verify_citation(cite(source="SIPRI", date="2017-09-01", quotes=()), sipri,
                             [Candidate(url, "hyperlink")], result, None)
     assert wrong.verdict is V.MISMATCH and wrong.reasons == ("date-mismatch",)
+
+
+def test_dead_with_an_unreachable_archive_says_a_copy_may_exist():
+    # F8, lead's decision: the verdict stays dead (the 404 is a fact about the source)
+    # but the sentence must not claim that no archived snapshot supports the citation
+    from citecheck.models import ArchiveLookup, LookupStatus
+
+    lookup = ArchiveLookup("http://127.0.0.5/404", LookupStatus.ERROR, error="connection-refused")
+    v = verify_citation(cite(), MOD, LINK, live(None, LiveStatus.DEAD, 404, reasons=["http-404"]),
+                        lookup)
+    assert v.verdict is V.DEAD and v.reasons == ("http-404", "archive-error")
+    assert "no archived snapshot supports" not in v.explanation
+    assert v.explanation.startswith("The page is dead, and the archive could not be checked")
+    assert "could not be asked: connection-refused" in v.explanation
+    # with no snapshot at all, the usual sentence
+    none = ArchiveLookup("http://127.0.0.5/404", LookupStatus.NONE)
+    v = verify_citation(cite(), MOD, LINK, live(None, LiveStatus.DEAD, 404), none)
+    assert v.explanation.startswith("The page is dead and no archived snapshot supports")

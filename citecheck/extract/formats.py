@@ -84,7 +84,8 @@ def _write_table(
                  c.date_as_written or "-", flags or "-")
         row = "  ".join(_cell(v, w).ljust(w) for v, (_, w) in zip(cells, _COLUMNS, strict=True))
         out.write(f"{row}  {c.problem or c.url or ''}".rstrip() + "\n")
-    out.write(f"\n{counts['citations']} citations, {counts['malformed']} malformed, "
+    n = counts["citations"]
+    out.write(f"\n{n} citation{'' if n == 1 else 's'}, {counts['malformed']} malformed, "
               f"{counts['year_inferred']} with an inferred year\n")
 
 

@@ -223,6 +223,34 @@ def _citation_view(index: int, verdict: Verdict) -> dict[str, Any]:
     }
 
 
+#: options stored in seconds that people write as durations (--max-age 24h)
+_SECONDS_OPTIONS = frozenset({"max_age", "confirm_interval"})
+
+
+def option_text(key: str, value: Any) -> str:
+    """A run option as a reader writes it: yes/no, -, a, b, 24h; never a Python repr."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(option_text(key, v) for v in value) or "-"
+    if isinstance(value, float) and key in _SECONDS_OPTIONS:
+        return _seconds_text(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _seconds_text(seconds: float) -> str:
+    if seconds <= 0:
+        return "0"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
 def _duration(started: str, finished: str | None) -> str | None:
     if not finished:
         return None
@@ -280,7 +308,7 @@ def _view(report: RunReport, page_size: int = PAGE_SIZE) -> dict[str, Any]:
         "offline": sum(1 for v in report.verdicts if "offline" in v.reasons),
         "page_size": max(1, page_size),
         "duration": _duration(report.started_at, report.finished_at),
-        "options": [(str(k), str(v)) for k, v in report.options.items()],
+        "options": [(str(k), option_text(str(k), v)) for k, v in report.options.items()],
         "documents": [
             {"name": d.name, "link": safe_url(d.name), "published": d.published, "title": d.title}
             for d in report.documents
