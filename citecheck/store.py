@@ -3,8 +3,9 @@
 One :class:`Store` per database file. The schema is created and upgraded by a
 small list of migrations (table ``schema_version``); the database runs in WAL
 mode with a busy timeout so that two audits on one file both finish. Every
-write is its own transaction, committed at once, so an interrupted audit loses
-nothing it had already checked.
+write is committed at once (live checks arrive in small batches from the
+runner's writer thread, at most a quarter of a second behind), so an
+interrupted audit loses next to nothing it had already checked.
 
 Caching rules (DESIGN.md, STYLE.md): live results are reused only when they
 succeeded (``ok``/``redirected``/``moved``) and are younger than the maximum
