@@ -464,7 +464,8 @@ class HttpClient:
             if cookies.jar is not None:
                 prep.prepare_cookies(cookies.jar)
             prep.prepare_body(None, None)
-            prep.prepare_auth(None, current)
+            if "@" in current:  # credentials in the URL (a no-op otherwise: it re-parses it)
+                prep.prepare_auth(None, current)
             proxies: dict[str, str] = {}
             if self._env_proxies:
                 proxies = dict(session.merge_environment_settings(
