@@ -23,19 +23,10 @@ import click
 from citecheck import __version__
 from citecheck.errors import CitecheckError, ExitCode, InputError
 from citecheck.models import Severity
-from citecheck.pipeline import (
-    AuditOptions,
-    Progress,
-    ReportTargets,
-    build_report,
-    exit_code_for,
-    parse_duration,
-    run_audit,
-    summary_line,
-    write_reports,
-)
-from citecheck.report import github_annotations, should_annotate
-from citecheck.store import Store
+
+# The library is imported inside each command, not here: `--help`, `--version`
+# and `check` then never load the report templates (jinja2), the content
+# extractors or the archive client (start-up time; see docs/benchmarks.md).
 
 F = Callable[..., Any]
 
@@ -178,6 +169,8 @@ def cli() -> None:
 def _duration(ctx: click.Context, param: click.Parameter, value: Any) -> float | None:
     if value is None:
         return None
+    from citecheck.pipeline import parse_duration
+
     try:
         return parse_duration(value)
     except ValueError as exc:
@@ -239,6 +232,19 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
     \b
         citecheck audit briefs/ --report-dir reports --json audit.json
     """
+    from citecheck.pipeline import (
+        AuditOptions,
+        Progress,
+        ReportTargets,
+        build_report,
+        parse_duration,
+        run_audit,
+        summary_line,
+        write_reports,
+    )
+    from citecheck.report import github_annotations, should_annotate
+    from citecheck.store import Store
+
     try:
         max_age_seconds = parse_duration(max_age)
     except ValueError as exc:
@@ -296,6 +302,8 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
         citecheck history "Russian MOD" --json
         citecheck history --fail-on-new
     """
+    from citecheck.store import Store
+
     _require_db(db_path)
     with Store(db_path) as store:
         runs = store.runs()
@@ -355,6 +363,9 @@ def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: 
     \b
         citecheck report --run 3 --html old.html --json -
     """
+    from citecheck.pipeline import ReportTargets, build_report, exit_code_for, write_reports
+    from citecheck.store import Store
+
     _require_db(db_path)
     if not any((html_path, json_path, markdown_path, junit_path, report_dir)):
         json_path = "-"
@@ -527,6 +538,8 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
         text_lines,
         validate_urls,
     )
+    from citecheck.pipeline import Progress, parse_duration
+    from citecheck.store import Store
 
     try:
         max_age_seconds = parse_duration(max_age)
@@ -611,6 +624,7 @@ def _archive_dir_option(f: F) -> F:
 def _evidence(archive_dir: str, db_path: str) -> list[Any]:
     """The evidence index: from the database if it has one, else by scanning the WARCs."""
     from citecheck.archive.warcstore import iter_evidence, records_from_rows
+    from citecheck.store import Store
 
     if os.path.exists(db_path):
         with Store(db_path) as store:
@@ -655,6 +669,8 @@ def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str
     from citecheck.archive import ArchiveClient
     from citecheck.http import HttpClient, HttpConfig
     from citecheck.models import LookupStatus
+    from citecheck.pipeline import parse_duration
+    from citecheck.store import Store
 
     if no_archive:
         raise click.UsageError("--no-archive leaves nothing to look up")

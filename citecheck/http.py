@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import email.utils
+import functools
 import heapq
 import http.client
 import ipaddress
@@ -134,8 +135,10 @@ def _is_private(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return not ip.is_global
 
 
+@functools.lru_cache(maxsize=4096)
 def check_address(ip_text: str, allow_private: bool) -> str | None:
-    """Why ``ip_text`` is refused, or None if it may be fetched."""
+    """Why ``ip_text`` is refused, or None if it may be fetched (memoised: it runs
+    twice per request, and ``ipaddress``' checks cost tens of microseconds)."""
     ip = ipaddress.ip_address(ip_text.split("%", 1)[0])
     if _is_link_local(ip):
         return f"{ip_text} is a link-local or cloud-metadata address"
@@ -153,6 +156,15 @@ def system_resolve(host: str) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
 class AddressGuard:
     """Decides per host, caching name lookups for ``ttl`` seconds."""
 
@@ -167,11 +179,7 @@ class AddressGuard:
     def check(self, host: str) -> str | None:
         """The first address ``host`` has (raises AddressRefused or socket.gaierror)."""
         host = host.strip("[]").lower()
-        try:
-            ipaddress.ip_address(host.split("%", 1)[0])
-            addresses = [host]
-        except ValueError:
-            addresses = self._lookup(host)
+        addresses = [host] if _is_ip_literal(host) else self._lookup(host)
         for address in addresses:
             why = check_address(address, self.allow_private)
             if why:
@@ -575,7 +583,8 @@ class HttpClient:
             if cookies.jar is not None:
                 prep.prepare_cookies(cookies.jar)
             prep.prepare_body(None, None)
-            prep.prepare_auth(None, current)
+            if "@" in current:  # credentials in the URL (a no-op otherwise: it re-parses it)
+                prep.prepare_auth(None, current)
             proxies: dict[str, str] = {}
             if self._env_proxies:
                 proxies = dict(session.merge_environment_settings(

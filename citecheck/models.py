@@ -13,8 +13,12 @@ from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from typing import Any
 
+_SCALARS = (str, int, float, bool, type(None))
+
 
 def _jsonable(value: Any) -> Any:
+    if type(value) in _SCALARS:  # most values: answer before the slower tests
+        return value
     if isinstance(value, Enum):
         return value.value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -26,12 +30,21 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_FIELD_NAMES: dict[tuple[type, tuple[str, ...]], tuple[str, ...]] = {}
+
+
+def _field_names(cls: type, skip: tuple[str, ...]) -> tuple[str, ...]:
+    """The serialised fields of a record class (``dataclasses.fields`` is slow)."""
+    names = _FIELD_NAMES.get((cls, skip))
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(cls)
+                      if f.name not in skip and f.name != "body")
+        _FIELD_NAMES[(cls, skip)] = names
+    return names
+
+
 def _record_dict(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {
-        f.name: _jsonable(getattr(obj, f.name))
-        for f in dataclasses.fields(obj)
-        if f.name not in skip and f.name != "body"
-    }
+    return {name: _jsonable(getattr(obj, name)) for name in _field_names(type(obj), skip)}
 
 
 # --------------------------------------------------------------------- extract

@@ -340,6 +340,12 @@ class LiveCache:
         if not result.from_cache:
             self.store.put_live(result, run_id=self.run_id if run_id is None else run_id)
 
+    def put_live_many(self, results: Sequence[LiveResult]) -> None:
+        """Several results in one transaction (the live runner batches its writes)."""
+        fresh = [r for r in results if not r.from_cache]
+        if fresh:
+            self.store.put_live_many(fresh, run_id=self.run_id)
+
 
 class EvidenceRecorder:
     """Writes every fetched response to the run's WARC file and indexes it."""

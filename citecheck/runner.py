@@ -10,12 +10,13 @@ cache asked first (successes only), every result handed on as it lands.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
-from queue import SimpleQueue
+from queue import Empty, SimpleQueue
 from typing import Any, Protocol, TypeVar
 
 from citecheck.live import UNREACHABLE_ERRORS, Fetcher, ProbeCache, check_url, error_result
@@ -99,6 +100,68 @@ def run_pool(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+_FLUSH = object()
+_STOP = object()
+
+
+class BatchedWrites:
+    """Hands items to ``write_many`` in batches, from one writer thread.
+
+    A batch is written once it holds ``max_items`` or its oldest item has
+    waited ``max_delay`` seconds, so an interrupted run loses at most that
+    fraction of a second of results; :meth:`close` writes what is left. A
+    failure of ``write_many`` (a database error) is raised by the next
+    :meth:`put` and by :meth:`close`: it stops the run.
+    """
+
+    def __init__(self, write_many: Callable[[list[Any]], Any], *, max_items: int = 256,
+                 max_delay: float = 0.25) -> None:
+        self._write_many = write_many
+        self._max_items = max(1, max_items)
+        self._max_delay = max_delay
+        self._queue: SimpleQueue[Any] = SimpleQueue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="citecheck-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, item: Any) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(item)
+
+    def close(self) -> None:
+        """Write what is pending and stop; re-raise a write failure."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        batch: list[Any] = []
+        deadline = 0.0
+        while True:
+            try:
+                item = self._queue.get(
+                    timeout=max(0.0, deadline - time.monotonic()) if batch else None)
+            except Empty:
+                item = _FLUSH
+            if item is not _FLUSH and item is not _STOP:
+                if not batch:
+                    deadline = time.monotonic() + self._max_delay
+                batch.append(item)
+            if batch and (item is _FLUSH or item is _STOP or len(batch) >= self._max_items
+                          or time.monotonic() >= deadline):
+                try:
+                    self._write_many(batch)
+                except BaseException as exc:  # raised in the workers and by close()
+                    self._error = exc
+                    return
+                batch = []
+            if item is _STOP:
+                return
+
+
 class LiveCacheLike(Protocol):
     def get_live(self, url: str, max_age_seconds: float) -> LiveResult | None: ...
 
@@ -131,6 +194,10 @@ def check_urls(
     # the cache gets the body even when the caller does not want it back, so
     # that a later audit reusing the cached result can still verify content
     fetch_body = keep_body or cache is not None
+    writer = None
+    if cache is not None and hasattr(cache, "put_live_many"):
+        writer = BatchedWrites(cache.put_live_many)
+    put_live = writer.put if writer is not None else getattr(cache, "put_live", None)
 
     def one(url: str) -> LiveResult:
         # cache reads and writes happen here, in the workers, so that they
@@ -144,16 +211,20 @@ def check_urls(
                                probes=probes)
         except Exception as exc:  # a bug must not lose the other URLs' results
             result = error_result(url, "internal-error", f"{type(exc).__name__}: {exc}")
-        if cache is not None:
-            cache.put_live(result)
+        if put_live is not None:
+            put_live(result)
         if result.body is not None and not keep_body:
             result = replace(result, body=None)
         return result
 
-    for url, result in run_pool(unique, one, concurrency=concurrency, per_host=per_host):
-        results[url] = result
-        if on_result is not None:
-            on_result(result)
+    try:
+        for url, result in run_pool(unique, one, concurrency=concurrency, per_host=per_host):
+            results[url] = result
+            if on_result is not None:
+                on_result(result)
+    finally:
+        if writer is not None:
+            writer.close()  # every result is in the cache before we return (or raise)
     if detect_offline(list(results.values())):
         for url, result in results.items():
             if not result.from_cache and "offline" not in result.reasons:

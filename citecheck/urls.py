@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 #: query parameters that only track the reader and never select content
@@ -11,6 +12,7 @@ TRACKING_PARAMS = frozenset(
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+@lru_cache(maxsize=8192)  # pure; every stage asks again about the same URLs
 def normalize_url(url: str) -> str:
     """Canonical form used to deduplicate URLs across citations and documents.
 
@@ -47,6 +49,7 @@ def _is_tracking(key: str) -> bool:
     return key.startswith("utm_") or key in TRACKING_PARAMS
 
 
+@lru_cache(maxsize=8192)
 def host_of(url: str) -> str:
     try:
         return (urlsplit(url).hostname or "").lower().rstrip(".")

@@ -59,6 +59,18 @@ def test_user_agent_and_accept_encoding_sent():
 
 
 @responses.activate
+def test_credentials_in_the_url_become_basic_auth_and_none_otherwise():
+    responses.get("http://user:secret@example.org/private", body="ok")
+    responses.get("http://example.org/public", body="ok")
+    client = make_client()
+    assert client.fetch("http://user:secret@example.org/private").status_code == 200
+    assert client.fetch("http://example.org/public").status_code == 200
+    sent = [call.request for call in responses.calls]
+    assert sent[0].headers["Authorization"] == "Basic dXNlcjpzZWNyZXQ="  # user:secret
+    assert "Authorization" not in sent[1].headers
+
+
+@responses.activate
 def test_redirect_chain_is_kept():
     responses.get("http://example.org/1", status=301, headers={"Location": "/2"})
     responses.get("http://example.org/2", status=302, headers={"Location": "https://example.org/3"})

@@ -7,7 +7,7 @@ import pytest
 
 from citecheck.http import FetchResult
 from citecheck.models import LiveResult, LiveStatus
-from citecheck.runner import check_urls, detect_offline, run_pool
+from citecheck.runner import BatchedWrites, check_urls, detect_offline, run_pool
 
 PAGE = b"<html><title>Report</title><p>" + b"words " * 300 + b"</p></html>"
 
@@ -257,3 +257,58 @@ def test_a_cache_failure_stops_the_run():
     with pytest.raises(RunError):
         check_urls(["http://e.org/a", "http://e.org/b"], FakeClient(), cache=Locked({}), max_age=60,
                    soft404_probe=False)
+
+
+class BatchingCache(FakeCache):
+    """A cache with put_live_many: the runner hands it batches."""
+
+    def __init__(self, entries, fail=False):
+        super().__init__(entries)
+        self.batches = []
+        self.fail = fail
+
+    def put_live(self, result):
+        raise AssertionError("a batching cache gets put_live_many only")
+
+    def put_live_many(self, results):
+        if self.fail:
+            from citecheck.errors import RunError
+
+            raise RunError("database is locked")
+        self.batches.append(list(results))
+
+
+def test_batching_cache_gets_every_result_before_check_urls_returns():
+    urls = [f"http://h{i % 5}.org/{i}" for i in range(600)]
+    cache = BatchingCache({})
+    results = check_urls(urls, FakeClient(), cache=cache, max_age=60, soft404_probe=False)
+    written = [r.url for batch in cache.batches for r in batch]
+    assert sorted(written) == sorted(results) and len(written) == 600
+    assert all(len(batch) <= 256 for batch in cache.batches)
+    assert len(cache.batches) >= 3  # 600 results: at least three batches of at most 256
+
+
+def test_a_batched_cache_failure_stops_the_run():
+    from citecheck.errors import RunError
+
+    with pytest.raises(RunError, match="locked"):
+        check_urls([f"http://e.org/{i}" for i in range(50)], FakeClient(),
+                   cache=BatchingCache({}, fail=True), max_age=60, soft404_probe=False)
+
+
+def test_batched_writes_flush_after_max_delay_without_close():
+    written = []
+    done = threading.Event()
+
+    def write_many(items):
+        written.extend(items)
+        done.set()
+
+    writer = BatchedWrites(write_many, max_items=100, max_delay=0.05)
+    writer.put("a")
+    writer.put("b")
+    assert done.wait(5), "a small batch must be written once it is max_delay old"
+    assert written == ["a", "b"]
+    writer.put("c")
+    writer.close()
+    assert written == ["a", "b", "c"]

@@ -193,6 +193,27 @@ def test_url_table_tracks_last_status(store):
     assert row["host"] == "example.org" and row["last_status"] == "dead"
 
 
+def test_put_live_many_is_one_transaction_equal_to_single_puts(tmp_path, clock):
+    results = [
+        live(url="https://example.org/a", at=T0 - 60),
+        live(url="https://example.org/b", status=LiveStatus.DEAD, status_code=404, body=None),
+        live(url="https://example.org/a", at=T0 - 30, body=b"<p>again</p>",
+             redirects=(Redirect("https://example.org/old", 301),)),
+    ]
+    one, many = Store(tmp_path / "one.db", clock=clock), Store(tmp_path / "many.db", clock=clock)
+    for result in results:
+        one.put_live(result, run_id=None)
+    changes = many.db.conn.total_changes
+    last = many.put_live_many(results)
+    assert last == 3
+    assert many.put_live_many([]) == 0
+    for table in ("checks", "urls", "bodies"):
+        assert list(many.db.table(table).rows) == list(one.db.table(table).rows), table
+    assert many.db.conn.total_changes - changes == 3 + 3 + 2  # checks, url upserts, bodies
+    got = many.get_live("https://example.org/a", 3600)
+    assert got is not None and got.body == b"<p>again</p>" and got.redirects
+
+
 # ---------------------------------------------------------- archive cache
 
 
