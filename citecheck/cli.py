@@ -91,7 +91,8 @@ def http_options(f: F) -> F:
                      envvar="CITECHECK_PER_HOST", help="Requests in flight per host."),
         click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(0.1),
                      envvar="CITECHECK_TIMEOUT", help="Connect/read timeout in seconds."),
-        click.option("--max-age", default="24h", show_default=True, envvar="CITECHECK_MAX_AGE",
+        click.option("--max-age", "max_age_seconds", default="24h", show_default=True,
+                     envvar="CITECHECK_MAX_AGE", callback=_duration,
                      help="Reuse successful results younger than this "
                           "(e.g. 30m, 24h, 7d; 0 = never)."),
         click.option("--allow-private", is_flag=True, envvar="CITECHECK_ALLOW_PRIVATE",
@@ -221,7 +222,7 @@ def report_options(f: F) -> F:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | None,
           markdown_path: str | None, junit_path: str | None, report_dir: str, db_path: str,
-          max_age: str, fail_on: str, verbose: int, quiet: bool, **kw: Any) -> None:
+          max_age_seconds: float, fail_on: str, verbose: int, quiet: bool, **kw: Any) -> None:
     """Audit briefs end to end: extract, resolve, check, verify, store, report.
 
     DOCUMENTS are .txt, .md or .html files, folders of them (searched
@@ -237,7 +238,6 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
         Progress,
         ReportTargets,
         build_report,
-        parse_duration,
         run_audit,
         summary_line,
         write_reports,
@@ -245,10 +245,6 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
     from citecheck.report import github_annotations, should_annotate
     from citecheck.store import Store
 
-    try:
-        max_age_seconds = parse_duration(max_age)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--max-age") from None
     severity = Severity.parse(fail_on)
     options = AuditOptions(
         fail_on=severity, max_age=max_age_seconds,
@@ -515,7 +511,8 @@ def sources_command(document: str | None, config_path: str | None,
 @click.option("-v", "--verbose", count=True, help="Progress on stderr, even off a TTY.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors and the JSON.")
 def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str | None,
-                  db_path: str, concurrency: int, per_host: int, timeout: float, max_age: str,
+                  db_path: str, concurrency: int, per_host: int, timeout: float,
+                  max_age_seconds: float,
                   allow_private: bool, user_agent: str | None, archive_url: str,
                   archive_cdx_url: str | None, no_archive: bool, fail_on: str, retries: int,
                   max_retry_wait: float, no_soft404_probe: bool, verbose: int,
@@ -538,13 +535,9 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
         text_lines,
         validate_urls,
     )
-    from citecheck.pipeline import Progress, parse_duration
+    from citecheck.pipeline import Progress
     from citecheck.store import Store
 
-    try:
-        max_age_seconds = parse_duration(max_age)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--max-age") from None
     # a junk argument is a typo (usage error); a junk line in a list is reported
     # per URL (skipped, invalid-url) like any other bad entry, and the rest checked
     wanted = validate_urls(urls) + (read_url_list(urls_from) if urls_from else [])
@@ -651,12 +644,13 @@ def _evidence(archive_dir: str, db_path: str) -> list[Any]:
 @click.option("--allow-private", is_flag=True, envvar="CITECHECK_ALLOW_PRIVATE",
               help="Allow private addresses (a loopback --archive-url is always allowed).")
 @db_option
-@click.option("--max-age", default="24h", show_default=True, envvar="CITECHECK_MAX_AGE",
+@click.option("--max-age", "max_age_seconds", default="24h", show_default=True,
+              envvar="CITECHECK_MAX_AGE", callback=_duration,
               help="Reuse answers younger than this from --db (e.g. 30m, 7d; 0 = never).")
 def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str | None,
                    window_days: int, fetch: bool, as_json: bool, archive_url: str,
                    archive_cdx_url: str | None, no_archive: bool, rate: float, timeout: float,
-                   allow_private: bool, db_path: str, max_age: str) -> None:
+                   allow_private: bool, db_path: str, max_age_seconds: float) -> None:
     """Find the archived snapshot of each URL closest to a cited date.
 
     Exit code 1 when a URL has no snapshot or the archive could not be asked.
@@ -669,15 +663,10 @@ def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str
     from citecheck.archive import ArchiveClient
     from citecheck.http import HttpClient, HttpConfig
     from citecheck.models import LookupStatus
-    from citecheck.pipeline import parse_duration
     from citecheck.store import Store
 
     if no_archive:
         raise click.UsageError("--no-archive leaves nothing to look up")
-    try:
-        max_age_seconds = parse_duration(max_age)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--max-age") from None
     http = HttpClient(HttpConfig.from_timeout(timeout, allow_private=allow_private))
     store = Store(db_path)
     client = ArchiveClient(http, archive_url, archive_cdx_url, rate_per_second=rate,
