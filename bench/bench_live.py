@@ -4,8 +4,11 @@ Starts ``bench/simserver.py`` (asyncio, a separate process) on N loopback hosts
 with a fixed latency per request, writes one URL list, and runs both link
 checkers on it with the SAME global and per-host concurrency (lychee:
 ``--max-concurrency``, ``--host-concurrency``, ``--host-request-interval 0``).
-Each tool runs under a small wrapper process that reports the tool's own wall
-time, CPU time (user + system) and peak RSS (``RUSAGE_CHILDREN``).
+``bare-asyncio`` (``bench/bare_asyncio.py``, not part of citecheck) is the least
+any Python checker can cost here: one asyncio loop, one keep-alive GET per URL,
+nothing else. Each tool runs under a small wrapper process that reports the
+tool's own wall time, CPU time (user + system) and peak RSS
+(``RUSAGE_CHILDREN``).
 
 The floor is what latency and concurrency allow at best:
 ``max(urls * latency / min(concurrency, hosts * per_host),
@@ -105,6 +108,15 @@ def run_citecheck_lib(urls_file: Path, workdir: Path, concurrency: int, per_host
     return m
 
 
+def run_bare_asyncio(urls_file: Path, workdir: Path, concurrency: int, per_host: int) -> dict:
+    """``bare_asyncio.py``: the least any Python checker can cost on this web."""
+    out = workdir / "bare.json"
+    m = measure([sys.executable, str(HERE / "bare_asyncio.py"), str(urls_file), str(concurrency),
+                 str(per_host), str(out)], workdir)
+    m["checked_ok"] = json.loads(out.read_text())["ok"]
+    return m
+
+
 def run_lychee(urls_file: Path, workdir: Path, concurrency: int, per_host: int) -> dict:
     lychee = shutil.which("lychee", path=str(BIN)) or shutil.which("lychee")
     if lychee is None:
@@ -142,7 +154,7 @@ def bench(args: argparse.Namespace, latency: float) -> list[dict]:
                 for rep in range(args.repeat):
                     before = server_requests(hosts[0])
                     fn = {"citecheck": run_citecheck, "citecheck-lib": run_citecheck_lib,
-                          "lychee": run_lychee}[tool]
+                          "lychee": run_lychee, "bare-asyncio": run_bare_asyncio}[tool]
                     m = fn(urls_file, work, args.concurrency, args.per_host)
                     m["requests"] = server_requests(hosts[0]) - before - 1
                     m.update(tool=tool, rep=rep, latency=latency, floor=floor, urls=args.urls)
@@ -202,9 +214,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--per-host", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--tools", default="citecheck,citecheck-lib,lychee",
+    parser.add_argument("--tools", default="citecheck,citecheck-lib,bare-asyncio,lychee",
                         help="comma-separated: citecheck (the CLI with its database), "
-                             "citecheck-lib (check_urls alone), lychee")
+                             "citecheck-lib (check_urls alone), bare-asyncio (the lower "
+                             "bound of any Python checker: bare_asyncio.py), lychee")
     parser.add_argument("--first-ip", default="127.0.2.1")
     parser.add_argument("--json", dest="json_path", help="also write the raw rows here")
     args = parser.parse_args()
