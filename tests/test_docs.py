@@ -134,3 +134,64 @@ def test_envvars_are_documented_in_help_and_readme():
         for path in commands:
             out = CliRunner().invoke(cli, [*path.split(), "--help"], terminal_width=200).output
             assert f"env var: {var}" in out, (path, var)
+
+
+DATABASE_DOC = README.parent / "docs" / "database.md"
+
+
+def _documented_tables() -> dict[str, set[str]]:
+    """Each ``### `table` `` section of docs/database.md and the columns it names:
+    in ``| `column` |`` rows, or in its prose (backticked names outside
+    parentheses; a paragraph opening with ``table`:`` speaks of that table)."""
+    tables: dict[str, set[str]] = {}
+    current = None
+    text = DATABASE_DOC.read_text(encoding="utf-8")
+    for block in re.split(r"\n\s*\n", text):
+        heading = re.match(r"### `(\w+)`(?: and `(\w+)`)?", block)
+        if heading:
+            current = heading.group(1)
+            tables.update({name: set() for name in heading.groups() if name})
+            block = block.split("\n", 1)[1] if "\n" in block else ""
+        elif block.startswith("#"):
+            current = None
+        if current is None or not block.strip():
+            continue
+        if block.startswith("|"):
+            for row in block.splitlines():
+                tables[current] |= set(re.findall(r"`(\w+)`", row.split("|")[1]))
+            continue
+        opening = re.match(r"`(\w+)`:", block)
+        if opening and opening.group(1) in tables:
+            current = opening.group(1)
+            block = block[opening.end():]
+        while re.search(r"\([^()]*\)", block):
+            block = re.sub(r"\([^()]*\)", "", block)
+        tables[current] |= set(re.findall(r"`(\w+)`", block))
+    return tables
+
+
+def test_database_doc_matches_the_schema(tmp_path):
+    from citecheck.store import Store
+
+    with Store(tmp_path / "citecheck.db") as store:
+        actual = {name: {c.name for c in store.db[name].columns}
+                  for name in store.db.table_names()}
+    documented = _documented_tables()
+    assert set(documented) == {t for t in actual if not t.startswith("sqlite_")}
+    for table, columns in documented.items():
+        assert columns <= actual[table], (table, columns - actual[table])
+    assert all(documented.values())  # every table's columns are named
+
+
+def test_database_doc_queries_run(tmp_path):
+    import sqlite3
+
+    from citecheck.store import Store
+
+    with Store(tmp_path / "citecheck.db"):
+        pass
+    queries = re.findall(r"```sql\n(.*?)```", DATABASE_DOC.read_text(encoding="utf-8"), re.S)
+    assert len(queries) >= 3
+    con = sqlite3.connect(tmp_path / "citecheck.db")
+    for sql in queries:
+        con.execute(sql).fetchall()  # an unknown table or column raises here
