@@ -15,17 +15,20 @@ from citecheck.archive import (
     CdxParseError,
     RateLimiter,
     choose_snapshot,
+    collection_of,
     derive_cdx_url,
     parse_cdx,
     parse_retry_after,
     url_match_key,
 )
 from citecheck.http import HttpClient, HttpConfig
-from citecheck.models import LookupStatus, Snapshot
+from citecheck.models import ArchiveLookup, LookupStatus, Snapshot
 
 IA_CDX = "https://web.archive.org/cdx/search/cdx"
 PYWB_ROOT = "http://archive.test/web"
 PYWB_CDX = PYWB_ROOT + "/cdx"
+PYWB_LISTING = "http://archive.test/collinfo.json"  #: pywb's list of its collections
+WEB_ONLY = {"fixed": [], "dynamic": ["web"]}  #: what pywb 2.10 lists with one collection
 PAGE = "http://news.example.com/2018/05/14/statement"
 IA_HEADER = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
 
@@ -239,6 +242,7 @@ def test_lookup_pywb_dialect_drops_fuzzy_rows_of_other_urls():
 @responses.activate
 def test_lookup_empty_answer_is_none_not_error():
     responses.get(PYWB_CDX, body="")
+    responses.get(PYWB_LISTING, json=WEB_ONLY)  # the collection exists
     client, _ = make_client()
     result = client.lookup(PAGE, "2018-05-14", "2018-06-04")
     assert result.status is LookupStatus.NONE and result.snapshot is None
@@ -325,10 +329,12 @@ def test_connection_failure_is_error_not_none():
 @responses.activate
 def test_rate_limit_applies_to_the_archive_host():
     responses.get(PYWB_CDX, body="")
+    responses.get(PYWB_LISTING, json=WEB_ONLY)
     client, fake = make_client(rate=2.0)
     for _ in range(3):
         client.lookup(PAGE, "2018-05-14", None)
-    assert fake.sleeps == [0.5, 0.5]
+    # 3 CDX queries and the one check of the collection, all spaced
+    assert len(responses.calls) == 4 and fake.sleeps == [0.5, 0.5, 0.5]
 
 
 class DictCache:
@@ -425,6 +431,7 @@ def test_breaker_stops_asking_a_failing_archive():
 def test_retry_after_holds_back_the_next_request_to_the_archive():
     responses.get(PYWB_CDX, status=429, headers={"Retry-After": "20"})
     responses.get(PYWB_CDX, body="")
+    responses.get(PYWB_LISTING, json=WEB_ONLY)
     client, fake = make_client()
     assert client.lookup(PAGE, "2018-05-14", None).error.startswith("rate-limited")
     assert client.lookup(PAGE, "2018-05-15", None).status is LookupStatus.NONE
@@ -458,3 +465,138 @@ def test_redirect_capture_to_itself_is_not_followed_and_error_is_not_none():
     assert len(responses.calls) == 2
     responses.replace(responses.GET, f"{PYWB_ROOT}/20180514000000id_/{PAGE}", status=503)
     assert client.lookup(PAGE, "2018-05-15", None).status is LookupStatus.ERROR
+
+
+# ------------------------------------------------- a pywb collection that is not there
+# pywb 2.10 answers `GET /wrongcoll/cdx?url=...` with an empty 200, as for a URL
+# it never captured; `/collinfo.json` lists the collections it has.
+
+WRONG_ROOT = "http://archive.test/wrongcoll"
+WRONG_CDX = WRONG_ROOT + "/cdx"
+
+
+@pytest.mark.parametrize(
+    "cdx_url, expected",
+    [
+        ("http://127.0.0.1:8080/web/cdx", ("http://127.0.0.1:8080/collinfo.json", "web")),
+        ("http://127.0.0.1:8080/web/cdx/", ("http://127.0.0.1:8080/collinfo.json", "web")),
+        ("https://www.webarchive.org.uk/wayback/archive/cdx",
+         ("https://www.webarchive.org.uk/wayback/collinfo.json", "archive")),
+        ("http://h.test/my%20coll/cdx?x=1", ("http://h.test/collinfo.json", "my coll")),
+        (IA_CDX, None),  # the Internet Archive: nothing to check
+        ("http://127.0.0.1:8080/cdx", None),  # pywb's root collection
+        ("http://h.test/outbackcdx/web", None),  # another kind of CDX server
+    ],
+)
+def test_collection_of(cdx_url, expected):
+    assert collection_of(cdx_url) == expected
+
+
+@responses.activate
+def test_missing_collection_is_error_not_none_and_checked_once():
+    responses.get(WRONG_CDX, body="", content_type="text/x-ndjson")
+    responses.get(PYWB_LISTING, json=WEB_ONLY)
+    cache = DictCache()
+    client, _ = make_client(WRONG_ROOT, cache=cache, max_age_seconds=3600)
+    first = client.lookup(PAGE, "2018-05-14", "2018-06-04")
+    assert first.status is LookupStatus.ERROR and first.snapshot is None
+    assert first.error == ("archive-unavailable: pywb collection 'wrongcoll' not found at "
+                           "http://archive.test/ (collections there: web)")
+    assert client.last_error == first.error
+    # every later question is the same error, without asking again; nothing is cached
+    again = client.lookup("http://other.example/", None, None)
+    assert again.status is LookupStatus.ERROR and again.error == first.error
+    assert client.discover(["example.com"], None) == [] and client.last_error == first.error
+    assert [c.request.url.split("?")[0] for c in responses.calls] == [WRONG_CDX, PYWB_LISTING]
+    assert cache.puts == 0
+
+
+@responses.activate
+def test_existing_collection_is_checked_once_at_the_first_empty_answer():
+    responses.get(PYWB_CDX, body="")
+    responses.get(PYWB_LISTING, json={"fixed": ["all"], "dynamic": ["web", "other"]})
+    client, _ = make_client()
+    for day in (1, 2, 3):
+        assert client.lookup(PAGE, f"2018-05-{day:02d}", None).status is LookupStatus.NONE
+    assert [c.request.url.split("?")[0] for c in responses.calls] == [PYWB_CDX, PYWB_LISTING,
+                                                                      PYWB_CDX, PYWB_CDX]
+
+
+@responses.activate
+def test_listed_captures_prove_the_collection_exists_without_a_check():
+    responses.get(PYWB_CDX, body=pywb_body(("20180514093000", "200", PAGE)))
+    client, _ = make_client()
+    assert client.lookup(PAGE, "2018-05-14", None).status is LookupStatus.FOUND
+    responses.replace(responses.GET, PYWB_CDX, body="")
+    assert client.lookup("http://news.example.com/never", "2018-05-14", None).status \
+        is LookupStatus.NONE
+    assert all(c.request.url.startswith(PYWB_CDX) for c in responses.calls)
+
+
+@responses.activate
+def test_internet_archive_gets_no_extra_request():
+    responses.get(IA_CDX, body="[]")
+    responses.get("https://web.archive.org/collinfo.json", json={"fixed": [], "dynamic": []})
+    client, _ = make_client("https://web.archive.org/web")
+    assert client.lookup(PAGE, "2018-05-14", None).status is LookupStatus.NONE
+    assert client.check_collection() is None
+    assert [c.request.url.split("?")[0] for c in responses.calls] == [IA_CDX]
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        {"status": 404, "body": "<h1>Not Found</h1>", "content_type": "text/html"},
+        {"body": "<html>a portal</html>", "content_type": "text/html"},
+        {"json": ["web"]},  # JSON, but not pywb's listing
+    ],
+)
+@responses.activate
+def test_no_pywb_listing_means_empty_answers_are_trusted(listing):
+    responses.get(PYWB_CDX, body="")
+    responses.get(PYWB_LISTING, **listing)
+    client, _ = make_client()
+    assert client.lookup(PAGE, "2018-05-14", None).status is LookupStatus.NONE
+    assert client.lookup(PAGE, "2018-05-15", None).status is LookupStatus.NONE
+    assert len(responses.calls) == 3  # the listing asked once
+
+
+@responses.activate
+def test_listing_that_cannot_be_asked_is_error_and_asked_again():
+    responses.get(PYWB_CDX, body="")
+    responses.get(PYWB_LISTING, status=503)
+    responses.get(PYWB_LISTING, json=WEB_ONLY)
+    cache = DictCache()
+    client, _ = make_client(cache=cache, max_age_seconds=3600, retries=0)
+    failed = client.lookup(PAGE, "2018-05-14", None)
+    assert failed.status is LookupStatus.ERROR
+    assert failed.error.startswith("archive-unavailable: HTTP 503")
+    assert f"checking that collection 'web' exists at {PYWB_LISTING}" in failed.error
+    assert cache.puts == 0
+    assert client.lookup(PAGE, "2018-05-14", None).status is LookupStatus.NONE
+    assert cache.puts == 1
+
+
+@responses.activate
+def test_cached_none_for_a_missing_collection_is_not_trusted():
+    # an older citecheck cached pywb's empty answers as "none"
+    client, _ = make_client(WRONG_ROOT, cache=DictCache(), max_age_seconds=3600)
+    key = client.lookup_key(PAGE, "2018-05-14", None, 365)
+    client.cache.data[key] = ArchiveLookup(PAGE, LookupStatus.NONE)
+    responses.get(PYWB_LISTING, json=WEB_ONLY)
+    result = client.lookup(PAGE, "2018-05-14", None)
+    assert result.status is LookupStatus.ERROR and "'wrongcoll' not found" in result.error
+    assert not result.from_cache
+    assert [c.request.url for c in responses.calls] == [PYWB_LISTING]  # CDX not asked
+
+
+@responses.activate
+def test_cdx_endpoint_on_loopback_needs_no_allow_private():
+    responses.get("http://127.0.0.1:8080/wrongcoll/cdx", body="")
+    responses.get("http://127.0.0.1:8080/collinfo.json", json=WEB_ONLY)
+    strict = HttpClient(HttpConfig(retries=0))  # private addresses refused
+    client = ArchiveClient(strict, "https://web.archive.org/web",
+                           "http://127.0.0.1:8080/wrongcoll/cdx", rate_per_second=1000)
+    result = client.lookup(PAGE, "2018-05-14", None)
+    assert result.error.startswith("archive-unavailable: pywb collection 'wrongcoll' not found")
+    assert strict.config.allow_private is False

@@ -54,3 +54,31 @@ def test_audit_rescues_dead_source_from_pywb_with_evidence(tmp_path, simweb, pyw
     assert dead in listed.stdout and "20180514100000id_" in listed.stdout
     shown = citecheck("archive", "show", dead, "--body", "--db", "h.db", cwd=tmp_path)
     assert shown.returncode == 0 and "Peace Mission 2018" in shown.stdout
+
+
+def test_audit_with_a_missing_pywb_collection_says_so_not_no_snapshot(
+    tmp_path, simweb, pywb_archive
+):
+    """A misspelled collection must not turn "could not ask" into "no snapshot"."""
+    dead = simweb.route("mod", "/en/news/2018-05-14.html", status=404, body="<h1>Not Found</h1>")
+    host = dead.split("/")[2]
+    (tmp_path / "citations.yaml").write_text(
+        f"sources:\n  Russian MOD:\n    name: Ministry of Defence\n    domains: ['{host}']\n"
+        f"pins:\n  - source: Russian MOD\n    date: 2018-05-14\n    url: {dead}\n",
+        encoding="utf-8")
+    (tmp_path / "brief.txt").write_text(BRIEF, encoding="utf-8")
+    wrong = f"http://127.0.0.1:{pywb_archive.port}/wrongcoll"
+    args = ("audit", "brief.txt", "--config", "citations.yaml", "--db", "h.db",
+            "--allow-private", "--json", "-", "-q")
+    for _run in range(2):  # nothing cached as "no snapshot" for the second run
+        done = citecheck(*args, "--archive-url", wrong, cwd=tmp_path)
+        assert done.returncode == 1, done.stderr  # the live page is dead
+        (cit,) = json.loads(done.stdout)["citations"]
+        assert cit["live"]["status"] == "dead" and cit["snapshot"] is None
+        assert cit["verdict"] == "dead" and cit["reasons"] == ["http-404", "archive-error"], cit
+        assert "pywb collection 'wrongcoll' not found" in cit["explanation"], cit
+        assert "an archived copy may still exist" in cit["explanation"], cit
+    done = citecheck(*args, "--archive-url", pywb_archive.root, cwd=tmp_path)
+    (cit,) = json.loads(done.stdout)["citations"]
+    # the right collection has no capture of it: that one is a fact
+    assert cit["verdict"] == "dead" and cit["reasons"] == ["http-404", "no-snapshot"], cit

@@ -240,3 +240,71 @@ def test_store_caches_answers_never_errors(pywb_archive, tmp_path):
                              cache=store.lookup_cache(), max_age_seconds=3600)
         assert down.lookup(STATEMENT, "2018-05-14", None).status is LookupStatus.ERROR
         assert down.lookup(STATEMENT, "2018-05-14", None).from_cache is False
+
+
+# ------------------------------------------- a collection the pywb does not have
+# pywb 2.10 answers GET /wrongcoll/cdx?url=... with an empty 200 (as for a URL it
+# never captured), /wrongcoll/ with a 404 page and /collinfo.json with the list
+# of its collections: {"fixed": [], "dynamic": ["web"]}.
+
+
+def _wrong(pywb_archive) -> str:
+    return f"http://127.0.0.1:{pywb_archive.port}/wrongcoll"
+
+
+def test_what_pywb_answers_for_a_missing_collection(pywb_archive):
+    """The facts the client relies on; if pywb changes them, this says so first."""
+    wrong = _wrong(pywb_archive)
+    cdx = http().fetch(f"{wrong}/cdx", params={"url": STATEMENT, "output": "json"})
+    assert cdx.status_code == 200 and cdx.body == b""  # indistinguishable from "no capture"
+    assert http().fetch(f"{wrong}/").status_code == 404
+    listing = http().fetch(f"http://127.0.0.1:{pywb_archive.port}/collinfo.json")
+    assert listing.status_code == 200
+    assert json.loads(listing.body) == {"fixed": [], "dynamic": ["web"]}
+
+
+def test_missing_collection_is_error_never_cached_as_none(pywb_archive, tmp_path):
+    from citecheck.store import Store
+
+    expected = (f"archive-unavailable: pywb collection 'wrongcoll' not found at "
+                f"http://127.0.0.1:{pywb_archive.port}/ (collections there: web)")
+    with Store(str(tmp_path / "c.db")) as store:
+        wrong = ArchiveClient(http(), _wrong(pywb_archive), rate_per_second=100,
+                              cache=store.lookup_cache(), max_age_seconds=3600)
+        for url in (STATEMENT, "http://news.example.com/never-captured"):
+            result = wrong.lookup(url, "2018-05-14", None)
+            assert result.status is LookupStatus.ERROR and result.error == expected
+        assert wrong.discover(["news.example.com"], "2018-05-14") == []
+        assert wrong.last_error == expected
+        assert store.db.table("lookups").count == 0
+        # the right collection on the same server still answers, "none" included
+        right = ArchiveClient(http(), pywb_archive.root, rate_per_second=100,
+                              cache=store.lookup_cache(), max_age_seconds=3600)
+        assert right.lookup(STATEMENT, "2018-05-14", None).status is LookupStatus.FOUND
+        never = right.lookup("http://news.example.com/never-captured", "2018-05-14", None)
+        assert never.status is LookupStatus.NONE
+        assert store.db.table("lookups").count == 2
+
+
+@pytest.mark.parametrize("option", ["--archive-url", "--archive-cdx-url"])
+def test_cli_archive_lookup_missing_collection_is_error_exit_1(pywb_archive, tmp_path, option):
+    wrong = _wrong(pywb_archive) + ("/cdx" if option == "--archive-cdx-url" else "")
+    args = ("archive", "lookup", STATEMENT, "--date", "2018-05-14", option, wrong,
+            "--db", "c.db")
+    for _run in range(2):  # the second run is not answered "none" from the database
+        done = citecheck(*args, cwd=tmp_path)
+        assert done.returncode == 1, done.stderr
+        assert done.stdout == (
+            f"error  {STATEMENT}  archive could not be asked: archive-unavailable: pywb "
+            f"collection 'wrongcoll' not found at http://127.0.0.1:{pywb_archive.port}/ "
+            "(collections there: web)\n"
+        )
+        assert "Traceback" not in done.stderr
+    done = citecheck(*args, "--json", cwd=tmp_path)
+    (entry,) = json.loads(done.stdout)["lookups"]
+    assert entry["status"] == "error" and "'wrongcoll' not found" in entry["error"]
+    assert entry["snapshot"] is None
+    from citecheck.store import Store
+
+    with Store(str(tmp_path / "c.db")) as store:
+        assert store.db.table("lookups").count == 0

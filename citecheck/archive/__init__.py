@@ -12,6 +12,7 @@ from citecheck.archive.client import (
     IA_CDX_URL,
     ArchiveClient,
     choose_snapshot,
+    collection_of,
     derive_cdx_url,
     url_match_key,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "SaveResult",
     "WarcStore",
     "choose_snapshot",
+    "collection_of",
     "derive_cdx_url",
     "iter_evidence",
     "parse_cdx",

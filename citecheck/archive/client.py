@@ -12,21 +12,29 @@ there is none in the window (``NONE``), or no usable answer at all (``ERROR``:
 down, slow, rate limited, garbage). Errors are never cached.
 
 ``ArchiveLookup.error`` starts with a stable code: ``rate-limited``,
-``archive-unavailable`` (5xx), ``bad-response`` (wrong status or garbage), or
-the HTTP client's network codes (``timeout``, ``connection-refused``, ...).
+``archive-unavailable`` (5xx, or a pywb collection that does not exist),
+``bad-response`` (wrong status or garbage), or the HTTP client's network codes
+(``timeout``, ``connection-refused``, ...).
+
+pywb answers an empty ``200`` on ``/COLL/cdx`` for a collection it does not
+have, exactly as for a URL it never captured. So the first empty answer of an
+endpoint shaped ``BASE/COLL/cdx`` (never the Internet Archive's) is checked
+once per client against pywb's list of collections, ``BASE/collinfo.json``;
+if the collection is not there, every lookup is an error, not "no snapshot".
 """
 
 from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import json
 import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from citecheck.archive.cdx import CdxParseError, CdxRow, parse_cdx
 from citecheck.archive.dates import (
@@ -50,6 +58,7 @@ DEFAULT_RATE = 3.0  #: requests per second to one archive host
 DEFAULT_WINDOW_DAYS = 365
 TIE_DAYS = 3.0  #: captures this close to the best one count as a near tie
 CDX_MAX_BYTES = 5 * 1024 * 1024
+LISTING_MAX_BYTES = 256 * 1024  #: pywb's collinfo.json: a few names
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 _REPLAY_TARGET = re.compile(r"/\d{14}[a-z]{0,2}_?/(https?://.+)$", re.IGNORECASE)
@@ -80,16 +89,59 @@ def derive_cdx_url(archive_url: str) -> str:
     return archive_url.rstrip("/") + "/cdx"
 
 
-def trust_archive_host(http: HttpClient, archive_url: str) -> HttpClient:
+def collection_of(cdx_url: str) -> tuple[str, str] | None:
+    """``(listing URL, collection name)`` of a pywb-shaped CDX endpoint ``BASE/COLL/cdx``.
+
+    The listing is pywb's ``BASE/collinfo.json``. ``None`` when there is no
+    collection to check: the Internet Archive, a root collection (``BASE/cdx``)
+    or an endpoint of another shape.
+    """
+    parts = urlsplit(cdx_url)
+    if host_of(cdx_url) == host_of(IA_CDX_URL):
+        return None
+    segments = parts.path.rstrip("/").split("/")
+    if len(segments) < 3 or segments[-1] != "cdx" or not segments[-2]:
+        return None
+    base = "/".join(segments[:-2]) + "/"
+    return urlunsplit((parts.scheme, parts.netloc, base + "collinfo.json", "", "")), unquote(
+        segments[-2]
+    )
+
+
+def pywb_collections(body: bytes) -> set[str] | None:
+    """The collection names in pywb's ``collinfo.json``; ``None`` if it is not that."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not ({"fixed", "dynamic"} & set(data)):
+        return None
+    names: set[str] = set()
+    for key in ("fixed", "dynamic"):
+        value = data.get(key, [])
+        if not isinstance(value, list):
+            return None
+        names.update(str(name) for name in value)
+    return names
+
+
+def trust_archive_host(
+    http: HttpClient, archive_url: str, cdx_url: str | None = None
+) -> HttpClient:
     """An HTTP client allowed to reach a loopback or private archive the user configured.
 
     The address guard keeps URLs *from documents* off private networks; the
-    archive root comes from the user's own configuration (a local pywb), so it
-    needs no ``--allow-private``. Link-local addresses stay refused.
+    archive root and CDX endpoint come from the user's own configuration (a
+    local pywb), so they need no ``--allow-private``. Link-local addresses stay
+    refused.
     """
     config = getattr(http, "config", None)
-    host = host_of(archive_url)
-    if config is None or getattr(config, "allow_private", True) or not _is_private_host(host):
+    hosts = [host_of(u) for u in (archive_url, cdx_url) if u]
+    if (
+        config is None
+        or getattr(config, "allow_private", True)
+        or not any(_is_private_host(h) for h in hosts)
+    ):
         return http
     return HttpClient(dataclasses.replace(config, allow_private=True), session=http.session)
 
@@ -136,9 +188,14 @@ class ArchiveClient:
         candidate_limit: int = 50,
         tie_days: float = TIE_DAYS,
     ) -> None:
-        self.http = trust_archive_host(http, archive_url)
         self.archive_url = archive_url.rstrip("/")
         self.cdx_url = cdx_url or derive_cdx_url(self.archive_url)
+        self.http = trust_archive_host(http, self.archive_url, self.cdx_url)
+        #: pywb collection to check at the first empty answer (None: nothing to check)
+        self.collection = collection_of(self.cdx_url)
+        self._collection_checked = self.collection is None
+        self._collection_error: str | None = None
+        self._collection_lock = threading.Lock()
         self.limiter = limiter or RateLimiter(rate_per_second)
         self.cache = cache
         self.max_age_seconds = max_age_seconds
@@ -226,6 +283,8 @@ class ArchiveClient:
             self._failures = 0 if ok else self._failures + 1
 
     def _cdx(self, params: dict[str, str]) -> tuple[list[CdxRow] | None, str | None]:
+        if self._collection_error is not None:  # known missing: not asked again
+            return None, self._collection_error
         query = {"output": "json", "allowFuzzy": "0", **params}
         result, error = self._get(self.cdx_url, query, max_bytes=CDX_MAX_BYTES)
         if error or result is None:
@@ -238,9 +297,49 @@ class ArchiveClient:
             # a CDX endpoint never answers a web page, even an empty one (a portal, a proxy)
             return None, f"bad-response: CDX endpoint {self.cdx_url} answered a web page"
         try:
-            return parse_cdx(result.body), None
+            rows = parse_cdx(result.body)
         except CdxParseError as exc:
             return None, f"bad-response: {exc}"
+        if rows:
+            self._collection_checked = True  # captures listed: the collection exists
+            return rows, None
+        # pywb answers "nothing" alike for a URL it never captured and for a
+        # collection it does not have: tell the two apart once
+        problem = self.check_collection()
+        return (None, problem) if problem else (rows, None)
+
+    def check_collection(self) -> str | None:
+        """Why the CDX endpoint's pywb collection cannot be asked, or ``None``.
+
+        One request to pywb's ``collinfo.json``, once per client; the answer is
+        kept for the run. ``None`` also when there is nothing to check (the
+        Internet Archive, another kind of server). A failure to ask is returned
+        but not kept: the next empty answer checks again.
+        """
+        if self._collection_checked or self.collection is None:
+            return self._collection_error
+        with self._collection_lock:
+            if self._collection_checked:  # another thread checked meanwhile
+                return self._collection_error
+            listing, name = self.collection
+            result, error = self._get(listing, max_bytes=LISTING_MAX_BYTES)
+            if result is None or error is not None:
+                return f"{error} (checking that collection {name!r} exists at {listing})"
+            names = (
+                pywb_collections(result.body)
+                if result.status_code == 200 and not result.truncated
+                else None
+            )
+            if names is None:
+                log.debug("%s is not a pywb collection list; empty answers are trusted", listing)
+            elif name not in names:
+                have = ", ".join(sorted(names)[:10]) + (", ..." if len(names) > 10 else "")
+                self._collection_error = (
+                    f"archive-unavailable: pywb collection {name!r} not found at "
+                    f"{listing.removesuffix('collinfo.json')} (collections there: {have or 'none'})"
+                )
+            self._collection_checked = True
+            return self._collection_error
 
     # -------------------------------------------------------------- lookup
 
@@ -259,14 +358,25 @@ class ArchiveClient:
         best) the last one on or before ``published``.
         """
         key = self.lookup_key(url, cited_date, published, window_days)
+        if self._collection_error is not None:
+            return self._error(url, self._collection_error)
         if self.cache is not None and self.max_age_seconds > 0:
             hit = self.cache.get_lookup(key, self.max_age_seconds)
             if hit is not None:
+                # a cached "none" counts only if the collection exists (older
+                # versions cached pywb's empty answers for a missing one)
+                problem = self.check_collection() if hit.status is LookupStatus.NONE else None
+                if problem is not None:
+                    return self._error(url, problem)
                 return dataclasses.replace(hit, from_cache=True)
         result = self._lookup(url, cited_date, published, window_days)
         if self.cache is not None and result.status is not LookupStatus.ERROR:
             self.cache.put_lookup(key, result)
         return result
+
+    def _error(self, url: str, error: str) -> ArchiveLookup:
+        self.last_error = error
+        return ArchiveLookup(url, LookupStatus.ERROR, error=error, checked_at=_now_iso())
 
     def lookup_key(
         self, url: str, cited_date: str | None, published: str | None, window_days: int
