@@ -81,6 +81,9 @@ class Citation:
     url: str | None = None  #: hyperlink in the input
     malformed: bool = False
     problem: str | None = None  #: why, when malformed
+    #: ISO end of a date range (``May 14–15``) at ``date_precision``; ``date`` is its start
+    date_end: str | None = None
+    locator: str | None = None  #: pin-point as written: ``p. 5``, ``pp. 3-4``, ``§ 3``
 
     def to_dict(self) -> dict[str, Any]:
         return _record_dict(self)

@@ -61,6 +61,25 @@ def test_stdin_and_published_option():
     assert [c["date"] for c in data["citations"]] == ["2018-05-05", "2017"]
 
 
+def test_locator_and_date_range_in_json_and_csv():
+    text = "Ties grew (SIPRI, 2017, p. 5; TASS, May 14–15).\n"
+    result = run("extract", "-", "--format", "json", "--published", "2018-06-04", input=text)
+    assert result.exit_code == 0, result.output
+    first, second = json.loads(result.output)["citations"]
+    assert (first["source"], first["date"], first["date_end"], first["locator"]) == (
+        "SIPRI", "2017", None, "p. 5")
+    assert (second["source"], second["date"], second["date_end"], second["locator"]) == (
+        "TASS", "2018-05-14", "2018-05-15", None)
+    assert second["date_as_written"] == "May 14–15" and second["year_inferred"] is True
+    result = run("extract", "-", "--format", "csv", "--published", "2018-06-04", input=text)
+    assert result.exit_code == 0, result.output
+    header = result.output.splitlines()[0].split(",")
+    assert header[-2:] == ["date_end", "locator"]  # added last: older columns keep their place
+    first, second = csv.DictReader(io.StringIO(result.output))
+    assert (first["locator"], first["date_end"]) == ("p. 5", "")
+    assert (second["locator"], second["date_end"]) == ("", "2018-05-15")
+
+
 def test_stdin_html_is_sniffed():
     result = run("extract", "-", "--format", "json", input=(
         '<html><body><p>Grew (<a href="https://tass.com/x">TASS</a>, 2017).</p></body></html>'))

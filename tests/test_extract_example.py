@@ -35,6 +35,16 @@ def test_exactly_the_expected_records(records):
     ]
 
 
+def test_new_keys_are_null_in_the_example(records):
+    # The example cites no page and no date range: the keys added for them
+    # (locator, date_end) are there and null; the expected JSON predates them.
+    assert len(records) == len(EXPECTED["citations"]) == 19
+    for got, expected in zip(records, EXPECTED["citations"], strict=True):
+        assert got["locator"] is None and got["date_end"] is None, got["id"]
+        assert got["locator"] == expected.get("locator") and got["date_end"] == expected.get(
+            "date_end"), got["id"]
+
+
 def test_quotes_where_listed(records):
     for got, expected in zip(records, EXPECTED["citations"], strict=True):
         assert got["quotes"] == expected.get("quotes", []), got["id"]
@@ -80,5 +90,6 @@ def test_cli_json_matches_expected():
     ]
     required = {"id", "source", "source_key", "raw", "date_as_written", "date",
                 "date_precision", "year_inferred", "line", "column", "context", "quotes",
-                "url", "malformed", "problem"}
+                "url", "malformed", "problem", "date_end", "locator"}
     assert all(required <= set(r) for r in data["citations"])
+    assert all(r["date_end"] is None and r["locator"] is None for r in data["citations"])

@@ -157,6 +157,152 @@ def test_grammar(text, expected):
     assert _records(text) == expected
 
 
+# Locators and date ranges:
+# (text, [(source, raw, date_as_written, date, date_end, precision, year_inferred, locator,
+#          malformed), ...])
+LOCATOR_AND_RANGE_CASES = [
+    # --- page, paragraph, section and chapter locators
+    ("Ties grew (SIPRI, 2017, p. 5).",
+     [("SIPRI", "SIPRI, 2017, p. 5", "2017", "2017", None, "year", False, "p. 5", False)]),
+    ("Ties grew (CSIS, May 25, pp. 3-4).",
+     [("CSIS", "CSIS, May 25, pp. 3-4", "May 25", "2018-05-25", None, "day", True, "pp. 3-4",
+       False)]),
+    ("Ties grew (IISS, 2018, para. 12).",
+     [("IISS", "IISS, 2018, para. 12", "2018", "2018", None, "year", False, "para. 12", False)]),
+    ("Ties grew (MOFA, May 14, § 3).",
+     [("MOFA", "MOFA, May 14, § 3", "May 14", "2018-05-14", None, "day", True, "§ 3", False)]),
+    ("Ties grew (SIPRI, 2017, p.5).",
+     [("SIPRI", "SIPRI, 2017, p.5", "2017", "2017", None, "year", False, "p.5", False)]),
+    ("Ties grew (SIPRI, 2017, pp 3–4).",
+     [("SIPRI", "SIPRI, 2017, pp 3–4", "2017", "2017", None, "year", False, "pp 3–4", False)]),
+    ("Ties grew (SIPRI, 2017, ch. 2).",
+     [("SIPRI", "SIPRI, 2017, ch. 2", "2017", "2017", None, "year", False, "ch. 2", False)]),
+    ("Ties grew (SIPRI, 2017, Ch. IV).",
+     [("SIPRI", "SIPRI, 2017, Ch. IV", "2017", "2017", None, "year", False, "Ch. IV", False)]),
+    ("Ties grew (SIPRI, 2017, ch. 2, p. 45).",
+     [("SIPRI", "SIPRI, 2017, ch. 2, p. 45", "2017", "2017", None, "year", False,
+       "ch. 2, p. 45", False)]),
+    ("Ties grew (SIPRI, 2017, pp. 3, 7).",
+     [("SIPRI", "SIPRI, 2017, pp. 3, 7", "2017", "2017", None, "year", False, "pp. 3, 7",
+       False)]),
+    ("Ties grew (SIPRI, 2017, § 3.2).",
+     [("SIPRI", "SIPRI, 2017, § 3.2", "2017", "2017", None, "year", False, "§ 3.2", False)]),
+    ("Ties grew (SIPRI, 2017, Section 4).",
+     [("SIPRI", "SIPRI, 2017, Section 4", "2017", "2017", None, "year", False, "Section 4",
+       False)]),
+    ("Ties grew (SIPRI, 2017, pp. 5ff.).",
+     [("SIPRI", "SIPRI, 2017, pp. 5ff.", "2017", "2017", None, "year", False, "pp. 5ff.",
+       False)]),
+    ("Ties grew (TASS, June 12, 2015, p. 4).",
+     [("TASS", "TASS, June 12, 2015, p. 4", "June 12, 2015", "2015-06-12", None, "day", False,
+       "p. 4", False)]),
+    ("Ties grew (see SIPRI, 2017, p. 5).",
+     [("SIPRI", "see SIPRI, 2017, p. 5", "2017", "2017", None, "year", False, "p. 5", False)]),
+    ("Ties grew (CSIS, February 7; May 25, p. 3).",
+     [("CSIS", "CSIS, February 7", "February 7", "2018-02-07", None, "day", True, None, False),
+      ("CSIS", "May 25, p. 3", "May 25", "2018-05-25", None, "day", True, "p. 3", False)]),
+    ("Ties grew (Xinhua, July 26 2017, p. 2; TASS, 2016).",
+     [("Xinhua", "Xinhua, July 26 2017, p. 2", "July 26 2017", "2017-07-26", None, "day", False,
+       "p. 2", False),
+      ("TASS", "TASS, 2016", "2016", "2016", None, "year", False, None, False)]),
+    ("Ties grew (Kommersant, October 18, 28, p. 2).",
+     [("Kommersant", "Kommersant, October 18, 28, p. 2", "October 18, 28", "2017-10-18", None,
+       "day", True, "p. 2", False),
+      ("Kommersant", "Kommersant, October 18, 28, p. 2", "October 18, 28", "2017-10-28", None,
+       "day", True, "p. 2", False)]),
+    ("Ties grew (Xinhua, May 5; see p. 5).",
+     [("Xinhua", "Xinhua, May 5", "May 5", "2018-05-05", None, "day", True, None, False)]),
+    # --- date ranges
+    ("Ties grew (TASS, May 14–15).",
+     [("TASS", "TASS, May 14–15", "May 14–15", "2018-05-14", "2018-05-15", "day", True, None,
+       False)]),
+    ("Ties grew (MOFA, May 14-15 2018).",
+     [("MOFA", "MOFA, May 14-15 2018", "May 14-15 2018", "2018-05-14", "2018-05-15", "day",
+       False, None, False)]),
+    ("Ties grew (CSIS, May 30–June 2).",
+     [("CSIS", "CSIS, May 30–June 2", "May 30–June 2", "2018-05-30", "2018-06-02", "day", True,
+       None, False)]),
+    ("Ties grew (SIPRI, 2016–2017).",
+     [("SIPRI", "SIPRI, 2016–2017", "2016–2017", "2016", "2017", "year", False, None, False)]),
+    ("Ties grew (TASS, 14–15 May).",
+     [("TASS", "TASS, 14–15 May", "14–15 May", "2018-05-14", "2018-05-15", "day", True, None,
+       False)]),
+    ("Ties grew (CSIS, May–June 2016).",
+     [("CSIS", "CSIS, May–June 2016", "May–June 2016", "2016-05", "2016-06", "month", False,
+       None, False)]),
+    ("Ties grew (CSIS, December 30–January 2).",
+     [("CSIS", "CSIS, December 30–January 2", "December 30–January 2", "2017-12-30",
+       "2018-01-02", "day", True, None, False)]),
+    ("Ties grew (Xinhua, May 5; TASS, May 14–15; May 20).",
+     [("Xinhua", "Xinhua, May 5", "May 5", "2018-05-05", None, "day", True, None, False),
+      ("TASS", "TASS, May 14–15", "May 14–15", "2018-05-14", "2018-05-15", "day", True, None,
+       False),
+      ("TASS", "May 20", "May 20", "2018-05-20", None, "day", True, None, False)]),
+    ("Ties grew (TASS, May 14–15, p. 3).",
+     [("TASS", "TASS, May 14–15, p. 3", "May 14–15", "2018-05-14", "2018-05-15", "day", True,
+       "p. 3", False)]),
+    # --- malformed
+    ("Ties grew (TASS, May 15–14).",
+     [("TASS", "TASS, May 15–14", None, None, None, None, False, None, True)]),
+    ("Ties grew (TASS, February 30, p. 5).",
+     [("TASS", "TASS, February 30, p. 5", None, None, None, None, False, "p. 5", True)]),
+    ("Ties grew (SIPRI, 2017, p. 5\n\nNext paragraph.",
+     [("SIPRI", "SIPRI, 2017, p. 5", "2017", "2017", None, "year", False, "p. 5", True)]),
+    # --- not citations
+    ("Ties grew (pp. 3-4).", []),
+    ("Ties grew (see p. 5).", []),
+    ("Ties grew (p. 5).", []),
+    ("Ties grew (see pp. 3, 5).", []),
+    ("Ties grew (ch. 2, § 3).", []),
+    ("Ties grew (pp. 3–4, 2017).", []),
+    ("Ties grew (SIPRI, p. 5).", []),  # a locator counts only beside a date
+    ("Ties grew (2017, p. 5).", []),  # a date without a source
+    ("Ties grew (SIPRI 2017, p. 5).", []),  # author-date without the comma is not this grammar
+    ("Sales rose (2016–2017) in a year.", []),
+    ("Sales rose (May 14–15) in a year.", []),
+    ("Steps (1-2) first.", []),
+    ("Steps (1-2, 3-4) first.", []),
+    ("Sales rose (2016–2017, 30 percent) in a year.", []),
+]
+
+
+def _full_records(text):
+    return [
+        (c.source, c.raw, c.date_as_written, c.date, c.date_end,
+         c.date_precision.value if c.date_precision else None, c.year_inferred, c.locator,
+         c.malformed)
+        for c in iter_citations(text.split("\n"), published=PUBLISHED)
+    ]
+
+
+@pytest.mark.parametrize(("text", "expected"), LOCATOR_AND_RANGE_CASES,
+                         ids=[c[0][:48] for c in LOCATOR_AND_RANGE_CASES])
+def test_locators_and_ranges(text, expected):
+    assert _full_records(text) == expected
+
+
+@pytest.mark.parametrize("text", [c[0] for c in CASES], ids=[c[0][:40] for c in CASES])
+def test_no_locator_or_range_in_the_basic_cases(text):
+    for record in iter_citations(text.split("\n"), published=PUBLISHED):
+        assert record.locator is None and record.date_end is None
+
+
+def test_locator_and_range_in_json():
+    (record,) = iter_citations(["Ties grew (CSIS, May 30–June 2, pp. 3-4)."],
+                               published=PUBLISHED)
+    data = record.to_dict()
+    assert (data["source"], data["date"], data["date_end"], data["locator"]) == (
+        "CSIS", "2018-05-30", "2018-06-02", "pp. 3-4")
+    assert data["date_as_written"] == "May 30–June 2"
+    assert data["raw"] == "CSIS, May 30–June 2, pp. 3-4"
+    assert (record.line, record.column) == (1, 12)
+
+
+def test_range_problem_says_why():
+    (record,) = iter_citations(["Ties grew (TASS, May 15–14)."], published=PUBLISHED)
+    assert record.problem == "the range does not end after it starts: 'May 15–14'"
+
+
 def test_malformed_records_say_why():
     (record,) = iter_citations(["Sales grew (SIPRI", "", "Next."], published=PUBLISHED)
     assert record.malformed and "closing parenthesis" in record.problem
@@ -234,3 +380,25 @@ def test_pathological_paragraphs_stay_linear():
     start = time.process_time()
     assert list(iter_citations([text])) == []
     assert time.process_time() - start < 5
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        "SIPRI, 2017, p. " + " and ".join(["i"] * 60) + "!",
+        "SIPRI, 2017, p. " + ", ".join(["5f"] * 90) + " z",
+        "SIPRI, 2017, " + ", ".join(["pp. 3-4"] * 50) + " z",
+        "SIPRI, May 14" + "–15" * 150,
+    ],
+    ids=["roman-and", "suffix-list", "locator-list", "dashes"],
+)
+def test_pathological_locators_and_ranges_stay_linear(inner):
+    import time
+
+    from citecheck.extract.scan import MAX_PARENTHETICAL
+
+    assert len(inner) < MAX_PARENTHETICAL  # else it is skipped unread
+    start = time.process_time()
+    records = list(iter_citations([f"Ties grew ({inner})."], published=PUBLISHED))
+    assert all(r.locator is None and r.date_end is None for r in records)
+    assert time.process_time() - start < 5  # exponential backtracking would never end

@@ -16,6 +16,8 @@ FRAGMENTS = st.sampled_from([
     "MOFA", "Russian MOD", "tass.ru", "www.example.org", "新华社", "魏凤和", "PLA", "Source:",
     "May 14", "July 26 2017", "June 12, 2015", "September 2017", "2017", "October 18, 28",
     "February 29", "February 30", "n.d.", "“", "”", "‘", "’", "\"", "…", "[Chinese]", "U.S.",
+    "p. 5", "pp. 3–4", "p.5", "§ 3", "ch. 2", "para. 12", "May 14–15", "May 30–June 2",
+    "2016–2017", "–", "-", "May 15–14",
     "[x](http://a.example/)", "<a href='http://b.example/'>", "</a>", "<p>", "</p>", "---",
     "\r\n", "\x00", "\ufffd", "\u2028",
 ])
@@ -37,6 +39,31 @@ def test_iter_citations_never_raises(text, published):
         assert r.malformed == (r.problem is not None)
         if r.date is not None:
             assert r.date_precision is not None
+        if r.date_end is not None:  # a range: the end after the start, at one precision
+            assert r.date is not None and len(r.date_end) == len(r.date) and r.date_end > r.date
+        if r.locator is not None:  # kept apart from the source and the date
+            assert r.locator in r.raw and r.raw.rstrip(".").endswith(r.locator)
+            assert r.locator not in r.source and r.locator not in (r.date_as_written or "")
+
+
+SOURCES = st.sampled_from(["SIPRI", "Russian MOD", "tass.ru", "新华社", "Ministry of Defense"])
+WRITTEN = st.sampled_from(["2017", "May 14", "May 14–15", "May 14-15 2018", "May 30–June 2",
+                           "2016–2017", "September 2017", "June 12, 2015", "October 18, 28"])
+LOCATORS = st.sampled_from(["p. 5", "pp. 3-4", "pp 3–4", "p.5", "para. 12", "§ 3", "ch. 2",
+                            "ch. 2, p. 45", "Section 4.1", "vol. II", "pp. 3, 7"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(source=SOURCES, written=WRITTEN, locator=st.one_of(st.none(), LOCATORS),
+       prefix=st.sampled_from(["", "see ", "see also "]))
+def test_source_date_and_locator_come_apart(source, written, locator, prefix):
+    part = f"{prefix}{source}, {written}" + (f", {locator}" if locator else "")
+    records = list(iter_citations([f"Ties grew ({part})."], published="2018-06-04"))
+    assert records
+    for r in records:
+        assert (r.source, r.date_as_written, r.locator, r.raw) == (source, written, locator, part)
+        assert not r.malformed and r.date is not None
+        assert (r.date_end is not None) == any(dash in written for dash in "-–")
 
 
 @settings(max_examples=150, deadline=None)

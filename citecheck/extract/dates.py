@@ -2,9 +2,12 @@
 
 ``parse_date`` recognises the forms citations use (``May 14``, ``July 5 2017``,
 ``June 12, 2015``, ``September 2017``, ``2017``, ``4 June 2018``, ISO dates,
-two days of one month ``October 18, 28``) and returns a :class:`WrittenDate`;
-``resolve`` turns it into ISO strings, inferring a missing year from the
-document's publication date. python-dateutil validates the calendar.
+two days of one month ``October 18, 28``) and ranges (``May 14–15``,
+``May 14-15 2018``, ``May 30–June 2``, ``14–15 May``, ``May–June 2018``,
+``2016–2017``), and returns a :class:`WrittenDate`; ``resolve`` turns it into
+ISO strings (a range: its start, and its end beside it), inferring a missing
+year from the document's publication date. The month names are the one table
+below; ``datetime.date`` checks the calendar, python-dateutil reads timestamps.
 """
 
 from __future__ import annotations
@@ -45,6 +48,38 @@ _WEEKDAY = re.compile(r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(
                       re.I)
 _NO_DATE = re.compile(r"n\.\s?d\.?|undated|no date", re.I)
 
+#: Ranges: a hyphen, en or em dash between the start and the end.
+_DASH = r"\s*[-–—]\s*"
+
+
+def _named(pattern: str, name: str) -> str:
+    return pattern.replace("?P<month>", f"?P<{name}>").replace("?P<year>", f"?P<{name}>")
+
+
+_M1, _M2 = _named(_MONTH, "m1"), _named(_MONTH, "m2")
+_Y1, _Y2 = _named(_YEAR, "y1"), _named(_YEAR, "y2")
+_OPT_Y1, _OPT_Y2 = rf"(?:\s*,?\s*{_Y1})?", rf"(?:\s*,?\s*{_Y2})?"
+#: (form, precision); a year written once after a range within one month
+#: (``May 14–15, 2018``) is ``y2`` and holds for both ends.
+_RANGES = (
+    # May 14–15[, 2018]
+    (re.compile(rf"{_M1}\s+(?P<d1>{_DAY}){_DASH}(?P<d2>{_DAY}){_OPT_Y2}", re.I),
+     DatePrecision.DAY),
+    # 14–15 May [2018]
+    (re.compile(rf"(?P<d1>{_DAY}){_DASH}(?P<d2>{_DAY})\s+{_M1}{_OPT_Y2}", re.I),
+     DatePrecision.DAY),
+    # May 30[, 2017]–June 2[, 2018]
+    (re.compile(rf"{_M1}\s+(?P<d1>{_DAY}){_OPT_Y1}{_DASH}{_M2}\s+(?P<d2>{_DAY}){_OPT_Y2}",
+                re.I), DatePrecision.DAY),
+    # 30 May [2017]–2 June [2018]
+    (re.compile(rf"(?P<d1>{_DAY})\s+{_M1}{_OPT_Y1}{_DASH}(?P<d2>{_DAY})\s+{_M2}{_OPT_Y2}",
+                re.I), DatePrecision.DAY),
+    # May [2017]–June [2018]
+    (re.compile(rf"{_M1}{_OPT_Y1}{_DASH}{_M2}{_OPT_Y2}", re.I), DatePrecision.MONTH),
+    # 2016–2017
+    (re.compile(rf"{_Y1}{_DASH}{_Y2}"), DatePrecision.YEAR),
+)
+
 #: What a date-like remainder looks like even when it is not a valid date:
 #: it opens with a month name, a day and a month, or is all digits and separators.
 _DATEISH = re.compile(
@@ -58,13 +93,18 @@ class DateError(ValueError):
 
 @dataclass(frozen=True)
 class WrittenDate:
-    """A date as written, before any year is inferred."""
+    """A date as written, before any year is inferred.
+
+    A range (``May 30–June 2``) is its start, with its ``end`` beside it; a
+    year written on one end only is shared (or, across New Year, derived).
+    """
 
     text: str
     precision: DatePrecision | None  #: None for ``n.d.``
     year: int | None = None
     month: int | None = None
     days: tuple[int, ...] = ()
+    end: WrittenDate | None = None  #: the end of a range, at the same precision
 
     @property
     def has_year(self) -> bool:
@@ -76,6 +116,7 @@ class ResolvedDate:
     iso: str | None
     precision: DatePrecision | None
     year_inferred: bool
+    end: str | None = None  #: ISO end of a range, at the same precision
 
 
 def looks_like_date(text: str) -> bool:
@@ -98,6 +139,11 @@ def parse_date(text: str) -> WrittenDate | None:
         return dataclasses.replace(found, text=s) if found is not None else None
     if _NO_DATE.fullmatch(s):
         return WrittenDate(s, None)
+    if "-" in s or "–" in s or "—" in s:
+        for form, precision in _RANGES:
+            m = form.fullmatch(s)
+            if m:
+                return _range(s, precision, m)
     m = _MONTH_DAY.fullmatch(s) or _DAY_MONTH.fullmatch(s)
     if m:
         days = tuple(int(re.match(r"\d+", d).group()) for d in re.split(_DAY_SEP, m["days"]))  # type: ignore[union-attr]
@@ -131,6 +177,50 @@ def _checked(
     return WrittenDate(text, precision, int(year) if year else None, month, days)
 
 
+def _day(text: str | None) -> tuple[int, ...]:
+    found = re.match(r"\d+", text or "")
+    return (int(found.group()),) if found else ()
+
+
+def _range(text: str, precision: DatePrecision, m: re.Match[str]) -> WrittenDate:
+    """The range ``m`` matched, checked: real dates, the end after the start.
+
+    A year written on one end holds for the other (``May 30–June 2, 2018``),
+    a year later or earlier when the range crosses New Year
+    (``December 30, 2017–January 2``); it is written, not inferred.
+    """
+    g = m.groupdict()
+    y1 = int(g["y1"]) if g.get("y1") else None
+    y2 = int(g["y2"]) if g.get("y2") else None
+    if precision is DatePrecision.YEAR:
+        if y1 is None or y2 is None or y2 <= y1:
+            raise DateError(f"the range does not end after it starts: {text!r}")
+        return WrittenDate(text, precision, y1, end=WrittenDate(text, precision, y2))
+    m1 = _MONTHS[g["m1"].lower()]
+    m2 = _MONTHS[g["m2"].lower()] if g.get("m2") else m1
+    d1, d2 = _day(g.get("d1")), _day(g.get("d2"))
+    if not g.get("m2"):
+        y1 = y2  # "May 14–15, 2018": one month, one year
+    forward = (m1, d1) < (m2, d2)  # in order within one year
+    if y1 is None and y2 is not None:
+        y1 = y2 if forward else y2 - 1
+    elif y2 is None and y1 is not None:
+        y2 = y1 if forward else y1 + 1
+    # A leap year stands in for unwritten years, so that Feb 29 passes.
+    for year, month, days in ((y1, m1, d1), (y2, m2, d2)):
+        try:
+            dt.date(year or 2000, month, days[0] if days else 1)
+        except ValueError as exc:
+            raise DateError(f"not a calendar date: {text!r}") from exc
+    if y1 is None:  # no year: in order, or across New Year (December 30–January 2)
+        in_order = forward or m2 < m1
+    else:
+        in_order = (y1, m1, d1) < (y2, m2, d2)
+    if not in_order:
+        raise DateError(f"the range does not end after it starts: {text!r}")
+    return WrittenDate(text, precision, y1, m1, d1, WrittenDate(text, precision, y2, m2, d2))
+
+
 def parse_iso_date(text: str) -> dt.date | None:
     """A full calendar date from ISO or written text (``2018-06-04``, ``4 June 2018``).
 
@@ -149,6 +239,8 @@ def parse_iso_date(text: str) -> dt.date | None:
         return None
     if written is None or written.precision is not DatePrecision.DAY or not written.has_year:
         return None
+    if written.end is not None:  # a range is no one date
+        return None
     if len(written.days) != 1 or written.month is None or written.year is None:
         return None
     return dt.date(written.year, written.month, written.days[0])
@@ -164,6 +256,8 @@ def resolve(written: WrittenDate, published: dt.date | None) -> tuple[ResolvedDa
     precision = written.precision
     if precision is None:
         return (ResolvedDate(None, None, False),)
+    if written.end is not None:
+        return (_resolve_range(written, written.end, published),)
     if precision is DatePrecision.YEAR:
         return (ResolvedDate(f"{written.year:04d}", precision, False),)
     month = written.month or 1
@@ -184,6 +278,39 @@ def resolve(written: WrittenDate, published: dt.date | None) -> tuple[ResolvedDa
             found = _latest_on_or_before(month, day, published)
             out.append(ResolvedDate(found.isoformat() if found else None, precision, True))
     return tuple(out)
+
+
+def _iso(precision: DatePrecision, year: int, month: int | None, days: tuple[int, ...]) -> str:
+    if precision is DatePrecision.YEAR:
+        return f"{year:04d}"
+    if precision is DatePrecision.MONTH:
+        return f"{year:04d}-{month or 1:02d}"
+    return f"{year:04d}-{month or 1:02d}-{days[0]:02d}"
+
+
+def _resolve_range(
+    start: WrittenDate, end: WrittenDate, published: dt.date | None
+) -> ResolvedDate:
+    """A range's start (its year inferred like a single date's) and its end."""
+    precision = start.precision
+    assert precision is not None
+    if start.year is not None and end.year is not None:
+        return ResolvedDate(_iso(precision, start.year, start.month, start.days), precision,
+                            False, _iso(precision, end.year, end.month, end.days))
+    if published is None:
+        return ResolvedDate(None, precision, False)
+    m1, m2 = start.month or 1, end.month or 1
+    across = 1 if (m2, end.days) < (m1, start.days) else 0  # December 30–January 2
+    for year in range(published.year, published.year - 9, -1):
+        try:
+            first = dt.date(year, m1, start.days[0] if start.days else 1)
+            dt.date(year + across, m2, end.days[0] if end.days else 1)
+        except ValueError:  # 29 February in a common year
+            continue
+        if first <= published:
+            return ResolvedDate(_iso(precision, year, m1, start.days), precision, True,
+                                _iso(precision, year + across, m2, end.days))
+    return ResolvedDate(None, precision, True)
 
 
 def _latest_on_or_before(month: int, day: int, limit: dt.date) -> dt.date | None:

@@ -5,9 +5,13 @@ reads ``[see [also]] SOURCE, DATE`` (or just ``DATE`` after a part that named
 the source, which it inherits). SOURCE is a name: capitalised words with the
 function words names use (``Ministry of Defense of the PRC``), an
 abbreviation (``MOFA``), or a bare domain (``www.example.org``, ``Example.ru``).
-DATE is anything :func:`~citecheck.extract.dates.parse_date` reads. Everything
-else, acronyms ``(PLA)``, glosses ``(全面战略协作伙伴关系)``, asides, credits
-``(Source: Outlet)`` and numbers, has no such part and is not a citation.
+DATE is anything :func:`~citecheck.extract.dates.parse_date` reads, ranges
+included (``May 14–15``, ``2016–2017``). A part may end with a locator after a
+comma: ``(SIPRI, 2017, p. 5)``, ``(CSIS, May 25, pp. 3-4)``, ``para. 12``,
+``§ 3``, ``ch. 2, p. 45``; it is kept apart from the source and the date, and
+counts only beside a date (``(SIPRI, p. 5)`` and ``(see p. 5)`` stay asides).
+Everything else, acronyms ``(PLA)``, glosses ``(全面战略协作伙伴关系)``, asides,
+credits ``(Source: Outlet)`` and numbers, has no such part and is not a citation.
 
 In a citation, a part that names a source without a date, or has a date-shaped
 text that is not a date (``February 30``), is reported as malformed.
@@ -32,6 +36,29 @@ _DOMAIN = re.compile(
 )
 _FORBIDDEN = re.compile(r"[,:;\"“”«»=%$?!<>{}|@#*()\\]")
 _LETTER = re.compile(r"[^\W\d_]")
+#: Pin-point locators (CSL's locator kinds that briefs use), then a number,
+#: a dotted section number or a roman numeral, optionally a range or a list:
+#: ``p. 5``, ``p.5``, ``pp 3–4``, ``para. 12``, ``§ 3``, ``ch. IV``, ``pp. 3, 7``.
+_LOCATOR_LABEL = (
+    r"(?:pp?|pages?|paras?|paragraphs?|¶¶?|§§?|ch|chs|chap|chapters?|sec|secs|sect"
+    r"|sections?|art|arts|articles?|fig|figs|figures?|tab|table|annex|app|appendix"
+    r"|vol|vols|volume|no|nos|issue|pt|part|col|cols|column|lines?|notes?|fn|slides?)"
+)
+#: Each text has one way to match (re.I: one roman class; a letter after a
+#: number is not ``f``, which ``ff`` takes), else a list backtracks exponentially.
+_LOCATOR_NUMBER = r"(?:\d+(?:[.:]\d+)*[a-eg-z]?|[ivxlcdm]+)"
+_LOCATOR_VALUE = (
+    rf"{_LOCATOR_NUMBER}(?:\s*[-–—]\s*{_LOCATOR_NUMBER}|\s*ff?\.?)?"
+)
+_LOCATOR_ONE = (
+    rf"{_LOCATOR_LABEL}\.?\s*{_LOCATOR_VALUE}"
+    rf"(?:\s*(?:,|and|&)\s*{_LOCATOR_VALUE})*"
+)
+#: One or more locators closing a part: ``, p. 5``, ``, ch. 2, p. 45``; a
+#: full stop after them (``(SIPRI, 2017, p. 5.`` never closed) is not theirs.
+_LOCATOR_TAIL = re.compile(
+    rf",\s*(?P<locator>{_LOCATOR_ONE}(?:\s*,\s*{_LOCATOR_ONE})*)\.?\s*$", re.I
+)
 _MAX_SOURCE = 80
 _MAX_WORDS = 12
 
@@ -46,6 +73,7 @@ class Part:
     source_offset: int | None = None  #: of the written source in the content, None if inherited
     date: WrittenDate | None = None
     problem: str | None = None  #: set when the part is malformed
+    locator: str | None = None  #: ``p. 5`` in ``SIPRI, 2017, p. 5``
 
     @property
     def malformed(self) -> bool:
@@ -112,9 +140,28 @@ def _split_parts(content: str) -> list[tuple[str, int]]:
 
 
 @functools.lru_cache(maxsize=8192)
-def parse_part(raw: str) -> tuple[str | None, int | None, WrittenDate | None, str | None]:
-    """(source, source offset, date, problem) of one part; all None if not citation-like."""
+def parse_part(
+    raw: str,
+) -> tuple[str | None, int | None, WrittenDate | None, str | None, str | None]:
+    """(source, source offset, date, problem, locator) of one part.
+
+    All None if the part is not citation-like. A trailing locator counts only
+    when what stands before it has a date (valid or not): ``SIPRI, p. 5`` is
+    read as a whole, as before locators were known.
+    """
     body, shift = _strip_prefix(raw)
+    tail = _LOCATOR_TAIL.search(body) if "," in body else None
+    if tail is not None and tail.start() > 0:
+        source, offset, date, problem = _parse_body(body[:tail.start()].rstrip())
+        if date is not None or problem not in (None, "no date"):
+            locator = " ".join(tail["locator"].split())
+            return source, None if offset is None else shift + offset, date, problem, locator
+    source, offset, date, problem = _parse_body(body)
+    return source, None if offset is None else shift + offset, date, problem, None
+
+
+def _parse_body(body: str) -> tuple[str | None, int | None, WrittenDate | None, str | None]:
+    """(source, source offset in ``body``, date, problem) of a part without its prefix."""
     date_problem: str | None = None
     # SOURCE, DATE — the first comma after which the rest is a date wins.
     pos = body.find(",")
@@ -127,13 +174,13 @@ def parse_part(raw: str) -> tuple[str | None, int | None, WrittenDate | None, st
                 date_problem = str(exc)
             else:
                 if date is not None:
-                    return source, shift + body.index(source), date, None
+                    return source, body.index(source), date, None
                 if looks_like_date(rest) and date_problem is None:
                     date_problem = f"unrecognised date {rest!r}"
         pos = body.find(",", pos + 1)
     if date_problem is not None:
         source = body[: body.find(",")].strip()
-        return source, shift + body.index(source), None, date_problem
+        return source, body.index(source), None, date_problem
     try:
         date = parse_date(body)
     except DateError as exc:
@@ -141,7 +188,7 @@ def parse_part(raw: str) -> tuple[str | None, int | None, WrittenDate | None, st
     if date is not None:  # a date alone: the source comes from the previous part
         return None, None, date, None
     if is_source(body):
-        return body.strip(), shift, None, "no date"
+        return body.strip(), 0, None, "no date"
     return None, None, None, None
 
 
@@ -157,7 +204,7 @@ def parse_parenthetical(content: str) -> tuple[Part, ...]:
     found = False
     current: str | None = None
     for raw, offset in _split_parts(content):
-        source, source_offset, date, problem = parse_part(raw)
+        source, source_offset, date, problem, locator = parse_part(raw)
         if source is not None:
             current = source
         if date is not None and problem is None:
@@ -166,10 +213,10 @@ def parse_parenthetical(content: str) -> tuple[Part, ...]:
                 continue
             found = True
             src_off = offset + source_offset if source_offset is not None else None
-            parts.append(Part(raw, offset, current, src_off, date))
+            parts.append(Part(raw, offset, current, src_off, date, locator=locator))
         elif problem is not None:
             src_off = offset + source_offset if source_offset is not None else None
-            parts.append(Part(raw, offset, source or current, src_off, None, problem))
+            parts.append(Part(raw, offset, source or current, src_off, None, problem, locator))
         # anything else (an aside beside a citation) is not part of the citation
     if found:
         return tuple(parts)

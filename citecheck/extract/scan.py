@@ -275,13 +275,13 @@ def _unterminated(text: str, open_pos: int) -> Part | None:
     raw = head.strip().rstrip(",;").rstrip()  # "(CSIS," at the end of a line
     if not raw or len(raw) > MAX_PARENTHETICAL:
         return None
-    source, source_offset, date, problem = parse_part(raw)
+    source, source_offset, date, problem, locator = parse_part(raw)
     if source is None:
         return None
     missing = "no closing parenthesis" + ("" if date else " and no date")
     offset = head.index(raw)
     return Part(raw, offset, source, offset + (source_offset or 0), date,
-                missing if problem in (None, "no date") else f"{missing}; {problem}")
+                missing if problem in (None, "no date") else f"{missing}; {problem}", locator)
 
 
 def _paragraph_links(
@@ -334,7 +334,8 @@ def _records(
     if part.date is None:
         yield Citation(id=ident, source=source, raw=raw, line=line, column=column,
                        document=document, source_key=key, context=context, quotes=quotes,
-                       url=url, malformed=part.malformed, problem=part.problem)
+                       url=url, malformed=part.malformed, problem=part.problem,
+                       locator=part.locator)
         return
     written = " ".join(part.date.text.split())
     for n, resolved in enumerate(resolve(part.date, published)):
@@ -343,5 +344,6 @@ def _records(
             column=column, document=document, source_key=key, date_as_written=written,
             date=resolved.iso, date_precision=resolved.precision,
             year_inferred=resolved.year_inferred, context=context, quotes=quotes, url=url,
-            malformed=part.malformed, problem=part.problem,
+            malformed=part.malformed, problem=part.problem, date_end=resolved.end,
+            locator=part.locator,
         )
