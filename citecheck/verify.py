@@ -215,12 +215,17 @@ def period(iso: str) -> tuple[Date, Date] | None:
         return None
 
 
-def dates_agree(cited: str, page: str, tolerance_days: int = 1) -> bool:
-    """Do the cited date and the page's date overlap, at the cited precision,
-    give or take ``tolerance_days``?"""
+def dates_agree(
+    cited: str, page: str, tolerance_days: int = 1, cited_end: str | None = None
+) -> bool:
+    """Do the cited date (or range ``cited``–``cited_end``) and the page's date
+    overlap, at the cited precision, give or take ``tolerance_days``?"""
     a, b = period(cited), period(page)
     if a is None or b is None:
         return False
+    end = period(cited_end) if cited_end else None
+    if end is not None and end[1] > a[1]:
+        a = (a[0], end[1])
     slack = timedelta(days=tolerance_days)
     return b[0] <= a[1] + slack and a[0] - slack <= b[1]
 
@@ -236,28 +241,37 @@ def check_date(
     year_inferred: bool = False,
     confident: bool = True,
     tolerance_days: int = 1,
+    cited_end: str | None = None,
 ) -> tuple[CheckStatus, str | None, str | None]:
     """(status, corrected date, note code) of the date check.
 
-    A mismatch whose cited year was inferred, and which disappears when the
-    page's (earlier) year is used, is not a failure: the note is
-    ``year-inferred`` and the corrected date is returned. A mismatch against a
-    date guessed from free text is ``date-uncertain``, not a failure.
+    A cited range (``cited`` to ``cited_end``, as in ``May 30–June 2``) agrees
+    with a page dated anywhere in it. A mismatch whose cited year was
+    inferred, and which disappears when the page's (earlier) year is used, is
+    not a failure: the note is ``year-inferred`` and the corrected (start)
+    date is returned. A mismatch against a date guessed from free text is
+    ``date-uncertain``, not a failure.
     """
     if not cited or period(cited) is None:
         return CheckStatus.SKIPPED, None, None
     usable = [d for d in page_dates if d and period(d) is not None]
     if not usable:
         return CheckStatus.UNKNOWN, None, None
-    if any(dates_agree(cited, d, tolerance_days) for d in usable):
+    if cited_end is not None and period(cited_end) is None:
+        cited_end = None
+    if any(dates_agree(cited, d, tolerance_days, cited_end) for d in usable):
         return CheckStatus.PASS, None, None
     if year_inferred:
         cited_year = int(cited[:4])
+        span = int(cited_end[:4]) - cited_year if cited_end else 0  # a range over New Year
         for page in usable:
-            year = int(page[:4])
-            if year < cited_year:
+            for year in sorted({int(page[:4]), int(page[:4]) - span}, reverse=True):
+                if year >= cited_year:
+                    continue
                 corrected = _with_year(cited, year)
-                if period(corrected) and dates_agree(corrected, page, tolerance_days):
+                corrected_end = _with_year(cited_end, year + span) if cited_end else None
+                if period(corrected) and dates_agree(corrected, page, tolerance_days,
+                                                     corrected_end):
                     return CheckStatus.PASS, corrected, "year-inferred"
     if not confident:
         return CheckStatus.UNKNOWN, None, "date-uncertain"
@@ -309,11 +323,13 @@ def check_copy(
     date_status, corrected, note = check_date(
         citation.date, content.dates, year_inferred=citation.year_inferred,
         confident=content.date_confidence != "low", tolerance_days=t.date_tolerance_days,
+        cited_end=citation.date_end,
     )
     if date_status is CheckStatus.FAIL:
         failures.append("date-mismatch")
         details["date-mismatch"] = (
-            f"the page is dated {content.date}, the citation says {citation.date}"
+            f"the page is dated {content.date}, the citation says "
+            f"{citation.date}{' to ' + citation.date_end if citation.date_end else ''}"
         )
     if note:
         notes.append(note)

@@ -270,6 +270,42 @@ def test_check_date(cited, pages, inferred, confident, status, corrected, note):
         status, corrected, note)
 
 
+@pytest.mark.parametrize(
+    "cited, end, page, agree",
+    [
+        ("2018-05-30", "2018-06-02", "2018-06-02", True),  # (CSIS, May 30–June 2)
+        ("2018-05-30", "2018-06-02", "2018-05-31", True),
+        ("2018-05-30", "2018-06-02", "2018-06-03", True),  # a day's slack at the end
+        ("2018-05-30", "2018-06-02", "2018-06-04", False),
+        ("2018-05-30", "2018-06-02", "2018-05-28", False),
+        ("2016", "2017", "2017-09-01", True),  # (SIPRI, 2016–2017)
+        ("2016", "2017", "2018-01-03", False),
+        ("2018-05-14", "2018-02-30", "2018-05-20", False),  # a bad end is no range
+    ],
+)
+def test_dates_agree_with_a_cited_range(cited, end, page, agree):
+    assert dates_agree(cited, page, cited_end=end) is agree
+    assert check_date(cited, [page], cited_end=end)[0] is (
+        CheckStatus.PASS if agree else CheckStatus.FAIL)
+
+
+def test_check_date_range_with_inferred_year_moves_both_ends():
+    # "(TASS, December 30–January 2)" in a June 2018 brief: inferred as
+    # 2017-12-30 to 2018-01-02; the page is from the winter before
+    assert check_date("2017-12-30", ["2017-01-01"], year_inferred=True,
+                      cited_end="2018-01-02") == (CheckStatus.PASS, "2016-12-30", "year-inferred")
+    assert check_date("2017-12-30", ["2017-01-04"], year_inferred=True,
+                      cited_end="2018-01-02")[0] is CheckStatus.FAIL
+
+
+def test_verify_citation_accepts_a_page_dated_inside_a_cited_range():
+    c = cite(date="2016-04-27", date_end="2016-04-29", date_as_written="April 27–29 2016")
+    assert verify_citation(c, MOD, LINK, live(GOOD), None).verdict is V.VERIFIED
+    alone = cite(date="2016-04-27", date_as_written="April 27 2016")
+    v = verify_citation(alone, MOD, LINK, live(GOOD), None)
+    assert v.verdict is V.MISMATCH and "date-mismatch" in v.reasons
+
+
 # ------------------------------------------------------------- quotes
 
 
