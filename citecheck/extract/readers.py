@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import yaml
@@ -27,7 +27,9 @@ from lxml import html as lhtml
 from citecheck.errors import InputError
 from citecheck.extract.dates import parse_iso_date
 from citecheck.extract.scan import Link
-from citecheck.http import HttpClient, detect_charset
+
+if TYPE_CHECKING:
+    from citecheck.http import HttpClient
 
 #: bytes looked at to detect encoding and binary content
 SAMPLE_BYTES = 1024 * 1024
@@ -89,7 +91,10 @@ def _read_file(path: str, limit: int = -1) -> bytes:
 
 
 def _load_url(url: str, client: HttpClient | None) -> RawInput:
-    client = client or HttpClient()
+    if not client:
+        from citecheck.http import HttpClient
+
+        client = HttpClient()
     result = client.fetch(url)
     if result.error:
         raise InputError(f"{url}: cannot fetch: {result.error_text or result.error}")
@@ -156,6 +161,8 @@ def detect_encoding(sample: bytes, name: str, declared: str | None = None) -> st
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    from citecheck.http import detect_charset
+
     guessed = detect_charset(sample[:SAMPLE_BYTES])
     if guessed is None:
         raise InputError(f"{name}: binary file or unknown text encoding")
@@ -177,6 +184,8 @@ def decode(data: bytes, name: str, declared: str | None = None) -> str:
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError):
+        from citecheck.http import detect_charset
+
         guessed = detect_charset(data)
         try:
             text = data.decode(guessed or encoding)
