@@ -21,8 +21,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import yaml
-from lxml import etree
-from lxml import html as lhtml
 
 from citecheck.errors import InputError
 from citecheck.extract.dates import parse_iso_date
@@ -196,11 +194,15 @@ def decode(data: bytes, name: str, declared: str | None = None) -> str:
     return text
 
 
+#: control characters other than white space (\t \n \v \f \r)
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
 def _check_text(text: str, name: str) -> None:
     if not text.strip():
         raise InputError(f"{name}: empty document")
     sample = text[:65536]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    controls = len(_CONTROLS.findall(sample))
     if controls > len(sample) // 20 or "\ufffd" * 4 in sample:
         raise InputError(f"{name}: binary file, not a text document")
 
@@ -342,6 +344,9 @@ class _TextBuilder:
 
 
 def render_html(text: str, name: str) -> Rendered:
+    from lxml import etree  # here: auditing Markdown and text briefs never needs lxml
+    from lxml import html as lhtml
+
     if "<" not in text:
         raise InputError(f"{name}: malformed HTML: no markup at all")
     parser = lhtml.HTMLParser(encoding="utf-8", recover=True, remove_comments=True,
