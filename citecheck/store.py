@@ -444,7 +444,9 @@ class Store:
                 if not parent.is_dir():
                     raise RunError(f"{self.path}: directory {parent} does not exist")
             conn = sqlite3.connect(self.path, timeout=busy_timeout, check_same_thread=False)
-            self.db = sqlite_utils.Database(conn)
+            # no sqlite-utils plugins: citecheck uses none, and looking them up
+            # (every installed package's entry points) cost each command ~10 ms
+            self.db = sqlite_utils.Database(conn, execute_plugins=False)
             if self.path != ":memory:":
                 self._enable_wal(busy_timeout)
             conn.execute("PRAGMA foreign_keys = OFF")
