@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from citecheck.models import LiveResult, LiveStatus, Verdict, VerdictKind
 from citecheck.report.common import (
@@ -123,9 +123,26 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
         return None
 
 
+def _link_html(link: dict[str, Any]) -> Markup:
+    """The template's ``|link`` filter: a URL from :func:`_link`, a link only if
+    it has an ``href``. (A filter, not a macro: a jinja2 macro call cost more
+    than the rest of the row it is in.)"""
+    text = escape(link["text"])
+    if link["href"]:
+        return Markup(f'<a href="{escape(link["href"])}" rel="noopener noreferrer nofollow" '
+                      f'target="_blank">{text}</a>')
+    return Markup(f'<span class="nolink" title="not linked: not an http(s) URL">{text}</span>')
+
+
+def _badge_html(verdict: str) -> Markup:
+    """The template's ``|badge`` filter: a verdict as a coloured label."""
+    value = escape(verdict)
+    return Markup(f'<span class="badge v-{value}">{value}</span>')
+
+
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    return _Environment(
+    env = _Environment(
         loader=jinja2.PackageLoader("citecheck.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -133,6 +150,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         bytecode_cache=_bytecode_cache(),
     )
+    env.filters.update(link=_link_html, badge=_badge_html)
+    return env
 
 
 def content_security_policy() -> str:
