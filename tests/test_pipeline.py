@@ -108,7 +108,7 @@ with Store(sys.argv[1]) as store:
     report = build_report(store, result.run_id, verdicts=result.verdicts)
 write_reports(report, ReportTargets(report_dir=sys.argv[3]))
 heavy = ("requests", "urllib3", "citecheck.http", "citecheck.runner", "citecheck.archive",
-         "warcio", "trafilatura", "lxml.etree")
+         "warcio", "trafilatura", "lxml.etree", "rapidfuzz")
 print(json.dumps({"verdicts": [v.verdict.value for v in result.verdicts],
                   "hits": result.stats["cache_hits"],
                   "loaded": [m for m in heavy if m in sys.modules]}))
