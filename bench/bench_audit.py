@@ -10,10 +10,10 @@ memory (max RSS of the audit process) of each, and the ratio.
 
 Targets (issue 6): peak memory under 300 MB; warm at least 20x faster than cold.
 
-citecheck's own modules are byte-compiled first (into a cache folder in the
-benchmark's temporary directory, ``PYTHONPYCACHEPREFIX``), as ``pip install``
-does for a wheel: in an editable install with ``PYTHONDONTWRITEBYTECODE=1`` each
-run would compile them from source again (~0.08 s). ``--no-bytecode`` skips it.
+citecheck's own modules are byte-compiled first (``compileall`` into the
+package's ``__pycache__``), as ``pip install`` does for a wheel: in an editable
+install with ``PYTHONDONTWRITEBYTECODE=1`` each run would compile them from source
+again (~0.08 s). ``--no-bytecode`` skips it.
 ``--warm-runs N`` re-audits N times (each one warm); ``--pyinstrument FILE``
 writes a pyinstrument text profile of the first warm run (``--profile FILE``: a
 cProfile).
@@ -99,21 +99,20 @@ def citecheck_bin() -> str:
     return str(found) if found.exists() else (shutil.which("citecheck") or "citecheck")
 
 
-def byte_compile(pycache: Path) -> dict[str, str]:
-    """citecheck's modules compiled into ``pycache``; the environment that reads them."""
+def byte_compile() -> None:
+    """citecheck's modules compiled next to their sources (``__pycache__``, git-ignored;
+    not ``PYTHONPYCACHEPREFIX``, which would hide every other module's bytecode)."""
     import citecheck
 
-    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(pycache)}
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(citecheck.__file__).parent)],
-                   env=env, check=True, stdout=subprocess.DEVNULL)
-    return env
+                   check=True, stdout=subprocess.DEVNULL)
 
 
-def timed_run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float]:
+def timed_run(cmd: list[str], cwd: Path) -> dict[str, float]:
     """Wall time, CPU time and max RSS of one process (os.wait4's rusage)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**(env or os.environ), "NO_PROXY": "*", "no_proxy": "*"})
+                            env={**os.environ, "NO_PROXY": "*", "no_proxy": "*"})
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     err = proc.stderr.read().decode() if proc.stderr else ""
@@ -150,12 +149,13 @@ def main() -> None:
     web = SimWeb(first_ip="127.0.0.60")
     try:
         world = build_world(web, args, work / "briefs")
-        env = None if args.no_bytecode else byte_compile(work / "pycache")
+        if not args.no_bytecode:
+            byte_compile()
         cmd = [citecheck_bin(), "audit", str(work / "briefs"), "--db", str(work / "bench.db"),
                "--no-archive", "--allow-private", "--report-dir", str(work / "reports"),
                "--archive-dir", str(work / "archive"), "--concurrency", str(args.concurrency),
                "--per-host", str(args.per_host), "--timeout", "10", "-q"]
-        cold = timed_run(cmd, work, env)
+        cold = timed_run(cmd, work)
         cold_requests = len(web.requests)
         if args.profile:
             cmd_warm = [sys.executable, "-m", "cProfile", "-o", args.profile, "-m", "citecheck",
@@ -165,9 +165,9 @@ def main() -> None:
                         args.pyinstrument, "-m", "citecheck", *cmd[1:]]
         else:
             cmd_warm = cmd
-        warm = timed_run(cmd_warm, work, env)
+        warm = timed_run(cmd_warm, work)
         warm_requests = len(web.requests) - cold_requests
-        more = [timed_run(cmd, work, env) for _ in range(args.warm_runs - 1)]
+        more = [timed_run(cmd, work) for _ in range(args.warm_runs - 1)]
     finally:
         web.close()
     with sqlite3.connect(work / "bench.db") as db:
