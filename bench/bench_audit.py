@@ -142,7 +142,8 @@ def main() -> None:
     parser.add_argument("--warm-runs", type=int, default=1, help="warm re-audits, one after "
                         "the other (the figures of the first are the warm run's)")
     parser.add_argument("--no-bytecode", action="store_true",
-                        help="do not byte-compile citecheck first")
+                        help="do not byte-compile citecheck first (bytecode already in its "
+                        "__pycache__ is used all the same)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="citecheck-bench-audit-"))
