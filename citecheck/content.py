@@ -45,8 +45,6 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date as Date
 
-from citecheck.http import decode_bytes
-
 logger = logging.getLogger(__name__)
 
 #: bodies larger than this are cut before parsing (pages, not books)
@@ -184,6 +182,8 @@ def decode(body: bytes, content_type: str | None = None, encoding: str | None = 
             return body.decode(codecs.lookup(encoding).name).lstrip("\ufeff")
         except (LookupError, UnicodeDecodeError):
             pass
+    from citecheck.http import decode_bytes  # not at import: see pipeline.py
+
     try:
         return decode_bytes(body, content_type)[0]
     except Exception:  # noqa: BLE001 - a broken detector must not stop a run

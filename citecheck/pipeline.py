@@ -20,14 +20,13 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from citecheck import __version__
 from citecheck.errors import ExitCode, InputError, RunError
-from citecheck.http import FetchResult, HttpClient, HttpConfig
 from citecheck.models import (
     ArchiveLookup,
     Candidate,
@@ -41,6 +40,13 @@ from citecheck.models import (
 )
 from citecheck.store import Store, VerdictRow, citation_keys
 from citecheck.urls import host_of, normalize_url
+
+if TYPE_CHECKING:
+    from citecheck.http import FetchResult, HttpConfig
+
+# The HTTP stack (citecheck.http, requests, urllib3), the live runner, the
+# archive client and the WARC writer are imported when first needed: a warm
+# audit whose every check and verdict comes from the cache never loads them.
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +136,8 @@ class AuditOptions:
         return out
 
     def http_config(self) -> HttpConfig:
+        from citecheck.http import HttpConfig
+
         return HttpConfig.from_timeout(
             self.timeout,
             concurrency=self.concurrency,
@@ -152,6 +160,12 @@ class _Archive(Protocol):
     def fetch_snapshot(self, snapshot: Any) -> Any: ...
 
 
+def _http_client(config: HttpConfig) -> Any:
+    from citecheck.http import HttpClient
+
+    return HttpClient(config)
+
+
 @dataclass(frozen=True)
 class Stages:
     """The pipeline's collaborators: the other modules' entry points."""
@@ -163,7 +177,7 @@ class Stages:
     check_urls: Callable[..., dict[str, LiveResult]]
     detect_offline: Callable[[list[LiveResult]], bool]
     verify_citation: Callable[..., Verdict]
-    make_client: Callable[[HttpConfig], Any] = HttpClient
+    make_client: Callable[[HttpConfig], Any] = _http_client
     #: ``run_pool(items, fn, *, concurrency, per_host, host_of)``: results as they finish
     run_pool: Callable[..., Iterable[Any]] | None = None
     make_archive: Callable[..., _Archive] | None = None
@@ -172,38 +186,86 @@ class Stages:
 
 
 def default_stages() -> Stages:
-    """The real stages (imported here, so the store and CLI load without them)."""
-    from citecheck.archive import ArchiveClient, WarcStore, save_page_now
+    """The real stages (imported here, so the store and CLI load without them).
+
+    Those a warm audit may not need (the live runner, verification, the archive
+    client, the WARC writer) import their modules when first called.
+    """
     from citecheck.extract import extract_citations, read_document
     from citecheck.registry import find_registry
     from citecheck.resolve import resolve
-    from citecheck.runner import check_urls, detect_offline, run_pool
-    from citecheck.verify import verify_citation
-
-
-    def make_archive(http: Any, options: AuditOptions, **hooks: Any) -> _Archive:
-        return ArchiveClient(
-            http,
-            archive_url=options.archive_url,
-            cdx_url=options.archive_cdx_url,
-            rate_per_second=options.archive_rate,
-            max_age_seconds=options.max_age,
-            **hooks,
-        )
 
     return Stages(
         find_registry=find_registry,
         read_document=read_document,
         extract_citations=extract_citations,
         resolve=resolve,
-        check_urls=check_urls,
-        detect_offline=detect_offline,
-        verify_citation=verify_citation,
-        make_archive=make_archive,
-        make_warc=WarcStore,
-        save_page=save_page_now,
-        run_pool=run_pool,
+        check_urls=_check_urls,
+        detect_offline=_detect_offline,
+        verify_citation=_verify_citation,
+        make_archive=_make_archive,
+        make_warc=_make_warc,
+        save_page=_save_page,
+        run_pool=_run_pool,
     )
+
+
+def _check_urls(*args: Any, **kwargs: Any) -> dict[str, LiveResult]:
+    from citecheck.runner import check_urls
+
+    return check_urls(*args, **kwargs)
+
+
+def _detect_offline(results: list[LiveResult]) -> bool:
+    from citecheck.runner import detect_offline
+
+    return detect_offline(results)
+
+
+def _run_pool(*args: Any, **kwargs: Any) -> Iterable[Any]:
+    from citecheck.runner import run_pool
+
+    return run_pool(*args, **kwargs)
+
+
+def _verify_citation(*args: Any, **kwargs: Any) -> Verdict:
+    from citecheck.verify import verify_citation
+
+    return verify_citation(*args, **kwargs)
+
+
+def _save_page(*args: Any, **kwargs: Any) -> Any:
+    from citecheck.archive import save_page_now
+
+    return save_page_now(*args, **kwargs)
+
+
+def _make_archive(http: Any, options: AuditOptions, **hooks: Any) -> _Archive:
+    from citecheck.archive import ArchiveClient
+
+    return ArchiveClient(
+        http,
+        archive_url=options.archive_url,
+        cdx_url=options.archive_cdx_url,
+        rate_per_second=options.archive_rate,
+        max_age_seconds=options.max_age,
+        **hooks,
+    )
+
+
+def _make_warc(archive_dir: str, run_id: int) -> Any:
+    """The run's WARC writer, made when the first record is written; its file
+    is named after this moment all the same."""
+    from datetime import datetime, timezone
+
+    started = datetime.now(timezone.utc).replace(microsecond=0)
+
+    def make() -> Any:
+        from citecheck.archive import WarcStore
+
+        return WarcStore(archive_dir, run_id, started=started)
+
+    return Deferred(make)
 
 
 # ----------------------------------------------------------------- progress
@@ -317,6 +379,35 @@ def _human_seconds(seconds: float) -> str:
 # ----------------------------------------------------------- collaborators
 
 
+class Deferred:
+    """A collaborator made on first use (the HTTP client, the run's WARC writer),
+    so that a run that never fetches never loads the HTTP stack. Attributes
+    are the made object's; :meth:`close` closes it only if it was made."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._made: Any = None
+        self._lock = threading.Lock()
+
+    def made(self) -> Any:
+        """The object, made now if it was not yet."""
+        if self._made is None:
+            with self._lock:
+                if self._made is None:
+                    self._made = self._make()
+        return self._made
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.made(), name)
+
+    def close(self) -> None:
+        close = getattr(self._made, "close", None)
+        if close is not None:
+            close()
+
+
 class LiveCache:
     """The store seen as the live runner's cache, tagging writes with the run."""
 
@@ -335,6 +426,16 @@ class LiveCache:
             with self._hits_lock:
                 self.hits += 1
         return result
+
+    def fresh(self, urls: Sequence[str]) -> dict[str, LiveResult]:
+        """What :meth:`get_live` would serve for each URL, in one query: the URLs
+        the live runner need not be asked about at all."""
+        if self.max_age_seconds <= 0:
+            return {}
+        found = self.store.get_live_many(urls, self.max_age_seconds, with_body=False)
+        with self._hits_lock:
+            self.hits += len(found)
+        return found
 
     def put_live(self, result: LiveResult, run_id: int | None = None) -> None:
         if not result.from_cache:
@@ -524,7 +625,7 @@ def run_audit(
     stages = stages or default_stages()
     progress = progress or Progress()
     registry = stages.find_registry(options.config_path)
-    http = stages.make_client(options.http_config())
+    http = Deferred(lambda: stages.make_client(options.http_config()))
 
     # 1. read and extract (bad input stops here, before a run is recorded)
     progress.stage("documents", len(sources))
@@ -592,10 +693,10 @@ def _audit_run(
     progress: Progress,
 ) -> AuditResult:
     t0 = time.monotonic()
-    doc_ids = {
-        doc.name: store.save_document(run_id, doc, len(cits))
-        for doc, cits in zip(documents, per_doc, strict=True)
-    }
+    saved_ids = store.save_documents(
+        run_id, [(doc, len(cits)) for doc, cits in zip(documents, per_doc, strict=True)]
+    )
+    doc_ids = {doc.name: doc_id for doc, doc_id in zip(documents, saved_ids, strict=True)}
     recorder = EvidenceRecorder(warc, store, run_id) if warc is not None else None
     live_client = RecordingClient(http, recorder, kind="live")
     archive = None
@@ -635,15 +736,24 @@ def _audit_run(
         progress.advance("resolved")
     urls = sorted({u for u in chosen.values() if u})
 
-    # 3a. live checks, the store as cache, each result committed as it lands
+    # 3a. live checks, the store as cache, each result committed as it lands; the
+    # fresh successes are read from the cache in one query, and only the other
+    # URLs go to the live runner (which would serve those from the cache one by one)
     cache = LiveCache(store, run_id, options.max_age)
     progress.stage("URLs", len(urls))
-    results = stages.check_urls(
-        urls, live_client, concurrency=options.concurrency, per_host=options.per_host,
+    cached = cache.fresh(urls)
+    for _url in cached:
+        progress.advance("URLs")
+    to_check = [u for u in urls if u not in cached]
+    if to_check:  # made here, not in the runner's workers: an error in it stops the run
+        http.made()
+    checked = stages.check_urls(
+        to_check, live_client, concurrency=options.concurrency, per_host=options.per_host,
         cache=cache, max_age=options.max_age, on_result=lambda result: progress.advance("URLs"),
-    )
-    results = {normalize_url(k): v for k, v in results.items()}
-    offline = bool(urls) and stages.detect_offline(list(results.values()))
+    ) if to_check else {}
+    results = {**cached, **{normalize_url(k): v for k, v in checked.items()}}
+    # results served from the cache do not count towards "offline" (detect_offline)
+    offline = bool(to_check) and stages.detect_offline(list(results.values()))
     if undiscovered and not any(r.status.is_ok for r in results.values()):
         # nothing reached live and the archive could not be reached either
         offline = offline or all(_unreachable(e) for e in undiscovered.values())
@@ -655,17 +765,25 @@ def _audit_run(
         lookups = _archive_lookups(citations, chosen, archive, store, options, stages,
                                    progress, published)
 
-    # 4. verify, confirm, store
+    # 4. verify, confirm, store; the verdicts that can be reused are read in one query
+    inputs = {}
+    for doc, cits in zip(documents, per_doc, strict=True):
+        for c in cits:
+            url = chosen[(c.document, c.id)]
+            live = results.get(url) if url else None
+            lookup = lookups.get((url, c.date, published[doc.name])) if url else None
+            inputs[(c.document, c.id)] = _inputs(c, registry, candidates[(c.document, c.id)],
+                                                 live, lookup)
+    reusable = store.verdicts_for_fingerprints(
+        i.fingerprint for i in inputs.values() if i.fingerprint and i.reusable
+    )
     verdicts: list[Verdict] = []
     decided: list[VerdictRow] = []
     for doc, cits in zip(documents, per_doc, strict=True):
         keys = citation_keys(cits)
         for c in cits:
             url = chosen[(c.document, c.id)]
-            live = results.get(url) if url else None
-            lookup = lookups.get((url, c.date, published[doc.name])) if url else None
-            verdict, fingerprint = _verify(c, registry, candidates[(c.document, c.id)], live,
-                                           lookup, stages, store)
+            verdict, fingerprint = _verify(inputs[(c.document, c.id)], reusable, stages, store)
             if url:
                 refs = recorder.by_url.get(url) if recorder else None
                 if not refs and not verdict.evidence:  # checked in an earlier run
@@ -716,32 +834,62 @@ def _audit_run(
     )
 
 
-def _verify(
+@dataclass(frozen=True)
+class _Inputs:
+    """What one citation's verdict is decided from, and its fingerprint."""
+
+    citation: Citation
+    source: Any
+    pin: Any
+    candidates: list[Candidate]
+    live: LiveResult | None
+    lookup: ArchiveLookup | None
+    fingerprint: str | None
+    #: the live result and the archive answer come from the cache (the very
+    #: records an earlier verdict was decided from): a verdict may be reused
+    reusable: bool
+
+
+def _inputs(
     citation: Citation,
     registry: Any,
     candidates: list[Candidate],
     live: LiveResult | None,
     lookup: ArchiveLookup | None,
+) -> _Inputs:
+    source = registry.lookup(citation.source) if citation.source else None
+    pin = registry.pin_for(citation.source, citation.date) if citation.source else None
+    fingerprint = None
+    reusable = False
+    if live is not None:
+        fingerprint = verdict_fingerprint(citation, source, pin, candidates, live, lookup)
+        snap_error = lookup is not None and lookup.snapshot is not None and lookup.snapshot.error
+        reusable = bool(live.from_cache and (lookup is None or lookup.from_cache)
+                        and not snap_error)
+    return _Inputs(citation, source, pin, candidates, live, lookup, fingerprint, reusable)
+
+
+def _verify(
+    inputs: _Inputs,
+    reusable: Mapping[str, Verdict],
     stages: Stages,
     store: Store,
 ) -> tuple[Verdict, str | None]:
     """The verdict, reused when exactly the same inputs were decided before.
 
     Reuse needs the live result and the archive answer to come from the cache
-    (the very records an earlier verdict was decided from); the fingerprint
-    also covers the citation, its registry entry, the candidates and the
-    citecheck version. Returns the verdict and its fingerprint.
+    (``inputs.reusable``); the fingerprint also covers the citation, its
+    registry entry, the candidates and the citecheck version. ``reusable``:
+    the stored verdicts by fingerprint (:meth:`Store.verdicts_for_fingerprints`).
+    Returns the verdict and its fingerprint.
     """
-    source = registry.lookup(citation.source) if citation.source else None
-    pin = registry.pin_for(citation.source, citation.date) if citation.source else None
-    fingerprint = None
+    citation, source, pin = inputs.citation, inputs.source, inputs.pin
+    candidates, live, lookup = inputs.candidates, inputs.live, inputs.lookup
+    fingerprint = inputs.fingerprint
     if live is not None:
-        fingerprint = verdict_fingerprint(citation, source, pin, candidates, live, lookup)
-        snap_error = lookup is not None and lookup.snapshot is not None and lookup.snapshot.error
-        if live.from_cache and (lookup is None or lookup.from_cache) and not snap_error:
-            cached = store.verdict_for_fingerprint(fingerprint)
-            if cached is not None:
-                return replace(cached, live=live), fingerprint
+        cached = reusable.get(fingerprint) if fingerprint and inputs.reusable else None
+        if cached is not None:
+            return replace(cached, live=live), fingerprint
         if live.from_cache and live.body is None and live.status.is_ok:
             live = replace(live, body=store.live_body(live.url, live.checked_at))
     try:

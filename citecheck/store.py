@@ -444,7 +444,9 @@ class Store:
                 if not parent.is_dir():
                     raise RunError(f"{self.path}: directory {parent} does not exist")
             conn = sqlite3.connect(self.path, timeout=busy_timeout, check_same_thread=False)
-            self.db = sqlite_utils.Database(conn)
+            # no sqlite-utils plugins: citecheck uses none, and looking them up
+            # (every installed package's entry points) cost each command ~10 ms
+            self.db = sqlite_utils.Database(conn, execute_plugins=False)
             if self.path != ":memory:":
                 self._enable_wal(busy_timeout)
             conn.execute("PRAGMA foreign_keys = OFF")
@@ -604,20 +606,18 @@ class Store:
 
     @_guarded
     def save_document(self, run_id: int, doc: Document, citations: int = 0) -> int:
+        return self.save_documents(run_id, [(doc, citations)])[0]
+
+    @_guarded
+    def save_documents(self, run_id: int, documents: Sequence[tuple[Document, int]]) -> list[int]:
+        """:meth:`save_document` of each (document, citation count), in one transaction."""
+        ids = []
         with self._tx():
-            table = self.db.table("documents")
-            table.insert(
-                {
-                    "run_id": run_id,
-                    "name": doc.name,
-                    "published": doc.published,
-                    "published_from": doc.published_from,
-                    "title": doc.title,
-                    "sha256": hashlib.sha256(doc.text.encode("utf-8", "replace")).hexdigest(),
-                    "citations": citations,
-                }
-            )
-            return _pk(table)
+            for doc, citations in documents:
+                row = _document_row(run_id, doc, citations)
+                cursor = self.db.conn.execute(_INSERT_DOCUMENT, row)
+                ids.append(int(cursor.lastrowid or 0))
+        return ids
 
     def save_verdict(
         self,
@@ -649,8 +649,8 @@ class Store:
                 verdicts.append(
                     _verdict_row(first + n, run_id, key, item.verdict, item.fingerprint)
                 )
-            self.db.table("citations").insert_all(citations, batch_size=500)
-            self.db.table("verdicts").insert_all(verdicts, batch_size=500)
+            self.db.conn.executemany(_INSERT_CITATION, citations)
+            self.db.conn.executemany(_INSERT_VERDICT, verdicts)
 
     # ----------------------------------------------------------- live cache
 
@@ -709,7 +709,28 @@ class Store:
         """
         if max_age_seconds <= 0:
             return None
-        row = self._latest_check(url)
+        return self._fresh_live(self._latest_check(url), max_age_seconds, with_body)
+
+    @_guarded
+    def get_live_many(
+        self, urls: Iterable[str], max_age_seconds: float, *, with_body: bool = True
+    ) -> dict[str, LiveResult]:
+        """:meth:`get_live` of many URLs in one query: the fresh successes, by URL."""
+        if max_age_seconds <= 0:
+            return {}
+        cursor = self.db.execute(_LATEST_CHECKS, [json.dumps(list(dict.fromkeys(urls)))])
+        names = [d[0] for d in cursor.description]
+        found = {}
+        for values in cursor.fetchall():
+            result = self._fresh_live(dict(zip(names, values, strict=True)), max_age_seconds,
+                                      with_body)
+            if result is not None:
+                found[result.url] = result
+        return found
+
+    def _fresh_live(
+        self, row: dict[str, Any] | None, max_age_seconds: float, with_body: bool
+    ) -> LiveResult | None:
         if row is None or not LiveStatus(row["status"]).is_ok:
             return None
         if row["checked_ts"] < self.clock() - max_age_seconds:
@@ -955,6 +976,12 @@ class Store:
         return verdict_from_dict(json.loads(row[0])) if row else None
 
     @_guarded
+    def verdicts_for_fingerprints(self, fingerprints: Iterable[str]) -> dict[str, Verdict]:
+        """:meth:`verdict_for_fingerprint` of many fingerprints in one query."""
+        rows = self.db.execute(_LATEST_VERDICTS, [json.dumps(list(dict.fromkeys(fingerprints)))])
+        return {fp: verdict_from_dict(json.loads(record)) for fp, record in rows.fetchall()}
+
+    @_guarded
     def verdict_rows(self, run_id: int) -> list[dict[str, Any]]:
         return list(self.db.table("verdicts").rows_where("run_id = ?", [run_id], order_by="id"))
 
@@ -1050,6 +1077,37 @@ _INSERT_CHECK = (
     "run_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
+_INSERT_DOCUMENT = (
+    'insert into documents ("run_id", "name", "published", "published_from", "title", '
+    '"sha256", "citations") values (:run_id, :name, :published, :published_from, :title, '
+    ":sha256, :citations)"
+)
+# save_verdicts: named parameters, taken from _citation_row's and _verdict_row's dicts
+_INSERT_CITATION = (
+    'insert into citations ("id", "run_id", "document_id", "document", "citation_id", "key", '
+    '"source", "source_key", "raw", "line", "column", "date_as_written", "date", '
+    '"date_precision", "year_inferred", "context", "quotes", "url", "malformed", "problem") '
+    "values (:id, :run_id, :document_id, :document, :citation_id, :key, :source, :source_key, "
+    ":raw, :line, :column, :date_as_written, :date, :date_precision, :year_inferred, :context, "
+    ":quotes, :url, :malformed, :problem)"
+)
+_INSERT_VERDICT = (
+    'insert into verdicts ("run_id", "citation_row", "document", "key", "source", '
+    '"source_key", "url", "verdict", "severity", "reasons", "explanation", "record", '
+    '"fingerprint") values (:run_id, :citation_row, :document, :key, :source, :source_key, '
+    ":url, :verdict, :severity, :reasons, :explanation, :record, :fingerprint)"
+)
+#: the latest check of each URL of a JSON array (what _latest_check finds for one)
+_LATEST_CHECKS = (
+    "select c.* from json_each(?) as u join checks as c on c.id = ("
+    "select id from checks where url = u.value order by checked_ts desc, id desc limit 1)"
+)
+#: the latest verdict decided from each fingerprint of a JSON array
+_LATEST_VERDICTS = (
+    "select fingerprint, record from verdicts where id in (select max(id) from verdicts "
+    "where fingerprint in (select value from json_each(?)) group by fingerprint)"
+)
+
 
 class ArchiveLookupCache:
     """The store seen through the archive client's ``LookupCache`` protocol.
@@ -1070,6 +1128,18 @@ class ArchiveLookupCache:
 
 
 # ------------------------------------------------------------ decoding rows
+
+
+def _document_row(run_id: int, doc: Document, citations: int) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "name": doc.name,
+        "published": doc.published,
+        "published_from": doc.published_from,
+        "title": doc.title,
+        "sha256": hashlib.sha256(doc.text.encode("utf-8", "replace")).hexdigest(),
+        "citations": citations,
+    }
 
 
 def _citation_row(

@@ -16,8 +16,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
-
 #: invisible characters that split words: soft hyphen, zero-width space/joiners, BOM
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _NON_WORD = re.compile(r"[^\w]+")
@@ -73,6 +71,8 @@ def find_quote(quote: str, normalized_text: str, min_score: float = 92.0) -> Quo
         if fragment in normalized_text:
             score = 100.0
         else:
+            from rapidfuzz import fuzz  # here: a warm audit that reuses its verdicts never needs it
+
             score = fuzz.partial_ratio(fragment, normalized_text, score_cutoff=min_score)
         scores.append(score)
         if score < min_score:

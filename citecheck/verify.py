@@ -29,8 +29,6 @@ from datetime import date as Date
 from datetime import timedelta
 from enum import Enum
 
-from rapidfuzz import fuzz
-
 from citecheck.content import PageContent, extract_content, guess_language, script_of
 from citecheck.errors import InputError
 from citecheck.models import (
@@ -383,6 +381,8 @@ def check_copy(
                 quote_status = CheckStatus.PASS
 
     if pin_title and content.title:
+        from rapidfuzz import fuzz  # not at import: see textmatch.find_quote
+
         score = fuzz.token_set_ratio(normalize(pin_title), normalize(content.title))
         if score < t.title_min_score:
             failures.append("title-mismatch")

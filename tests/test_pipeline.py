@@ -76,6 +76,80 @@ def test_second_audit_reuses_fresh_successes_only(brief, store):
     assert sorted(web.asked) == ["http://gov.test/a", "http://gov.test/gone"]
 
 
+def test_live_stage_is_asked_only_about_urls_not_fresh_in_the_cache(brief, store):
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK, "http://gov.test/gone": LiveStatus.OK})
+    asked: list[list[str]] = []
+
+    def check_urls(urls, client, **kw):
+        asked.append(list(urls))
+        return web.check_urls(urls, client, **kw)
+
+    stages = replace(stages_for(web), check_urls=check_urls)
+    first = run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    assert asked == [["http://gov.test/a", "http://gov.test/gone"]]
+    second = run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    assert len(asked) == 1  # every URL fresh in the cache: the live stage is not called
+    assert second.stats["cache_hits"] == 2 and kinds(second) == kinds(first)
+    assert all(v.live.from_cache for v in second.verdicts if v.live)
+    web.statuses["http://gov.test/gone"] = LiveStatus.DEAD
+    run_audit([brief], store, AuditOptions(no_archive=True, max_age=0), stages=stages)
+    assert asked[-1] == ["http://gov.test/a", "http://gov.test/gone"]
+    run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    assert asked[-1] == ["http://gov.test/gone"]  # a failure is never served from the cache
+
+
+_WARM_AUDIT = """
+import json, sys
+from citecheck.pipeline import AuditOptions, ReportTargets, build_report, run_audit, write_reports
+from citecheck.store import Store
+
+with Store(sys.argv[1]) as store:
+    result = run_audit([sys.argv[2]], store, AuditOptions(no_archive=True, archive_dir=sys.argv[3]))
+    report = build_report(store, result.run_id, verdicts=result.verdicts)
+write_reports(report, ReportTargets(report_dir=sys.argv[3]))
+heavy = ("requests", "urllib3", "citecheck.http", "citecheck.runner", "citecheck.archive",
+         "warcio", "trafilatura", "lxml.etree", "rapidfuzz")
+print(json.dumps({"verdicts": [v.verdict.value for v in result.verdicts],
+                  "hits": result.stats["cache_hits"],
+                  "loaded": [m for m in heavy if m in sys.modules]}))
+"""
+
+
+def test_warm_audit_served_from_the_cache_never_loads_the_http_stack(tmp_path):
+    # the HTTP client, the live runner, the WARC writer and the content
+    # extractors are imported when first needed (start-up time of a warm audit)
+    import subprocess
+    import sys
+
+    from citecheck.models import LiveResult
+    from citecheck.store import now_iso
+
+    brief = tmp_path / "brief.md"
+    brief.write_text('4 June 2018\n\nOfficials said "the partnership is strong" '
+                     "([MOFA, May 14](http://gov.test/a)).\n")
+    db = tmp_path / "h.db"
+    with Store(db) as store:
+        store.put_live(LiveResult(
+            "http://gov.test/a", LiveStatus.OK, 200, final_url="http://gov.test/a",
+            content_type="text/html", checked_at=now_iso(),
+            body=b"<html><head><title>MOFA</title></head><body><article><h1>Statement</h1>"
+                 b"<p>Officials said the partnership is strong, on 14 May 2018.</p>"
+                 b"</article></body></html>"))
+
+    def audit() -> dict:
+        out = subprocess.run([sys.executable, "-c", _WARM_AUDIT, str(db), str(brief),
+                              str(tmp_path / "out")], capture_output=True, text=True, check=True)
+        return json.loads(out.stdout)
+
+    first, second = audit(), audit()
+    assert first["hits"] == second["hits"] == 1
+    assert first["verdicts"] == second["verdicts"] and len(first["verdicts"]) == 1
+    assert "trafilatura" in first["loaded"]  # decided from the cached page
+    assert second["loaded"] == []  # the verdict reused: nothing but the cache and the report
+    assert (tmp_path / "out" / "citecheck-run-2.html").exists()
+    assert not list((tmp_path / "out").glob("*.warc.gz"))  # nothing fetched, no WARC file
+
+
 def test_interrupted_audit_keeps_checks_and_next_resumes(brief, store):
     web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
     web.interrupt_after = 1

@@ -399,3 +399,28 @@ def test_html_options_are_written_as_people_write_them(key, value, text):
     from citecheck.report.html import option_text
 
     assert option_text(key, value) == text
+
+
+# ------------------------------------------------------------- template cache
+
+
+def test_compiled_template_cache_is_used_and_a_broken_one_is_skipped(tmp_path, monkeypatch):
+    from citecheck.report import html
+
+    report = example_report()
+    expected = render_html(report)
+    env = html._environment()
+    compiled = []
+    compile_template = env.compile
+    monkeypatch.setattr(env, "compile", lambda *a, **kw: compiled.append(1) or compile_template(
+        *a, **kw))
+    monkeypatch.setattr(env, "bytecode_cache", html._QuietBytecodeCache(str(tmp_path)))
+    monkeypatch.setattr(env, "cache", None)  # no template kept in memory: load it each time
+    assert render_html(report) == expected and len(compiled) == 1
+    entries = list(tmp_path.glob("__jinja2_*.cache"))
+    assert len(entries) == 1  # written when compiled...
+    assert render_html(report) == expected and len(compiled) == 1  # ...and read instead
+    entries[0].write_bytes(b"not a jinja2 cache entry at all")
+    assert render_html(report) == expected and len(compiled) == 2  # a bad entry: compiled again
+    monkeypatch.setattr(env, "bytecode_cache", html._QuietBytecodeCache(str(tmp_path / "no")))
+    assert render_html(report) == expected  # a folder that does not exist: no error either

@@ -176,6 +176,26 @@ def test_failure_after_success_hides_the_success(store):
         LiveStatus.OK, LiveStatus.ERROR]
 
 
+def test_get_live_many_answers_what_get_live_answers_for_each_url(store):
+    ex = "https://example.org/"
+    store.put_live(live(url=ex + "fresh"))
+    store.put_live(live(url=ex + "stale", at=T0 - 7200))
+    store.put_live(live(url=ex + "dead", status=LiveStatus.DEAD, status_code=404, body=None))
+    store.put_live(live(url=ex + "failed-last", at=T0 - 60))
+    store.put_live(live(url=ex + "failed-last", at=T0 - 30, status=LiveStatus.ERROR, body=None))
+    store.put_live(live(url=ex + "again", at=T0 - 60))
+    store.put_live(live(url=ex + "again", at=T0 - 30, body=b"<p>newer</p>"))
+    urls = [ex + u for u in ("fresh", "stale", "dead", "failed-last", "again", "never", "fresh")]
+    for with_body in (True, False):
+        one = {u: store.get_live(u, 3600, with_body=with_body) for u in urls}
+        many = store.get_live_many(urls, 3600, with_body=with_body)
+        assert many == {u: r for u, r in one.items() if r is not None}
+        assert sorted(many) == [ex + "again", ex + "fresh"]
+    assert store.get_live_many(urls, 3600)[ex + "again"].body == b"<p>newer</p>"
+    assert store.get_live_many(urls, 0) == {}
+    assert store.get_live_many([], 3600) == {}
+
+
 def test_failure_times_count_since_last_success(store):
     url = "https://example.org/a"
     store.put_live(live(at=T0 - 500, status=LiveStatus.DEAD, body=None))
@@ -311,6 +331,35 @@ def test_run_round_trip(store):
     assert stored.verdicts == (v,)
     with pytest.raises(RunError, match="no run with id 99"):
         store.load_run(99)
+
+
+def test_verdicts_for_fingerprints_answers_what_verdict_for_fingerprint_answers(store):
+    run = store.start_run()
+    v = make_verdict()
+    later = replace(v, explanation="decided again")
+    store.save_verdict(run, v, fingerprint="sha1:a")
+    store.save_verdict(run, later, fingerprint="sha1:a")
+    store.save_verdict(run, replace(v, verdict=VerdictKind.DEAD), fingerprint="sha1:b")
+    store.save_verdict(run, v)  # no fingerprint: never reused
+    asked = ["sha1:a", "sha1:b", "sha1:none", "sha1:a"]
+    many = store.verdicts_for_fingerprints(asked)
+    assert many == {fp: store.verdict_for_fingerprint(fp) for fp in ("sha1:a", "sha1:b")}
+    assert many["sha1:a"] == later
+    assert store.verdicts_for_fingerprints([]) == {}
+
+
+def test_save_documents_in_one_transaction_equal_to_single_saves(tmp_path, clock):
+    docs = [(Document("a.md", "text a", published="2018-06-04", title="A"), 2),
+            (Document("b.md", "text b", published_from="dateline"), 0)]
+    one, many = Store(tmp_path / "one.db", clock=clock), Store(tmp_path / "many.db", clock=clock)
+    run_one, run_many = one.start_run(), many.start_run()
+    ids_one = [one.save_document(run_one, doc, n) for doc, n in docs]
+    changes = many.db.conn.total_changes
+    ids_many = many.save_documents(run_many, docs)
+    assert ids_many == ids_one == [1, 2]
+    assert many.db.conn.total_changes - changes == 2
+    assert list(many.db.table("documents").rows) == list(one.db.table("documents").rows)
+    assert many.save_documents(run_many, []) == []
 
 
 def test_load_run_on_empty_db(store):

@@ -81,11 +81,20 @@ class WarcStore:
     what was written, in order.
     """
 
-    def __init__(self, archive_dir: str | Path, run_id: int | str, *, clock: Any = _now) -> None:
+    def __init__(
+        self,
+        archive_dir: str | Path,
+        run_id: int | str,
+        *,
+        clock: Any = _now,
+        started: datetime | None = None,
+    ) -> None:
+        """``started``: the time in the file's name (default: now)."""
         self.archive_dir = Path(archive_dir)
         self.run_id = run_id
         self._clock = clock
-        started = clock()
+        if started is None:
+            started = clock()
         self.path = self.archive_dir / f"citecheck-run{run_id}-{started:%Y%m%d%H%M%S}.warc.gz"
         self._lock = threading.Lock()
         self._fh: BinaryIO | None = None

@@ -32,10 +32,10 @@ from citecheck.extract.readers import (
     render_markdown,
 )
 from citecheck.extract.scan import iter_citations
-from citecheck.http import HttpClient
 from citecheck.models import Citation, Document
 
 if TYPE_CHECKING:
+    from citecheck.http import HttpClient
     from citecheck.registry import Registry
 
 __all__ = [

@@ -17,17 +17,17 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import yaml
-from lxml import etree
-from lxml import html as lhtml
 
 from citecheck.errors import InputError
 from citecheck.extract.dates import parse_iso_date
 from citecheck.extract.scan import Link
-from citecheck.http import HttpClient, detect_charset
+
+if TYPE_CHECKING:
+    from citecheck.http import HttpClient
 
 #: bytes looked at to detect encoding and binary content
 SAMPLE_BYTES = 1024 * 1024
@@ -89,7 +89,10 @@ def _read_file(path: str, limit: int = -1) -> bytes:
 
 
 def _load_url(url: str, client: HttpClient | None) -> RawInput:
-    client = client or HttpClient()
+    if not client:
+        from citecheck.http import HttpClient
+
+        client = HttpClient()
     result = client.fetch(url)
     if result.error:
         raise InputError(f"{url}: cannot fetch: {result.error_text or result.error}")
@@ -156,6 +159,8 @@ def detect_encoding(sample: bytes, name: str, declared: str | None = None) -> st
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    from citecheck.http import detect_charset
+
     guessed = detect_charset(sample[:SAMPLE_BYTES])
     if guessed is None:
         raise InputError(f"{name}: binary file or unknown text encoding")
@@ -177,6 +182,8 @@ def decode(data: bytes, name: str, declared: str | None = None) -> str:
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError):
+        from citecheck.http import detect_charset
+
         guessed = detect_charset(data)
         try:
             text = data.decode(guessed or encoding)
@@ -187,11 +194,15 @@ def decode(data: bytes, name: str, declared: str | None = None) -> str:
     return text
 
 
+#: control characters other than white space (\t \n \v \f \r)
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
 def _check_text(text: str, name: str) -> None:
     if not text.strip():
         raise InputError(f"{name}: empty document")
     sample = text[:65536]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    controls = len(_CONTROLS.findall(sample))
     if controls > len(sample) // 20 or "\ufffd" * 4 in sample:
         raise InputError(f"{name}: binary file, not a text document")
 
@@ -333,6 +344,9 @@ class _TextBuilder:
 
 
 def render_html(text: str, name: str) -> Rendered:
+    from lxml import etree  # here: auditing Markdown and text briefs never needs lxml
+    from lxml import html as lhtml
+
     if "<" not in text:
         raise InputError(f"{name}: malformed HTML: no markup at all")
     parser = lhtml.HTMLParser(encoding="utf-8", recover=True, remove_comments=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from citecheck.models import Verdict, VerdictKind
@@ -31,15 +32,18 @@ def safe_url(url: str | None) -> str | None:
     """
     if not url or not isinstance(url, str):
         return None
+    return url if _linkable(url) else None
+
+
+@lru_cache(maxsize=4096)  # a report asks about the same URLs several times each
+def _linkable(url: str) -> bool:
     if url != url.strip() or _CONTROL.search(url) or any(c.isspace() for c in url):
-        return None
+        return False
     try:
         parts = urlsplit(url)
     except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def format_timestamp(timestamp: str | None) -> str | None:
