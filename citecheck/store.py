@@ -277,10 +277,17 @@ def _m002_verdict_fingerprints(db: sqlite_utils.Database) -> None:
     db.table("verdicts").create_index(["fingerprint"])
 
 
+def _m003_citation_ranges_and_locators(db: sqlite_utils.Database) -> None:
+    """Citations keep the end of a cited date range and a page/section locator."""
+    db.table("citations").add_column("date_end", str)
+    db.table("citations").add_column("locator", str)
+
+
 #: the schema's history; append, never edit a released step
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite_utils.Database], None]], ...] = (
     (1, "initial schema", _m001_initial),
     (2, "verdict fingerprints", _m002_verdict_fingerprints),
+    (3, "citation date ranges and locators", _m003_citation_ranges_and_locators),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -1086,10 +1093,11 @@ _INSERT_DOCUMENT = (
 _INSERT_CITATION = (
     'insert into citations ("id", "run_id", "document_id", "document", "citation_id", "key", '
     '"source", "source_key", "raw", "line", "column", "date_as_written", "date", '
-    '"date_precision", "year_inferred", "context", "quotes", "url", "malformed", "problem") '
+    '"date_precision", "year_inferred", "context", "quotes", "url", "malformed", "problem", '
+    '"date_end", "locator") '
     "values (:id, :run_id, :document_id, :document, :citation_id, :key, :source, :source_key, "
     ":raw, :line, :column, :date_as_written, :date, :date_precision, :year_inferred, :context, "
-    ":quotes, :url, :malformed, :problem)"
+    ":quotes, :url, :malformed, :problem, :date_end, :locator)"
 )
 _INSERT_VERDICT = (
     'insert into verdicts ("run_id", "citation_row", "document", "key", "source", '
@@ -1167,6 +1175,8 @@ def _citation_row(
         "url": c.url,
         "malformed": int(c.malformed),
         "problem": c.problem,
+        "date_end": c.date_end,
+        "locator": c.locator,
     }
 
 
@@ -1280,7 +1290,7 @@ def _live_from_dict(d: dict[str, Any]) -> LiveResult:
 
 _CITATION_FIELDS = (
     "id", "source", "raw", "line", "column", "document", "source_key", "date_as_written",
-    "date", "year_inferred", "context", "url", "malformed", "problem",
+    "date", "year_inferred", "context", "url", "malformed", "problem", "date_end", "locator",
 )
 
 

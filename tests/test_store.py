@@ -333,6 +333,36 @@ def test_run_round_trip(store):
         store.load_run(99)
 
 
+def test_a_date_range_and_a_locator_survive_the_database(store):
+    v = make_verdict(raw="MOFA, May 14-15, p. 5")
+    v = replace(v, citation=replace(v.citation, date_end="2018-05-15", locator="p. 5"))
+    assert verdict_from_dict(v.to_dict()) == v
+    run = store.start_run()
+    store.save_verdict(run, v)
+    assert store.load_run(run).verdicts == (v,)  # what `citecheck report` re-renders
+    row = store.db.execute("select date, date_end, locator from citations").fetchone()
+    assert row == ("2018-05-14", "2018-05-15", "p. 5")
+
+
+def test_a_version_2_database_is_upgraded_in_place(tmp_path):
+    import sqlite_utils
+
+    from citecheck.store import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    for version, name, step in MIGRATIONS[:2]:  # what citecheck 0.1 of 28 Nov created
+        step(old)
+        old["schema_version"].insert({"version": version, "name": name, "applied_at": "x"})
+    old["citations"].insert({"id": 1, "run_id": 1, "source": "MOFA", "raw": "MOFA, May 14"})
+    old.conn.close()
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION >= 3
+        assert {"date_end", "locator"} <= {c.name for c in store.db["citations"].columns}
+        assert store.db.execute("select source, locator from citations").fetchall() == [
+            ("MOFA", None)]  # rows already there are kept
+
+
 def test_verdicts_for_fingerprints_answers_what_verdict_for_fingerprint_answers(store):
     run = store.start_run()
     v = make_verdict()
