@@ -625,6 +625,9 @@ def run_audit(
     stages = stages or default_stages()
     progress = progress or Progress()
     registry = stages.find_registry(options.config_path)
+    from citecheck.verify import Thresholds  # light: no content library at import
+
+    Thresholds.from_env()  # a bad CITECHECK_* threshold is an input error, before the run
     http = Deferred(lambda: stages.make_client(options.http_config()))
 
     # 1. read and extract (bad input stops here, before a run is recorded)

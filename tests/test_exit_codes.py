@@ -59,6 +59,15 @@ def test_exit_2_on_bad_config_names_file_and_line(tmp_path, fake_stages, fake_br
     assert "Traceback" not in result.output
 
 
+def test_exit_2_on_a_bad_threshold_in_the_environment(tmp_path, fake_stages, fake_brief,
+                                                      monkeypatch):
+    # was a traceback per citation, every one "inconclusive", and exit 0
+    monkeypatch.setenv("CITECHECK_DATE_TOLERANCE_DAYS", "abc")
+    result = audit(tmp_path, fake_brief)
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == "Error: CITECHECK_DATE_TOLERANCE_DAYS: 'abc' is not a number"
+
+
 def test_exit_3_when_the_database_is_not_a_database(tmp_path, fake_stages, fake_brief):
     (tmp_path / "h.db").write_bytes(b"not sqlite at all " * 100)
     result = audit(tmp_path, fake_brief)
