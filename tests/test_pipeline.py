@@ -407,6 +407,20 @@ def test_warm_audit_reuses_verdicts_decided_from_the_same_inputs(brief, store, t
     assert "MOFA, May 14" in calls
 
 
+def test_warm_audit_decides_again_when_a_threshold_changes(brief, store, monkeypatch):
+    # CITECHECK_DATE_TOLERANCE_DAYS and the other thresholds decide verdicts:
+    # a verdict decided under other thresholds is not reused
+    stages, calls = counting_stages()
+    run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    calls.clear()
+    monkeypatch.setenv("CITECHECK_DATE_TOLERANCE_DAYS", "0")
+    run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    assert "MOFA, May 14" in calls
+    calls.clear()
+    run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    assert "MOFA, May 14" not in calls  # same thresholds again: reused
+
+
 def test_a_bad_threshold_is_an_input_error_before_the_run(brief, store, monkeypatch):
     monkeypatch.setenv("CITECHECK_DATE_TOLERANCE_DAYS", "abc")
     web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
