@@ -40,6 +40,9 @@ class CitecheckGroup(click.Group):
         except CitecheckError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(int(exc.exit_code))
+        except KeyboardInterrupt:  # not click's "Aborted!" and exit 1, which means findings
+            click.echo("Error: interrupted", err=True)
+            ctx.exit(int(ExitCode.RUN_FAILED))
         except sqlite3.DatabaseError as exc:
             click.echo(f"Error: database: {exc}", err=True)
             ctx.exit(int(ExitCode.RUN_FAILED))

@@ -625,6 +625,9 @@ def run_audit(
     stages = stages or default_stages()
     progress = progress or Progress()
     registry = stages.find_registry(options.config_path)
+    from citecheck.verify import Thresholds  # light: no content library at import
+
+    Thresholds.from_env()  # a bad CITECHECK_* threshold is an input error, before the run
     http = Deferred(lambda: stages.make_client(options.http_config()))
 
     # 1. read and extract (bad input stops here, before a run is recorded)
@@ -766,6 +769,9 @@ def _audit_run(
                                    progress, published)
 
     # 4. verify, confirm, store; the verdicts that can be reused are read in one query
+    from citecheck.verify import Thresholds
+
+    thresholds = Thresholds.from_env()  # what verdicts are decided with: in their fingerprint
     inputs = {}
     for doc, cits in zip(documents, per_doc, strict=True):
         for c in cits:
@@ -773,7 +779,7 @@ def _audit_run(
             live = results.get(url) if url else None
             lookup = lookups.get((url, c.date, published[doc.name])) if url else None
             inputs[(c.document, c.id)] = _inputs(c, registry, candidates[(c.document, c.id)],
-                                                 live, lookup)
+                                                 live, lookup, thresholds)
     reusable = store.verdicts_for_fingerprints(
         i.fingerprint for i in inputs.values() if i.fingerprint and i.reusable
     )
@@ -856,13 +862,15 @@ def _inputs(
     candidates: list[Candidate],
     live: LiveResult | None,
     lookup: ArchiveLookup | None,
+    thresholds: Any = None,
 ) -> _Inputs:
     source = registry.lookup(citation.source) if citation.source else None
     pin = registry.pin_for(citation.source, citation.date) if citation.source else None
     fingerprint = None
     reusable = False
     if live is not None:
-        fingerprint = verdict_fingerprint(citation, source, pin, candidates, live, lookup)
+        fingerprint = verdict_fingerprint(citation, source, pin, candidates, live, lookup,
+                                          thresholds)
         snap_error = lookup is not None and lookup.snapshot is not None and lookup.snapshot.error
         reusable = bool(live.from_cache and (lookup is None or lookup.from_cache)
                         and not snap_error)
@@ -924,11 +932,14 @@ def verdict_fingerprint(
     candidates: Sequence[Candidate],
     live: LiveResult,
     lookup: ArchiveLookup | None,
+    thresholds: Any = None,
 ) -> str:
-    """A digest of everything a verdict is decided from."""
+    """A digest of everything a verdict is decided from (``thresholds``: the
+    :class:`~citecheck.verify.Thresholds` it is decided with)."""
     snap = lookup.snapshot if lookup is not None else None
     parts = {
         "version": __version__,
+        "thresholds": dataclasses.asdict(thresholds) if thresholds is not None else None,
         "citation": citation.to_dict(),
         "source": source.to_dict() if source is not None else None,
         "pin": pin.to_dict() if pin is not None else None,

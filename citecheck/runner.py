@@ -19,6 +19,7 @@ from functools import partial
 from queue import Empty, SimpleQueue
 from typing import Any, Protocol, TypeVar
 
+from citecheck.errors import RunError
 from citecheck.live import UNREACHABLE_ERRORS, Fetcher, ProbeCache, check_url, error_result
 from citecheck.models import LiveResult, LiveStatus
 from citecheck.urls import host_of as url_host
@@ -209,6 +210,8 @@ def check_urls(
         try:
             result = check_url(url, client, soft404_probe=soft404_probe, keep_body=fetch_body,
                                probes=probes)
+        except RunError:  # the evidence cannot be written: not this URL's failure
+            raise
         except Exception as exc:  # a bug must not lose the other URLs' results
             result = error_result(url, "internal-error", f"{type(exc).__name__}: {exc}")
         if put_live is not None:

@@ -49,6 +49,16 @@ def test_nothing_received_writes_nothing(tmp_path):
     assert warc_files(tmp_path) == []
 
 
+def test_an_evidence_folder_that_cannot_be_written_stops_the_run(tmp_path):
+    # was a NotADirectoryError/PermissionError: a traceback, or every URL "inconclusive"
+    from citecheck.errors import RunError
+
+    (tmp_path / "file").write_text("not a folder")
+    store = WarcStore(tmp_path / "file" / "evidence", 1)
+    with pytest.raises(RunError, match=r"evidence.*cannot write the evidence"):
+        store.write(FetchResult("http://x.org/", "http://x.org/", 200, {}, b"<p>x</p>"))
+
+
 def test_concurrent_writes_give_distinct_readable_records(tmp_path):
     store = WarcStore(tmp_path, 2)
     results = [

@@ -117,6 +117,19 @@ def test_audit_end_to_end_then_warm_cache(world, tmp_path):
         "verified", "rescued"]
 
 
+def test_evidence_that_cannot_be_written_fails_the_run_in_one_line(world, tmp_path):
+    # was every citation "inconclusive" (internal-error) and exit 0, or a traceback
+    # from the archive stage
+    (tmp_path / "file").write_text("not a folder")
+    out = run([*audit_cmd(world, tmp_path, world["brief"]), "--archive-dir",
+               str(tmp_path / "file" / "evidence")], tmp_path)
+    assert out.returncode == 3, out.stderr
+    assert out.stderr.strip().splitlines() == [
+        f"Error: {tmp_path / 'file' / 'evidence'}: cannot write the evidence: Not a directory"]
+    db = sqlite3.connect(tmp_path / "h.db")
+    assert db.execute("select status from runs").fetchall() == [("failed",)]
+
+
 def test_two_audits_on_one_database_both_finish(world, tmp_path):
     cmds = [audit_cmd(world, tmp_path, world["brief"], "-q", "--max-age", "0", "--json",
                       str(tmp_path / f"{i}.json")) for i in range(2)]

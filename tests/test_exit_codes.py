@@ -59,6 +59,15 @@ def test_exit_2_on_bad_config_names_file_and_line(tmp_path, fake_stages, fake_br
     assert "Traceback" not in result.output
 
 
+def test_exit_2_on_a_bad_threshold_in_the_environment(tmp_path, fake_stages, fake_brief,
+                                                      monkeypatch):
+    # was a traceback per citation, every one "inconclusive", and exit 0
+    monkeypatch.setenv("CITECHECK_DATE_TOLERANCE_DAYS", "abc")
+    result = audit(tmp_path, fake_brief)
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == "Error: CITECHECK_DATE_TOLERANCE_DAYS: 'abc' is not a number"
+
+
 def test_exit_3_when_the_database_is_not_a_database(tmp_path, fake_stages, fake_brief):
     (tmp_path / "h.db").write_bytes(b"not sqlite at all " * 100)
     result = audit(tmp_path, fake_brief)
@@ -79,3 +88,19 @@ def test_exit_3_when_the_database_stays_locked(tmp_path, fake_stages, fake_brief
         holder.close()
     assert result.exit_code == 3
     assert "database is locked" in result.output
+
+
+@pytest.mark.parametrize("where", ["citecheck.pipeline.write_reports",
+                                   "citecheck.pipeline.build_report"])
+def test_exit_3_on_ctrl_c_outside_the_checks(tmp_path, fake_stages, fake_brief, monkeypatch,
+                                             where):
+    # Ctrl-C while the report is built or written (most of a warm audit) was
+    # click's "Aborted!" and exit 1, which CI reads as findings
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(where, interrupted)
+    result = audit(tmp_path, fake_brief)
+    assert result.exit_code == 3, result.output
+    assert result.output.strip().splitlines()[-1].startswith("Error: interrupted")
+    assert "Aborted" not in result.output

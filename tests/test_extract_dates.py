@@ -38,6 +38,12 @@ RANGES = [
     ("2016–2017", "2016", "2017", "year", False),
     ("2016-2017", "2016", "2017", "year", False),
     ("1999 — 2006", "1999", "2006", "year", False),
+    # the end year in two digits, as style guides write it (was no citation at all)
+    ("2016–17", "2016", "2017", "year", False),
+    ("2016-17", "2016", "2017", "year", False),  # not an ISO month: there is no month 17
+    ("2016 — 18", "2016", "2018", "year", False),
+    ("1999–00", "1999", "2000", "year", False),
+    ("2009–10", "2009", "2010", "year", False),
 ]
 
 
@@ -54,7 +60,8 @@ def test_range(text, date, end, precision, inferred):
 @pytest.mark.parametrize(
     "text",
     ["May 15–14", "May 14–14", "2017–2016", "2017–2017", "May–May", "February 30–March 2",
-     "February 29–March 1, 2017", "May 30–June 31", "June 2018–May 2018"],
+     "February 29–March 1, 2017", "May 30–June 31", "June 2018–May 2018", "2017–16",
+     "2017–17"],
 )
 def test_impossible_range_is_an_error(text):
     with pytest.raises(DateError):
@@ -71,6 +78,7 @@ def test_not_a_range(text):
 @pytest.mark.parametrize(
     ("text", "date"),
     [("2017-07-05", "2017-07-05"), ("2017-07", "2017-07"), ("2017", "2017"),
+     ("2010-11", "2010-11"), ("2016-12", "2016-12"),  # ISO months, not ranges
      ("October 18, 28", "2017-10-18")],
 )
 def test_single_dates_have_no_end(text, date):

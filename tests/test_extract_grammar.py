@@ -224,6 +224,11 @@ LOCATOR_AND_RANGE_CASES = [
        None, False)]),
     ("Ties grew (SIPRI, 2016–2017).",
      [("SIPRI", "SIPRI, 2016–2017", "2016–2017", "2016", "2017", "year", False, None, False)]),
+    ("Ties grew (SIPRI, 2016–17).",
+     [("SIPRI", "SIPRI, 2016–17", "2016–17", "2016", "2017", "year", False, None, False)]),
+    ("Ties grew (SIPRI, 2016–17, p. 5).",
+     [("SIPRI", "SIPRI, 2016–17, p. 5", "2016–17", "2016", "2017", "year", False, "p. 5",
+       False)]),
     ("Ties grew (TASS, 14–15 May).",
      [("TASS", "TASS, 14–15 May", "14–15 May", "2018-05-14", "2018-05-15", "day", True, None,
        False)]),
@@ -259,6 +264,8 @@ LOCATOR_AND_RANGE_CASES = [
     ("Ties grew (2017, p. 5).", []),  # a date without a source
     ("Ties grew (SIPRI 2017, p. 5).", []),  # author-date without the comma is not this grammar
     ("Sales rose (2016–2017) in a year.", []),
+    ("Sales rose (2016–17) in a year.", []),
+    ("Sales rose (2016–17 figures) in a year.", []),
     ("Sales rose (May 14–15) in a year.", []),
     ("Steps (1-2) first.", []),
     ("Steps (1-2, 3-4) first.", []),

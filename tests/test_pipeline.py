@@ -378,15 +378,20 @@ def test_progress_on_a_tty_redraws_one_line():
     assert stream.getvalue().count("\n") == 1 and "\r" in stream.getvalue()
 
 
-def test_warm_audit_reuses_verdicts_decided_from_the_same_inputs(brief, store, tmp_path):
+def counting_stages():
+    """Fake stages with one live page, and the list of citations they verify."""
     web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
-    calls = []
+    calls: list[str] = []
 
     def counting_verify(citation, *args, **kw):
         calls.append(citation.raw)
         return fake_verify(citation, *args, **kw)
 
-    stages = replace(stages_for(web), verify_citation=counting_verify)
+    return replace(stages_for(web), verify_citation=counting_verify), calls
+
+
+def test_warm_audit_reuses_verdicts_decided_from_the_same_inputs(brief, store, tmp_path):
+    stages, calls = counting_stages()
     first = run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
     assert len(calls) == 4
     calls.clear()
@@ -400,6 +405,28 @@ def test_warm_audit_reuses_verdicts_decided_from_the_same_inputs(brief, store, t
     edited.write_text(open(brief).read().replace("China announced", "China said"))
     run_audit([str(edited)], store, AuditOptions(no_archive=True), stages=stages)
     assert "MOFA, May 14" in calls
+
+
+def test_warm_audit_decides_again_when_a_threshold_changes(brief, store, monkeypatch):
+    # CITECHECK_DATE_TOLERANCE_DAYS and the other thresholds decide verdicts:
+    # a verdict decided under other thresholds is not reused
+    stages, calls = counting_stages()
+    run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    calls.clear()
+    monkeypatch.setenv("CITECHECK_DATE_TOLERANCE_DAYS", "0")
+    run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    assert "MOFA, May 14" in calls
+    calls.clear()
+    run_audit([brief], store, AuditOptions(no_archive=True), stages=stages)
+    assert "MOFA, May 14" not in calls  # same thresholds again: reused
+
+
+def test_a_bad_threshold_is_an_input_error_before_the_run(brief, store, monkeypatch):
+    monkeypatch.setenv("CITECHECK_DATE_TOLERANCE_DAYS", "abc")
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    with pytest.raises(InputError, match="CITECHECK_DATE_TOLERANCE_DAYS"):
+        run_audit([brief], store, AuditOptions(no_archive=True), stages=stages_for(web))
+    assert store.db.execute("select count(*) from runs").fetchone()[0] == 0
 
 
 def test_save_missing_asks_for_live_sources_never_archived(brief, store):

@@ -259,6 +259,19 @@ def test_a_cache_failure_stops_the_run():
                    soft404_probe=False)
 
 
+def test_an_evidence_store_failure_stops_the_run():
+    # a RunError from the recording client (the WARC file cannot be written) is
+    # not one URL's "internal-error": it stops the run, as a cache failure does
+    from citecheck.errors import RunError
+
+    class NoEvidence(FakeClient):
+        def fetch(self, url, **kwargs):
+            raise RunError("archive: cannot write the evidence")
+
+    with pytest.raises(RunError):
+        check_urls(["http://e.org/a", "http://e.org/b"], NoEvidence(), soft404_probe=False)
+
+
 class BatchingCache(FakeCache):
     """A cache with put_live_many: the runner hands it batches."""
 

@@ -34,6 +34,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from citecheck import __version__
+from citecheck.errors import RunError
 from citecheck.http import DEFAULT_USER_AGENT, FetchResult
 
 #: Wayback replay URLs: ROOT/<timestamp><modifier>/<original url>
@@ -137,9 +138,21 @@ class WarcStore:
     # --------------------------------------------------------------- write
 
     def write(self, result: FetchResult) -> EvidenceRecord | None:
-        """Record one fetch as response + request records; ``None`` if nothing was received."""
+        """Record one fetch as response + request records; ``None`` if nothing was received.
+
+        Raises :class:`RunError` when the file cannot be written (a folder that
+        cannot be made or written, a full disk): the run cannot keep its evidence.
+        """
         if result.status_code is None:
             return None
+        try:
+            return self._write(result)
+        except OSError as exc:
+            raise RunError(
+                f"{self.archive_dir}: cannot write the evidence: {exc.strerror or exc}"
+            ) from exc
+
+    def _write(self, result: FetchResult) -> EvidenceRecord:
         moment = self._clock()
         date = _iso(moment)
         payload, http_headers = _response_parts(result)

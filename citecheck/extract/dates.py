@@ -4,7 +4,7 @@
 ``June 12, 2015``, ``September 2017``, ``2017``, ``4 June 2018``, ISO dates,
 two days of one month ``October 18, 28``) and ranges (``May 14–15``,
 ``May 14-15 2018``, ``May 30–June 2``, ``14–15 May``, ``May–June 2018``,
-``2016–2017``), and returns a :class:`WrittenDate`; ``resolve`` turns it into
+``2016–2017``, ``2016–17``), and returns a :class:`WrittenDate`; ``resolve`` turns it into
 ISO strings (a range: its start, and its end beside it), inferring a missing
 year from the document's publication date. The month names are the one table
 below; ``datetime.date`` checks the calendar, python-dateutil reads timestamps.
@@ -79,6 +79,8 @@ _RANGES = (
     # 2016–2017
     (re.compile(rf"{_Y1}{_DASH}{_Y2}"), DatePrecision.YEAR),
 )
+#: 2016–17: the end year in two digits (with a hyphen, 01-12 is an ISO month: 2016-05)
+_SHORT_YEARS = re.compile(rf"{_Y1}\s*(?P<dash>[-–—])\s*(?P<yy>\d\d)")
 
 #: What a date-like remainder looks like even when it is not a valid date:
 #: it opens with a month name, a day and a month, or is all digits and separators.
@@ -144,6 +146,11 @@ def parse_date(text: str) -> WrittenDate | None:
             m = form.fullmatch(s)
             if m:
                 return _range(s, precision, m)
+        m = _SHORT_YEARS.fullmatch(s)
+        if m and not (m["dash"] == "-" and 1 <= int(m["yy"]) <= 12):
+            y1 = int(m["y1"])
+            y2 = y1 - y1 % 100 + int(m["yy"])
+            return _year_range(s, y1, y2 + 100 if y1 - y2 > 50 else y2)  # 1999–00
     m = _MONTH_DAY.fullmatch(s) or _DAY_MONTH.fullmatch(s)
     if m:
         days = tuple(int(re.match(r"\d+", d).group()) for d in re.split(_DAY_SEP, m["days"]))  # type: ignore[union-attr]
@@ -182,6 +189,13 @@ def _day(text: str | None) -> tuple[int, ...]:
     return (int(found.group()),) if found else ()
 
 
+def _year_range(text: str, y1: int | None, y2: int | None) -> WrittenDate:
+    if y1 is None or y2 is None or y2 <= y1:
+        raise DateError(f"the range does not end after it starts: {text!r}")
+    year = DatePrecision.YEAR
+    return WrittenDate(text, year, y1, end=WrittenDate(text, year, y2))
+
+
 def _range(text: str, precision: DatePrecision, m: re.Match[str]) -> WrittenDate:
     """The range ``m`` matched, checked: real dates, the end after the start.
 
@@ -193,9 +207,7 @@ def _range(text: str, precision: DatePrecision, m: re.Match[str]) -> WrittenDate
     y1 = int(g["y1"]) if g.get("y1") else None
     y2 = int(g["y2"]) if g.get("y2") else None
     if precision is DatePrecision.YEAR:
-        if y1 is None or y2 is None or y2 <= y1:
-            raise DateError(f"the range does not end after it starts: {text!r}")
-        return WrittenDate(text, precision, y1, end=WrittenDate(text, precision, y2))
+        return _year_range(text, y1, y2)
     m1 = _MONTHS[g["m1"].lower()]
     m2 = _MONTHS[g["m2"].lower()] if g.get("m2") else m1
     d1, d2 = _day(g.get("d1")), _day(g.get("d2"))
