@@ -213,6 +213,8 @@ def text_lines(run: CheckRun) -> list[str]:
             line += "  (cached)"
         if item.lookup is not None and item.lookup.snapshot is not None:
             line += f"  snapshot {item.lookup.snapshot.archive_url}"
+        elif item.lookup is not None and item.lookup.status is LookupStatus.ERROR:
+            line += f"  (archive could not be asked: {item.lookup.error or 'error'})"
         lines.append(line)
     return lines
 
@@ -225,4 +227,8 @@ def summary_text(run: CheckRun) -> str:
         text += f" ({s['from_cache']} from cache)"
     if run.archive_url is not None:
         text += f"; {s['snapshots']} with a snapshot"
+        errors = sum(1 for u in run.urls
+                     if u.lookup is not None and u.lookup.status is LookupStatus.ERROR)
+        if errors:
+            text += f"; the archive could not be asked for {errors}"
     return text

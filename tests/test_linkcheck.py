@@ -93,6 +93,9 @@ def test_run_check_dedups_asks_the_archive_and_exits_by_severity():
     assert "3 URLs: 2 ok, 1 dead" in summary_text(run)
     lines = text_lines(run)
     assert lines[1].startswith("dead") and "snapshot http://127.0.0.1:8080/web/2018" in lines[1]
+    # an archive that could not be asked is said, not mistaken for "no snapshot"
+    assert "archive could not be asked: " in lines[2] and "archive" not in lines[0]
+    assert summary_text(run).endswith("; 1 with a snapshot; the archive could not be asked for 1")
 
 
 def test_to_json_is_to_dict():
