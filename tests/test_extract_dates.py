@@ -44,6 +44,12 @@ RANGES = [
     ("2016 — 18", "2016", "2018", "year", False),
     ("1999–00", "1999", "2000", "year", False),
     ("2009–10", "2009", "2010", "year", False),
+    # other dashes people type: minus sign, figure dash, (non-breaking) hyphen
+    ("2016\u22122017", "2016", "2017", "year", False),
+    ("May 14\u201215", "2018-05-14", "2018-05-15", "day", True),
+    ("May 14\u201115", "2018-05-14", "2018-05-15", "day", True),
+    ("May 30 \u2010 June 2", "2018-05-30", "2018-06-02", "day", True),
+    ("2016\u221217", "2016", "2017", "year", False),
 ]
 
 

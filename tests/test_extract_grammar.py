@@ -224,6 +224,9 @@ LOCATOR_AND_RANGE_CASES = [
        None, False)]),
     ("Ties grew (SIPRI, 2016–2017).",
      [("SIPRI", "SIPRI, 2016–2017", "2016–2017", "2016", "2017", "year", False, None, False)]),
+    ("Ties grew (SIPRI, 2016\u22122017).",  # a minus sign for the dash
+     [("SIPRI", "SIPRI, 2016\u22122017", "2016\u22122017", "2016", "2017", "year", False, None,
+       False)]),
     ("Ties grew (SIPRI, 2016–17).",
      [("SIPRI", "SIPRI, 2016–17", "2016–17", "2016", "2017", "year", False, None, False)]),
     ("Ties grew (SIPRI, 2016–17, p. 5).",

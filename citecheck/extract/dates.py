@@ -89,6 +89,11 @@ _DATEISH = re.compile(
 )
 
 
+#: other dashes typed in ranges, read as the ones above (the text keeps them):
+#: hyphen and non-breaking hyphen as "-", figure dash and minus sign as "–"
+_OTHER_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "–", "\u2212": "–"})
+
+
 class DateError(ValueError):
     """A date-like text that is not a calendar date (``February 30 2017``)."""
 
@@ -123,7 +128,7 @@ class ResolvedDate:
 
 def looks_like_date(text: str) -> bool:
     """True if ``text`` is shaped like a date, valid or not."""
-    return bool(_DATEISH.match(text.strip()))
+    return bool(_DATEISH.match(text.strip().translate(_OTHER_DASHES)))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -135,6 +140,10 @@ def parse_date(text: str) -> WrittenDate | None:
     s = " ".join(text.split())
     if not s:
         return None
+    plain = s.translate(_OTHER_DASHES)
+    if plain != s:  # "2016−2017" with a minus sign: parsed as with an en dash
+        found = parse_date(plain)
+        return dataclasses.replace(found, text=s) if found is not None else None
     weekday = _WEEKDAY.match(s)  # "Monday, May 14": the weekday adds nothing
     if weekday and weekday.end() < len(s):
         found = parse_date(s[weekday.end():])
