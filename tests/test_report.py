@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 from fixtures_report import EXAMPLE_DOC, HOSTILE_DOC, IMG_PAYLOAD, SCRIPT_PAYLOAD, hostile_verdict
 
-from citecheck.models import Citation, Severity, Verdict, VerdictKind
+from citecheck.models import Citation, DatePrecision, Severity, Verdict, VerdictKind
 from citecheck.report import (
     DocumentInfo,
     RunReport,
@@ -424,3 +424,113 @@ def test_compiled_template_cache_is_used_and_a_broken_one_is_skipped(tmp_path, m
     assert render_html(report) == expected and len(compiled) == 2  # a bad entry: compiled again
     monkeypatch.setattr(env, "bytecode_cache", html._QuietBytecodeCache(str(tmp_path / "no")))
     assert render_html(report) == expected  # a folder that does not exist: no error either
+
+
+# ------------------------------------------------- date ranges and locators
+
+LOCATOR = "p. <b>5</b>"  # document text: must come out escaped
+
+
+def _pinpoint_report(*, ranged: bool) -> RunReport:
+    """One dead citation: ``(SIPRI, May 30–June 2, 2018, p. <b>5</b>)``, or ``(MOFA, May 14)``."""
+    if ranged:
+        citation = Citation(
+            id="L9C5", source="SIPRI", raw=f"SIPRI, May 30–June 2, 2018, {LOCATOR}", line=9,
+            column=5, document="b.txt", date_as_written="May 30–June 2, 2018",
+            date="2018-05-30", date_end="2018-06-02", date_precision=DatePrecision.DAY,
+            locator=LOCATOR,
+        )  # fmt: skip
+    else:
+        citation = Citation(
+            id="L7C5", source="MOFA", raw="MOFA, May 14", line=7, column=5, document="b.txt",
+            date_as_written="May 14", date="2018-05-14", date_precision=DatePrecision.DAY,
+        )  # fmt: skip
+    verdict = Verdict(citation, VerdictKind.DEAD, ("http-404",), explanation="Gone.")
+    return RunReport.from_verdicts([verdict], run_id="r", started_at="2026-11-28T21:14:00Z")
+
+
+def test_html_shows_the_date_range_and_the_locator_escaped():
+    html = render_html(_pinpoint_report(ranged=True))
+    escaped = "p. &lt;b&gt;5&lt;/b&gt;"
+    assert (
+        f'<td class="date">May 30–June 2, 2018 <span class="muted" '
+        f'title="page or section cited">{escaped}</span></td>'
+    ) in html
+    assert (
+        "<p>May 30–June 2, 2018 → <code>2018-05-30</code> – <code>2018-06-02</code> "
+        '<span class="muted">(day)</span></p>'
+    ) in html
+    assert f"<p>Locator: {escaped}</p>" in html
+    assert 'data-sort-date="2018-05-30"' in html  # the table sorts a range by its start
+    parsed = _parse(html)
+    assert not [t for t, _ in parsed.tags if t == "b"]
+    assert "Locator: p. <b>5</b>" in "".join(parsed.text)
+
+
+def test_html_without_range_or_locator_is_unchanged():
+    html = render_html(_pinpoint_report(ranged=False))
+    assert '<td class="date">May 14</td>' in html
+    assert '<p>May 14 → <code>2018-05-14</code> <span class="muted">(day)</span></p>' in html
+    assert "Locator" not in html and "page or section cited" not in html
+    assert 'data-sort-date="2018-05-14"' in html
+
+
+def test_markdown_shows_the_date_range_and_the_locator_escaped():
+    md = render_markdown(_pinpoint_report(ranged=True))
+    [row] = [line for line in md.splitlines() if "| b.txt:" in line]
+    assert row == (
+        "| ❌ dead | SIPRI | May 30–June 2, 2018, p. &lt;b&gt;5&lt;/b&gt; | b.txt:9 | – | – "
+        "| Gone. |"
+    )
+
+
+def test_markdown_without_range_or_locator_is_unchanged():
+    md = render_markdown(_pinpoint_report(ranged=False))
+    [row] = [line for line in md.splitlines() if "| b.txt:" in line]
+    assert row == "| ❌ dead | MOFA | May 14 | b.txt:7 | – | – | Gone. |"
+
+
+def test_junit_shows_the_date_range_and_the_locator_escaped():
+    xml = render_junit(_pinpoint_report(ranged=True))
+    assert "<b>" not in xml
+    assert 'name="SIPRI, May 30–June 2, 2018, p. &lt;b&gt;5&lt;/b&gt; (line 9)"' in xml
+    [case] = ET.fromstring(xml).findall("./testsuite/testcase")
+    assert case.get("name") == "SIPRI, May 30–June 2, 2018, p. <b>5</b> (line 9)"
+    assert case.find("failure").text.splitlines() == [
+        "verdict: dead",
+        "Gone.",
+        f"- {explain_reason('http-404')} [http-404]",
+        "citation: SIPRI, May 30–June 2, 2018, p. <b>5</b>",
+        "cited date: 2018-05-30 – 2018-06-02 (day)",
+    ]
+
+
+def test_junit_without_range_or_locator_is_unchanged():
+    [case] = ET.fromstring(render_junit(_pinpoint_report(ranged=False))).iter("testcase")
+    assert case.get("name") == "MOFA, May 14 (line 7)"
+    assert case.find("failure").text.splitlines() == [
+        "verdict: dead",
+        "Gone.",
+        f"- {explain_reason('http-404')} [http-404]",
+        "citation: MOFA, May 14",
+    ]
+
+
+def test_annotations_name_the_locator():
+    [ranged] = github_annotations(_pinpoint_report(ranged=True))
+    assert ranged.endswith("::SIPRI, May 30–June 2, 2018, p. <b>5</b> (line 9): dead. Gone.")
+    [plain] = github_annotations(_pinpoint_report(ranged=False))
+    assert plain.endswith("::MOFA, May 14 (line 7): dead. Gone.")
+
+
+def test_a_range_without_its_written_form_shows_the_iso_range():
+    citation = Citation(id="a", source="S", raw="S", line=2, column=1, document="b.txt",
+                        date="2016", date_end="2017", date_precision=DatePrecision.YEAR)
+    report = RunReport.from_verdicts(
+        [Verdict(citation, VerdictKind.DEAD, ("http-404",))], run_id="r", started_at="t"
+    )
+    assert '<td class="date">2016 – 2017</td>' in render_html(report)
+    assert "| S | 2016 – 2017 | b.txt:2 |" in render_markdown(report)
+    assert ET.fromstring(render_junit(report)).find(".//testcase").get("name") == (
+        "S, 2016 – 2017 (line 2)"
+    )

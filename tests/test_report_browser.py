@@ -20,6 +20,7 @@ import sys
 import pytest
 from fixtures_report import IMG_PAYLOAD, SCRIPT_PAYLOAD, build_hostile_report
 
+from citecheck.models import Citation, DatePrecision, Verdict, VerdictKind
 from citecheck.report import RunReport, render_html
 
 pytestmark = pytest.mark.slow
@@ -379,5 +380,38 @@ def test_large_report_shows_a_page_then_all(browser_page, tmp_path):
     assert not page.locator("#more").is_visible()
     page.click("th[data-sort='source'] button")
     assert visible_rows(page) == 60
+    assert browser_page.errors == []
+    assert browser_page.csp_violations() == []
+
+
+def test_date_ranges_sort_by_their_start_and_locators_read_as_text(browser_page, tmp_path):
+    def verdict(n: int, written: str, start: str, end: str | None, locator: str | None):
+        citation = Citation(
+            id=f"L{n}C1", source=f"S{n}", raw=f"S{n}, {written}", line=n, column=1,
+            document="b.txt", date_as_written=written, date=start, date_end=end,
+            date_precision=DatePrecision.DAY, locator=locator,
+        )  # fmt: skip
+        return Verdict(citation, VerdictKind.DEAD, ("http-404",))
+
+    report = RunReport.from_verdicts(
+        [verdict(1, "June 1", "2018-06-01", None, None),
+         verdict(2, "May 31", "2018-05-31", None, None),
+         verdict(3, "May 30–June 2", "2018-05-30", "2018-06-02", "p. <b>5</b>")],
+        run_id="ranges", started_at="2026-11-28T21:00:00Z",
+    )  # fmt: skip
+    path = tmp_path / "ranges.html"
+    path.write_text(render_html(report), encoding="utf-8")
+    page = browser_page.open(path)
+    page.click("th[data-sort='date'] button")
+    assert page.locator("tbody.cite td.source").all_inner_texts() == ["S3", "S2", "S1"]
+    ranged = page.locator("tbody.cite", has=page.locator("td.source", has_text="S3"))
+    assert ranged.locator("td.date").inner_text() == "May 30–June 2 p. <b>5</b>"
+    ranged.locator("button.toggle").click()
+    detail = ranged.locator("tr.detail").inner_text()
+    assert "Locator: p. <b>5</b>" in detail
+    assert "May 30–June 2 → 2018-05-30 – 2018-06-02 (day)" in detail
+    assert page.locator("b").count() == 0
+    page.fill("#f-search", "<b>5")
+    assert visible_rows(page) == 1
     assert browser_page.errors == []
     assert browser_page.csp_violations() == []

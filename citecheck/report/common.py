@@ -82,14 +82,30 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def iso_date(verdict: Verdict) -> str | None:
+    """The normalised date, a range as ``2018-05-30 – 2018-06-02``; None without one."""
+    citation = verdict.citation
+    if not citation.date:
+        return None
+    if citation.date_end:
+        return f"{citation.date} – {citation.date_end}"
+    return citation.date
+
+
 def cited_date(verdict: Verdict) -> str:
     """The date as the document wrote it, else the normalised date, else ``no date``."""
-    citation = verdict.citation
-    return citation.date_as_written or citation.date or "no date"
+    return verdict.citation.date_as_written or iso_date(verdict) or "no date"
+
+
+def cited_with_locator(verdict: Verdict) -> str:
+    """:func:`cited_date` and the page or section cited: ``2017, p. 5``."""
+    locator = one_line(verdict.citation.locator)
+    date = cited_date(verdict)
+    return f"{date}, {locator}" if locator else date
 
 
 def citation_label(verdict: Verdict) -> str:
-    """``MOFA, May 14 (line 7)``: how reports name one citation."""
+    """``MOFA, May 14 (line 7)``, ``SIPRI, 2017, p. 5 (line 9)``: how reports name one citation."""
     citation = verdict.citation
     source = one_line(citation.source) or "?"
-    return f"{source}, {one_line(cited_date(verdict))} (line {citation.line})"
+    return f"{source}, {one_line(cited_with_locator(verdict))} (line {citation.line})"

@@ -234,7 +234,9 @@ def _citation_view(index: int, verdict: Verdict) -> dict[str, Any]:
         "source_name": citation.source_key,
         "raw": citation.raw,
         "date_written": cited_date(verdict),
-        "date": citation.date or "",
+        "date": citation.date or "",  # the start of a range: what the table sorts by
+        "date_end": citation.date_end,
+        "locator": one_line(citation.locator) or None,
         "date_precision": citation.date_precision.value if citation.date_precision else None,
         "year_inferred": citation.year_inferred,
         "corrected_date": verdict.corrected_date,

@@ -10,7 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from citecheck.models import Severity, Verdict
-from citecheck.report.common import citation_label, format_timestamp, one_line
+from citecheck.report.common import citation_label, format_timestamp, iso_date, one_line
 from citecheck.report.model import RunReport
 from citecheck.report.reasons import explain_reason
 
@@ -23,7 +23,7 @@ def xml_text(text: object) -> str:
 
 
 def testcase_name(verdict: Verdict) -> str:
-    """``MOFA, May 14 (line 7)``: source, date as written and line."""
+    """``MOFA, May 14 (line 7)``: source, date as written, locator if any, and line."""
     return citation_label(verdict)
 
 
@@ -35,6 +35,9 @@ def _details(verdict: Verdict) -> str:
         lines.append(verdict.explanation)
     lines += [f"- {explain_reason(code)} [{code}]" for code in verdict.reasons]
     lines.append(f"citation: {citation.raw}")
+    if citation.date_end:
+        precision = f" ({citation.date_precision.value})" if citation.date_precision else ""
+        lines.append(f"cited date: {iso_date(verdict)}{precision}")
     if citation.context:
         lines.append(f"sentence: {one_line(citation.context)}")
     for quote in verdict.quotes_missing:

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from citecheck.models import Severity, Verdict
 from citecheck.report.common import (
     VERDICT_ORDER,
-    cited_date,
+    cited_with_locator,
     format_timestamp,
     one_line,
     plural,
@@ -80,7 +80,7 @@ def _row(verdict: Verdict) -> str:
     cells = [
         f"{ICON.get(verdict.verdict.value, '')} {verdict.verdict.value}",
         escape_markdown(citation.source, limit=60),
-        escape_markdown(cited_date(verdict), limit=40),
+        escape_markdown(cited_with_locator(verdict), limit=60 if citation.locator else 40),
         f"{escape_markdown(citation.document, limit=80)}:{citation.line}",
         live,
         archive,
