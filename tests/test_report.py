@@ -426,6 +426,17 @@ def test_compiled_template_cache_is_used_and_a_broken_one_is_skipped(tmp_path, m
     assert render_html(report) == expected  # a folder that does not exist: no error either
 
 
+def test_compiled_template_cache_entries_are_named_after_version_and_options(monkeypatch):
+    from citecheck import __version__
+    from citecheck.report import html
+
+    cache = html._bytecode_cache()
+    assert cache is not None and f"__citecheck_{__version__}_" in cache.pattern
+    monkeypatch.setitem(html._COMPILE_OPTIONS, "autoescape", False)
+    other = html._bytecode_cache()
+    assert other is not None and other.pattern != cache.pattern  # never served to the other
+
+
 # ------------------------------------------------- date ranges and locators
 
 LOCATOR = "p. <b>5</b>"  # document text: must come out escaped

@@ -116,9 +116,21 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
+#: the environment's options that shape the compiled code (besides the template)
+_COMPILE_OPTIONS: dict[str, Any] = {"autoescape": True, "trim_blocks": True,
+                                    "lstrip_blocks": True}
+
+
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """The cache, its entries named after citecheck's version and the compile
+    options too: jinja2 keys an entry by the template's name and source only,
+    so code compiled with other options (say, without autoescape) is never
+    served."""
+    from citecheck import __version__
+
+    options = hashlib.sha1(repr(sorted(_COMPILE_OPTIONS.items())).encode()).hexdigest()[:12]
     try:
-        return _QuietBytecodeCache()
+        return _QuietBytecodeCache(pattern=f"__citecheck_{__version__}_{options}_%s.cache")
     except (OSError, RuntimeError):  # no safe folder of our own: no cache
         return None
 
@@ -144,11 +156,9 @@ def _badge_html(verdict: str) -> Markup:
 def _environment() -> jinja2.Environment:
     env = _Environment(
         loader=jinja2.PackageLoader("citecheck.report", "templates"),
-        autoescape=True,
         undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
         bytecode_cache=_bytecode_cache(),
+        **_COMPILE_OPTIONS,
     )
     env.filters.update(link=_link_html, badge=_badge_html)
     return env
