@@ -17,6 +17,7 @@ Reasons are stable kebab-case codes (``http-404``, ``soft-404``,
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -33,6 +34,8 @@ from rapidfuzz import fuzz
 from citecheck.http import FetchResult, decode_body
 from citecheck.models import LiveResult, LiveStatus, Redirect
 from citecheck.urls import host_of, is_home_page, normalize_url
+
+log = logging.getLogger(__name__)
 
 
 class Fetcher(Protocol):
@@ -186,10 +189,37 @@ class ProbeCache:
         self._probes: dict[str, Probe] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+        self._early: dict[str, threading.Thread] = {}
+
+    def start(self, url: str, client: Fetcher) -> None:
+        """Start the probe of ``url``'s host now, in the background, so that it
+        runs beside the host's first page instead of after it (a host cited
+        once then takes one round trip, not two). :meth:`get` waits for it."""
+        key = _probe_key(url)
+        with self._lock:
+            if key in self._probes or key in self._early:
+                return
+            thread = threading.Thread(target=self._start, args=(url, client), daemon=True,
+                                      name="citecheck-probe")
+            self._early[key] = thread
+        thread.start()
+
+    def _start(self, url: str, client: Fetcher) -> None:
+        try:
+            self.get(url, client)
+        except Exception:  # noqa: BLE001 - get() asks again when the page needs it
+            log.debug("early soft-404 probe of %s failed", url, exc_info=True)
+
+    def wait(self) -> None:
+        """Wait for the probes started early (those no page needed, too)."""
+        with self._lock:
+            threads = list(self._early.values())
+        for thread in threads:
+            thread.join()
 
     def get(self, url: str, client: Fetcher) -> Probe:
+        key = _probe_key(url)
         parts = urlsplit(url)
-        key = f"{parts.scheme}://{parts.netloc}".lower()
         with self._lock:
             if key in self._probes:
                 return self._probes[key]
@@ -202,6 +232,11 @@ class ProbeCache:
             with self._lock:
                 self._probes[key] = probe
             return probe
+
+
+def _probe_key(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def _probe(scheme: str, netloc: str, client: Fetcher) -> Probe:

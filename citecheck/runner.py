@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -23,7 +23,7 @@ from citecheck.errors import RunError
 from citecheck.live import UNREACHABLE_ERRORS, Fetcher, ProbeCache, check_url, error_result
 from citecheck.models import LiveResult, LiveStatus
 from citecheck.urls import host_of as url_host
-from citecheck.urls import normalize_url
+from citecheck.urls import is_home_page, normalize_url
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -200,6 +200,11 @@ def check_urls(
         writer = BatchedWrites(cache.put_live_many)
     put_live = writer.put if writer is not None else getattr(cache, "put_live", None)
 
+    # a host with fewer URLs than its limit has a slot to spare: its soft-404
+    # probe starts beside its first page (one round trip instead of two), and
+    # the host still never has more than per_host requests at once
+    urls_on = Counter(url_host(u) for u in unique)
+
     def one(url: str) -> LiveResult:
         # cache reads and writes happen here, in the workers, so that they
         # overlap with other checks' network waits; a cache (database) error
@@ -207,6 +212,8 @@ def check_urls(
         cached = _from_cache(cache, url, max_age)
         if cached is not None:
             return cached
+        if soft404_probe and urls_on[url_host(url)] < per_host and not is_home_page(url):
+            probes.start(url, client)
         try:
             result = check_url(url, client, soft404_probe=soft404_probe, keep_body=fetch_body,
                                probes=probes)
@@ -225,6 +232,8 @@ def check_urls(
             results[url] = result
             if on_result is not None:
                 on_result(result)
+        probes.wait()  # a probe no page needed: its answer is not wanted, but nothing
+        # of this run may still be fetching (or recording evidence) once it returns
     finally:
         if writer is not None:
             writer.close()  # every result is in the cache before we return (or raise)

@@ -325,3 +325,56 @@ def test_batched_writes_flush_after_max_delay_without_close():
     writer.put("c")
     writer.close()
     assert written == ["a", "b", "c"]
+
+
+class ProbeWatch(FakeClient):
+    """Pages wait (up to a second) for their host's soft-404 probe to be on its way,
+    and say whether it was; probes answer 404. Counts requests in flight per host."""
+
+    def __init__(self):
+        super().__init__()
+        self.probing = defaultdict(threading.Event)
+        self.saw_probe = {}
+        self.gauge = Gauge()
+        self.events = []  # ("probe", host) and ("page", host) as each ends, in order
+
+    def fetch(self, url, **kwargs):
+        host = url.split("/")[2]
+        self.gauge.enter(host)
+        try:
+            if "/citecheck-" in url:
+                with self.lock:
+                    self.fetched.append(url)
+                    self.events.append(("probe", host))
+                self.probing[host].set()
+                return FetchResult(url, url, 404, {"content-type": "text/html"}, b"not found")
+            self.saw_probe[url] = self.probing[host].wait(0.5)
+            result = super().fetch(url, **kwargs)
+            with self.lock:
+                self.events.append(("page", host))
+            return result
+        finally:
+            self.gauge.leave(host)
+
+
+def test_a_host_with_a_slot_to_spare_probes_beside_its_first_page():
+    client = ProbeWatch()
+    once = ["http://a.org/x", "http://b.org/y"]  # one URL each: the probe runs alongside
+    many = ["http://c.org/1", "http://c.org/2", "http://c.org/3"]  # per_host used up
+    results = check_urls(once + many, client, per_host=2)
+    assert all(r.status is LiveStatus.OK for r in results.values())
+    assert client.saw_probe["http://a.org/x"] and client.saw_probe["http://b.org/y"]
+    first = {host: kind for kind, host in reversed(client.events)}  # each host's first event
+    assert first == {"a.org": "probe", "b.org": "probe", "c.org": "page"}  # c: as before
+    probes = [u for u in client.fetched if "/citecheck-" in u]
+    assert sorted(u.split("/")[2] for u in probes) == ["a.org", "b.org", "c.org"]  # one each
+    assert max(client.gauge.peak.values()) <= 2  # never more than per_host on one host
+
+
+def test_no_early_probe_with_one_request_per_host_or_for_a_home_page():
+    client = ProbeWatch()
+    check_urls(["http://a.org/x"], client, per_host=1)
+    assert client.saw_probe == {"http://a.org/x": False}
+    client = ProbeWatch()
+    check_urls(["http://b.org/"], client, per_host=2)  # a home page is never compared
+    assert client.fetched == ["http://b.org/"]
