@@ -202,7 +202,7 @@ class ProbeCache:
             thread = threading.Thread(target=self._start, args=(url, client), daemon=True,
                                       name="citecheck-probe")
             self._early[key] = thread
-        thread.start()
+            thread.start()  # under the lock: wait() never sees a thread not yet started
 
     def _start(self, url: str, client: Fetcher) -> None:
         try:
