@@ -242,3 +242,15 @@ def test_table_summary_says_one_citation(tmp_path):
     brief.write_text("Drills took place (TASS, May 14, 2018).\n", encoding="utf-8")
     result = run("extract", str(brief), "--format", "table")
     assert "\n1 citation, 0 malformed" in result.output
+
+
+def test_table_shows_a_locator_with_the_date_as_written(tmp_path):
+    brief = tmp_path / "loc.txt"
+    brief.write_text("Sales rose (SIPRI, 2017, p. 5) during talks (TASS, May 30–June 2).\n",
+                     encoding="utf-8")
+    rows = run("extract", str(brief), "--format", "table",
+               "--published", "2018-06-04").output.splitlines()
+    sipri = next(r for r in rows if "SIPRI" in r)
+    tass = next(r for r in rows if "TASS" in r)
+    assert "2017, p. 5" in sipri and "2018-05-30" in tass and "May 30–June 2" in tass
+    assert ", p." not in tass  # no locator: the date as written, as before

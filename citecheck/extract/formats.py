@@ -80,8 +80,9 @@ def _write_table(
     for c in citations:
         flags = ",".join(f for f, on in (("MALFORMED", c.malformed), ("inferred", c.year_inferred))
                          if on)
+        written = ", ".join(v for v in (c.date_as_written, c.locator) if v)  # "2017, p. 5"
         cells = (f"{c.line}:{c.column}", c.source, c.source_key or "-", c.date or "-",
-                 c.date_as_written or "-", flags or "-")
+                 written or "-", flags or "-")
         row = "  ".join(_cell(v, w).ljust(w) for v, (_, w) in zip(cells, _COLUMNS, strict=True))
         out.write(f"{row}  {c.problem or c.url or ''}".rstrip() + "\n")
     n = counts["citations"]
