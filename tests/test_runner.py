@@ -328,7 +328,7 @@ def test_batched_writes_flush_after_max_delay_without_close():
 
 
 class ProbeWatch(FakeClient):
-    """Pages wait (up to a second) for their host's soft-404 probe to be on its way,
+    """Pages wait (up to 1.5 s) for their host's soft-404 probe to be on its way,
     and say whether it was; probes answer 404. Counts requests in flight per host."""
 
     def __init__(self):
@@ -348,7 +348,7 @@ class ProbeWatch(FakeClient):
                     self.events.append(("probe", host))
                 self.probing[host].set()
                 return FetchResult(url, url, 404, {"content-type": "text/html"}, b"not found")
-            self.saw_probe[url] = self.probing[host].wait(0.5)
+            self.saw_probe[url] = self.probing[host].wait(1.5)  # ample on a loaded machine
             result = super().fetch(url, **kwargs)
             with self.lock:
                 self.events.append(("page", host))
