@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from citecheck import __version__
 from citecheck.errors import ExitCode, InputError, RunError
+from citecheck.lazy import Deferred  # here too: pipeline.Deferred, as it was
 from citecheck.models import (
     ArchiveLookup,
     Candidate,
@@ -377,35 +378,6 @@ def _human_seconds(seconds: float) -> str:
 
 
 # ----------------------------------------------------------- collaborators
-
-
-class Deferred:
-    """A collaborator made on first use (the HTTP client, the run's WARC writer),
-    so that a run that never fetches never loads the HTTP stack. Attributes
-    are the made object's; :meth:`close` closes it only if it was made."""
-
-    def __init__(self, make: Callable[[], Any]) -> None:
-        self._make = make
-        self._made: Any = None
-        self._lock = threading.Lock()
-
-    def made(self) -> Any:
-        """The object, made now if it was not yet."""
-        if self._made is None:
-            with self._lock:
-                if self._made is None:
-                    self._made = self._make()
-        return self._made
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self.made(), name)
-
-    def close(self) -> None:
-        close = getattr(self._made, "close", None)
-        if close is not None:
-            close()
 
 
 class LiveCache:

@@ -17,13 +17,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from queue import Empty, SimpleQueue
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from citecheck.errors import RunError
-from citecheck.live import UNREACHABLE_ERRORS, Fetcher, ProbeCache, check_url, error_result
 from citecheck.models import LiveResult, LiveStatus
 from citecheck.urls import host_of as url_host
 from citecheck.urls import is_home_page, normalize_url
+
+if TYPE_CHECKING:
+    from citecheck.live import Fetcher
+
+# citecheck.live (and with it the HTTP stack) is imported by the functions that
+# check URLs: run_pool alone (archive lookups answered from the cache) needs none.
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -189,6 +194,8 @@ def check_urls(
     host failed to resolve or connect (:func:`detect_offline`), each such
     result gets the reason ``offline``.
     """
+    from citecheck.live import ProbeCache, check_url, error_result
+
     unique = list(dict.fromkeys(normalize_url(u) for u in urls if u and u.strip()))
     results: dict[str, LiveResult] = {}
     probes = ProbeCache()
@@ -255,6 +262,8 @@ def _from_cache(cache: Any, url: str, max_age: float | None) -> LiveResult | Non
 
 def is_unreachable(result: LiveResult) -> bool:
     """The host could not be resolved or connected to at all."""
+    from citecheck.live import UNREACHABLE_ERRORS
+
     return result.status is LiveStatus.ERROR and bool(
         set(result.reasons) & UNREACHABLE_ERRORS
     )

@@ -600,3 +600,30 @@ def test_cdx_endpoint_on_loopback_needs_no_allow_private():
     result = client.lookup(PAGE, "2018-05-14", None)
     assert result.error.startswith("archive-unavailable: pywb collection 'wrongcoll' not found")
     assert strict.config.allow_private is False
+
+
+@responses.activate
+def test_loopback_archive_with_a_deferred_client_makes_it_at_the_first_request():
+    # the pipeline's client is made on first use: trusting the loopback archive
+    # must not make it (a lookup answered from the cache makes no request), and
+    # the trusted client made later keeps the user's client strict
+    from citecheck.lazy import Deferred
+
+    responses.get("http://127.0.0.1:8080/web/cdx", json=[["urlkey", "timestamp", "original"]])
+    responses.get("http://127.0.0.1:8080/collinfo.json", json=WEB_ONLY)
+    made: list[HttpClient] = []
+
+    def make() -> HttpClient:
+        made.append(HttpClient(HttpConfig(retries=0)))  # private addresses refused
+        return made[-1]
+
+    http = Deferred(make)
+    client = ArchiveClient(http, "http://127.0.0.1:8080/web", rate_per_second=1000)
+    assert made == [] and not client.http.is_made
+    result = client.lookup(PAGE, "2018-05-14", None)
+    assert result.status is LookupStatus.NONE  # asked: the loopback archive is trusted
+    assert len(made) == 1 and client.http.made() is not made[0]
+    assert client.http.config.allow_private is True
+    assert client.http.session is made[0].session
+    assert made[0].config.allow_private is False  # documents' URLs stay guarded
+    assert http.fetch("http://127.0.0.1:8080/web/cdx").error == "private-address"

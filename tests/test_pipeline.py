@@ -103,24 +103,31 @@ import json, sys
 from citecheck.pipeline import AuditOptions, ReportTargets, build_report, run_audit, write_reports
 from citecheck.store import Store
 
+archive = sys.argv[4] if len(sys.argv) > 4 else None  # a Wayback root; none: --no-archive
+options = AuditOptions(no_archive=archive is None, archive_dir=sys.argv[3],
+                       **({"archive_url": archive} if archive else {}))
 with Store(sys.argv[1]) as store:
-    result = run_audit([sys.argv[2]], store, AuditOptions(no_archive=True, archive_dir=sys.argv[3]))
+    result = run_audit([sys.argv[2]], store, options)
     report = build_report(store, result.run_id, verdicts=result.verdicts)
 write_reports(report, ReportTargets(report_dir=sys.argv[3]))
 heavy = ("requests", "urllib3", "citecheck.http", "citecheck.runner", "citecheck.archive",
-         "warcio", "trafilatura", "lxml.etree", "rapidfuzz")
+         "citecheck.archive.warcstore", "citecheck.archive.save", "warcio", "waybackpy",
+         "trafilatura", "lxml.etree", "rapidfuzz")
 print(json.dumps({"verdicts": [v.verdict.value for v in result.verdicts],
+                  "snapshots": [v.snapshot.timestamp if v.snapshot else None
+                                for v in result.verdicts],
                   "hits": result.stats["cache_hits"],
                   "loaded": [m for m in heavy if m in sys.modules]}))
 """
 
 
-def test_warm_audit_served_from_the_cache_never_loads_the_http_stack(tmp_path):
-    # the HTTP client, the live runner, the WARC writer and the content
-    # extractors are imported when first needed (start-up time of a warm audit)
-    import subprocess
-    import sys
+_CACHED_PAGE = (b"<html><head><title>MOFA</title></head><body><article><h1>Statement</h1>"
+                b"<p>Officials said the partnership is strong, on 14 May 2018.</p>"
+                b"</article></body></html>")
 
+
+def _cached_brief(tmp_path):
+    """A brief citing one page, and a database where its live check is fresh."""
     from citecheck.models import LiveResult
     from citecheck.store import now_iso
 
@@ -131,23 +138,56 @@ def test_warm_audit_served_from_the_cache_never_loads_the_http_stack(tmp_path):
     with Store(db) as store:
         store.put_live(LiveResult(
             "http://gov.test/a", LiveStatus.OK, 200, final_url="http://gov.test/a",
-            content_type="text/html", checked_at=now_iso(),
-            body=b"<html><head><title>MOFA</title></head><body><article><h1>Statement</h1>"
-                 b"<p>Officials said the partnership is strong, on 14 May 2018.</p>"
-                 b"</article></body></html>"))
+            content_type="text/html", checked_at=now_iso(), body=_CACHED_PAGE))
+    return brief, db
 
-    def audit() -> dict:
-        out = subprocess.run([sys.executable, "-c", _WARM_AUDIT, str(db), str(brief),
-                              str(tmp_path / "out")], capture_output=True, text=True, check=True)
-        return json.loads(out.stdout)
 
-    first, second = audit(), audit()
+def _audit_in_a_process(db, brief, out, *archive_url: str) -> dict:
+    """One audit in a fresh interpreter: what it decided and which modules it loaded."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _WARM_AUDIT, str(db), str(brief), str(out),
+                           *archive_url], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def test_warm_audit_served_from_the_cache_never_loads_the_http_stack(tmp_path):
+    # the HTTP client, the live runner, the WARC writer and the content
+    # extractors are imported when first needed (start-up time of a warm audit)
+    brief, db = _cached_brief(tmp_path)
+    first, second = (_audit_in_a_process(db, brief, tmp_path / "out") for _ in range(2))
     assert first["hits"] == second["hits"] == 1
     assert first["verdicts"] == second["verdicts"] and len(first["verdicts"]) == 1
     assert "trafilatura" in first["loaded"]  # decided from the cached page
     assert second["loaded"] == []  # the verdict reused: nothing but the cache and the report
     assert (tmp_path / "out" / "citecheck-run-2.html").exists()
     assert not list((tmp_path / "out").glob("*.warc.gz"))  # nothing fetched, no WARC file
+
+
+def test_warm_audit_with_the_archive_on_never_loads_the_http_stack(tmp_path, simweb):
+    # the archive is on (a loopback Wayback the user configured, so trusted
+    # without --allow-private): the first audit asks it, the second finds every
+    # lookup, snapshot and verdict in the cache and loads no HTTP nor WARC code
+    root = simweb.host("wayback") + "/web"
+    simweb.route("wayback", "/web/cdx", content_type="application/json", body=json.dumps([
+        ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"],
+        ["test,gov)/a", "20180514120000", "http://gov.test/a", "text/html", "200", "D", "9"],
+    ]))
+    simweb.route("wayback", "/web/20180514120000id_/http://gov.test/a", body=_CACHED_PAGE,
+                 content_type="text/html")
+    brief, db = _cached_brief(tmp_path)
+    first = _audit_in_a_process(db, brief, tmp_path / "out", root)
+    asked = len(simweb.hits("wayback"))
+    second = _audit_in_a_process(db, brief, tmp_path / "out", root)
+    assert asked == 2  # the CDX query and the snapshot: the loopback archive is trusted
+    assert len(simweb.hits("wayback")) == asked  # the warm audit asks nothing
+    assert first["snapshots"] == second["snapshots"] == ["20180514120000"]
+    assert first["verdicts"] == second["verdicts"] and len(first["verdicts"]) == 1
+    assert {"citecheck.http", "waybackpy", "warcio"} <= set(first["loaded"])
+    # the archive client answers from the cache through the pool (citecheck.runner
+    # without the live checker); no HTTP, CDX parsing nor WARC code is loaded
+    assert second["loaded"] == ["citecheck.runner", "citecheck.archive"]
 
 
 def test_interrupted_audit_keeps_checks_and_next_resumes(brief, store):

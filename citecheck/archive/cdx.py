@@ -18,10 +18,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from waybackpy.cdx_snapshot import CDXSnapshot
+if TYPE_CHECKING:
+    from waybackpy.cdx_snapshot import CDXSnapshot
 
 #: The Internet Archive's default field order (plain text and JSON header row).
 IA_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
@@ -163,6 +164,9 @@ def _row(fields: dict[str, str]) -> CdxRow:
 
 def _as_waybackpy(props: dict[str, str]) -> CDXSnapshot:
     """waybackpy's record of a CDX line; it also validates the timestamp."""
+    # imported here: waybackpy loads requests, which only a fetched CDX answer needs
+    from waybackpy.cdx_snapshot import CDXSnapshot
+
     full: dict[str, Any] = {name: props.get(name, "-") for name in IA_FIELDS}
     try:
         return CDXSnapshot(full)

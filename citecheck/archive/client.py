@@ -33,7 +33,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from citecheck.archive.cdx import CdxParseError, CdxRow, parse_cdx
@@ -46,9 +46,15 @@ from citecheck.archive.dates import (
     ts_to_datetime,
 )
 from citecheck.archive.ratelimit import RateLimiter
-from citecheck.http import FetchResult, HttpClient, parse_retry_after
+from citecheck.lazy import Deferred
 from citecheck.models import ArchiveLookup, LookupStatus, Snapshot
 from citecheck.urls import host_in_domains, host_of, normalize_url
+
+if TYPE_CHECKING:
+    from citecheck.http import FetchResult, HttpClient
+
+# citecheck.http (and with it requests and urllib3) is imported where a request
+# is made: a lookup answered from the cache makes none.
 
 log = logging.getLogger(__name__)
 
@@ -133,16 +139,25 @@ def trust_archive_host(
     The address guard keeps URLs *from documents* off private networks; the
     archive root and CDX endpoint come from the user's own configuration (a
     local pywb), so they need no ``--allow-private``. Link-local addresses stay
-    refused.
+    refused. A client not made yet (:class:`~citecheck.lazy.Deferred`) stays
+    so: the trusted one is made with it, at the first request to the archive.
     """
-    config = getattr(http, "config", None)
     hosts = [host_of(u) for u in (archive_url, cdx_url) if u]
-    if (
-        config is None
-        or getattr(config, "allow_private", True)
-        or not any(_is_private_host(h) for h in hosts)
-    ):
+    if not any(_is_private_host(h) for h in hosts):
         return http
+    if isinstance(http, Deferred) and not http.is_made:
+        deferred = http
+        return cast("HttpClient", Deferred(lambda: _trusted(deferred.made())))
+    return _trusted(http)
+
+
+def _trusted(http: HttpClient) -> HttpClient:
+    """``http``, or a client sharing its session that may reach private addresses."""
+    config = getattr(http, "config", None)
+    if config is None or getattr(config, "allow_private", True):
+        return http
+    from citecheck.http import HttpClient
+
     return HttpClient(dataclasses.replace(config, allow_private=True), session=http.session)
 
 
@@ -235,6 +250,8 @@ class ArchiveClient:
         the archive is not asked again in this run. Returns the result (None if
         not asked) and an error string (``None`` when usable).
         """
+        from citecheck.http import parse_retry_after
+
         host = host_of(url)
         with self._failures_lock:
             if self.breaker and self._failures >= self.breaker:
@@ -266,6 +283,8 @@ class ArchiveClient:
 
     @staticmethod
     def _failure(result: FetchResult, host: str) -> str | None:
+        from citecheck.http import parse_retry_after
+
         if result.error:
             return f"{result.error}: {result.error_text or 'request failed'}"
         status = result.status_code or 0
