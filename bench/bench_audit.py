@@ -14,6 +14,10 @@ citecheck's own modules are byte-compiled first (``compileall`` into the
 package's ``__pycache__``), as ``pip install`` does for a wheel: in an editable
 install with ``PYTHONDONTWRITEBYTECODE=1`` each run would compile them from source
 again (~0.08 s). ``--no-bytecode`` skips it.
+``--archive`` leaves the archive on: a Wayback stand-in on its own loopback
+host (answering at once) lists one capture of every page, near the cited date,
+and replays it (``--archive-rate 1000``); the warm runs find every lookup and
+snapshot in the cache.
 ``--warm-runs N`` re-audits N times (each one warm); ``--pyinstrument FILE``
 writes a pyinstrument text profile of the first warm run (``--profile FILE``: a
 cProfile).
@@ -34,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
@@ -63,7 +68,9 @@ def page(rng: random.Random, n: int) -> tuple[str, str]:
     return html, quote
 
 
-def build_world(web: SimWeb, args: argparse.Namespace, folder: Path) -> dict[str, int]:
+def build_world(web: SimWeb, args: argparse.Namespace, folder: Path,
+                bodies: dict[str, bytes] | None = None) -> dict[str, int]:
+    """The hosts, pages and briefs; ``bodies`` gets each live page's URL and HTML."""
     rng = random.Random(args.seed)
     urls: list[tuple[str, str]] = []
     hosts = [f"bench{h}" for h in range(args.hosts)]
@@ -79,6 +86,8 @@ def build_world(web: SimWeb, args: argparse.Namespace, folder: Path) -> dict[str
             headers={"Content-Type": "text/html; charset=utf-8"},
         ))
         urls.append((web.url(host, f"/news/{n}"), quote))
+        if bodies is not None and not dead:
+            bodies[urls[-1][0]] = html.encode()
     for host in hosts:  # the soft-404 probe of random paths gets a plain 404, after the latency
         web.fallback(host, handler=delay(args.latency, status=404, body=b"<h1>Not Found</h1>"))
     citations = 0
@@ -92,6 +101,31 @@ def build_world(web: SimWeb, args: argparse.Namespace, folder: Path) -> dict[str
         sub.mkdir(parents=True, exist_ok=True)
         (sub / f"brief-{b:03d}.md").write_text("\n".join(lines), encoding="utf-8")
     return {"pages": args.pages, "citations": citations, "hosts": args.hosts}
+
+
+def serve_archive(web: SimWeb, pages: dict[str, bytes]) -> str:
+    """A Wayback stand-in: ``ROOT/cdx`` lists one capture of each page, near the
+    cited date, and ``ROOT/<ts>id_/<url>`` replays it. Returns ``ROOT``."""
+    stamp = "20180514120000"
+
+    def cdx(req: Any) -> Any:
+        url = req.query.get("url", [""])[0]
+        rows: list[list[str]] = [["urlkey", "timestamp", "original", "mimetype", "statuscode",
+                                  "digest", "length"]]
+        if url in pages:
+            rows.append([url, stamp, url, "text/html", "200", "D", str(len(pages[url]))])
+        return 200, {"Content-Type": "application/json"}, json.dumps(rows)
+
+    def replay(req: Any) -> Any:
+        prefix = f"/web/{stamp}id_/"
+        body = pages.get(req.path.removeprefix(prefix)) if req.path.startswith(prefix) else None
+        if body is None:
+            return 404, {}, b"<h1>Not Found</h1>"
+        return 200, {"Content-Type": "text/html; charset=utf-8"}, body
+
+    web.route("wayback", "/web/cdx", handler=cdx)
+    web.fallback("wayback", handler=replay)
+    return web.host("wayback") + "/web"
 
 
 def citecheck_bin() -> str:
@@ -141,6 +175,8 @@ def main() -> None:
                         "warm run here")
     parser.add_argument("--warm-runs", type=int, default=1, help="warm re-audits, one after "
                         "the other (the figures of the first are the warm run's)")
+    parser.add_argument("--archive", action="store_true",
+                        help="audit with the archive on (a loopback Wayback stand-in)")
     parser.add_argument("--no-bytecode", action="store_true",
                         help="do not byte-compile citecheck first (bytecode already in its "
                         "__pycache__ is used all the same)")
@@ -149,11 +185,17 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="citecheck-bench-audit-"))
     web = SimWeb(first_ip="127.0.0.60")
     try:
-        world = build_world(web, args, work / "briefs")
+        bodies: dict[str, bytes] = {}
+        world = build_world(web, args, work / "briefs", bodies)
+        # the stand-in answers at once; the default 4 requests a second would make
+        # the cold run wait minutes for a rate limit no local archive needs
+        archive = (["--archive-url", serve_archive(web, bodies), "--archive-rate", "1000"]
+                   if args.archive
+                   else ["--no-archive"])
         if not args.no_bytecode:
             byte_compile()
         cmd = [citecheck_bin(), "audit", str(work / "briefs"), "--db", str(work / "bench.db"),
-               "--no-archive", "--allow-private", "--report-dir", str(work / "reports"),
+               *archive, "--allow-private", "--report-dir", str(work / "reports"),
                "--archive-dir", str(work / "archive"), "--concurrency", str(args.concurrency),
                "--per-host", str(args.per_host), "--timeout", "10", "-q"]
         cold = timed_run(cmd, work)
@@ -185,7 +227,7 @@ def main() -> None:
     result = {
         "briefs": args.briefs, **world, "latency": args.latency,
         "concurrency": args.concurrency, "per_host": args.per_host,
-        "bytecode": not args.no_bytecode,
+        "bytecode": not args.no_bytecode, "archive": args.archive,
         "cold": cold, "warm": warm, "speedup": cold["wall"] / warm["wall"],
         "more_warm_runs": more,
         "requests": {"cold": cold_requests, "warm": warm_requests},
