@@ -714,9 +714,7 @@ class Store:
         A failure is never served from the cache: if the latest check failed,
         the URL is checked again even when an older success is still fresh.
         """
-        if max_age_seconds <= 0:
-            return None
-        return self._fresh_live(self._latest_check(url), max_age_seconds, with_body)
+        return self.get_live_many([url], max_age_seconds, with_body=with_body).get(url)
 
     @_guarded
     def get_live_many(
@@ -756,13 +754,6 @@ class Store:
             [url, checked_at],
         ).fetchone()
         return self._get_body(row[0]) if row and row[0] else None
-
-    def _latest_check(self, url: str) -> dict[str, Any] | None:
-        for row in self.db.table("checks").rows_where(
-            "url = ?", [url], order_by="checked_ts desc, id desc", limit=1
-        ):
-            return row
-        return None
 
     @_guarded
     def live_history(self, url: str) -> list[LiveResult]:
@@ -976,11 +967,7 @@ class Store:
     @_guarded
     def verdict_for_fingerprint(self, fingerprint: str) -> Verdict | None:
         """The verdict last decided from exactly the same inputs, if any."""
-        row = self.db.execute(
-            "select record from verdicts where fingerprint = ? order by id desc limit 1",
-            [fingerprint],
-        ).fetchone()
-        return verdict_from_dict(json.loads(row[0])) if row else None
+        return self.verdicts_for_fingerprints([fingerprint]).get(fingerprint)
 
     @_guarded
     def verdicts_for_fingerprints(self, fingerprints: Iterable[str]) -> dict[str, Verdict]:
@@ -1105,7 +1092,7 @@ _INSERT_VERDICT = (
     '"fingerprint") values (:run_id, :citation_row, :document, :key, :source, :source_key, '
     ":url, :verdict, :severity, :reasons, :explanation, :record, :fingerprint)"
 )
-#: the latest check of each URL of a JSON array (what _latest_check finds for one)
+#: the latest check of each URL of a JSON array
 _LATEST_CHECKS = (
     "select c.* from json_each(?) as u join checks as c on c.id = ("
     "select id from checks where url = u.value order by checked_ts desc, id desc limit 1)"
