@@ -49,7 +49,8 @@ _WEEKDAY = re.compile(r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(
 _NO_DATE = re.compile(r"n\.\s?d\.?|undated|no date", re.I)
 
 #: Ranges: a hyphen, en or em dash between the start and the end.
-_DASH = r"\s*[-–—]\s*"
+_DASHES = "-–—"
+_DASH = rf"\s*[{_DASHES}]\s*"
 
 
 def _named(pattern: str, name: str) -> str:
@@ -80,7 +81,7 @@ _RANGES = (
     (re.compile(rf"{_Y1}{_DASH}{_Y2}"), DatePrecision.YEAR),
 )
 #: 2016–17: the end year in two digits (with a hyphen, 01-12 is an ISO month: 2016-05)
-_SHORT_YEARS = re.compile(rf"{_Y1}\s*(?P<dash>[-–—])\s*(?P<yy>\d\d)")
+_SHORT_YEARS = re.compile(rf"{_Y1}\s*(?P<dash>[{_DASHES}])\s*(?P<yy>\d\d)")
 
 #: What a date-like remainder looks like even when it is not a valid date:
 #: it opens with a month name, a day and a month, or is all digits and separators.
@@ -150,7 +151,7 @@ def parse_date(text: str) -> WrittenDate | None:
         return dataclasses.replace(found, text=s) if found is not None else None
     if _NO_DATE.fullmatch(s):
         return WrittenDate(s, None)
-    if "-" in s or "–" in s or "—" in s:
+    if any(dash in s for dash in _DASHES):
         for form, precision in _RANGES:
             m = form.fullmatch(s)
             if m:
