@@ -86,6 +86,13 @@ class UrlReport:
     def severity(self) -> Severity:
         return STATUS_SEVERITY[self.live.status]
 
+    @property
+    def archive_error(self) -> str | None:
+        """Why the archive could not be asked about this URL; None if it answered."""
+        if self.lookup is None or self.lookup.status is not LookupStatus.ERROR:
+            return None
+        return self.lookup.error or "error"
+
     def to_dict(self) -> dict[str, Any]:
         snap = self.lookup.snapshot if self.lookup else None
         return {
@@ -213,8 +220,8 @@ def text_lines(run: CheckRun) -> list[str]:
             line += "  (cached)"
         if item.lookup is not None and item.lookup.snapshot is not None:
             line += f"  snapshot {item.lookup.snapshot.archive_url}"
-        elif item.lookup is not None and item.lookup.status is LookupStatus.ERROR:
-            line += f"  (archive could not be asked: {item.lookup.error or 'error'})"
+        elif item.archive_error is not None:
+            line += f"  (archive could not be asked: {item.archive_error})"
         lines.append(line)
     return lines
 
@@ -227,8 +234,7 @@ def summary_text(run: CheckRun) -> str:
         text += f" ({s['from_cache']} from cache)"
     if run.archive_url is not None:
         text += f"; {s['snapshots']} with a snapshot"
-        errors = sum(1 for u in run.urls
-                     if u.lookup is not None and u.lookup.status is LookupStatus.ERROR)
+        errors = sum(1 for u in run.urls if u.archive_error is not None)
         if errors:
             text += f"; the archive could not be asked for {errors}"
     return text
