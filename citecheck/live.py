@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from rapidfuzz import fuzz
 
@@ -195,7 +195,7 @@ class ProbeCache:
         """Start the probe of ``url``'s host now, in the background, so that it
         runs beside the host's first page instead of after it (a host cited
         once then takes one round trip, not two). :meth:`get` waits for it."""
-        key = _probe_key(url)
+        key = _probe_key(urlsplit(url))
         with self._lock:
             if key in self._probes or key in self._early:
                 return
@@ -218,8 +218,8 @@ class ProbeCache:
             thread.join()
 
     def get(self, url: str, client: Fetcher) -> Probe:
-        key = _probe_key(url)
         parts = urlsplit(url)
+        key = _probe_key(parts)
         with self._lock:
             if key in self._probes:
                 return self._probes[key]
@@ -234,8 +234,7 @@ class ProbeCache:
             return probe
 
 
-def _probe_key(url: str) -> str:
-    parts = urlsplit(url)
+def _probe_key(parts: SplitResult) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
