@@ -481,11 +481,21 @@ class ArchiveClient:
                 problem = self.check_collection() if hit.status is LookupStatus.NONE else None
                 if problem is not None:
                     return self._error(url, problem)
-                return dataclasses.replace(hit, from_cache=True)
+                return self._named(dataclasses.replace(hit, from_cache=True))
         result = self._lookup(url, cited_date, published, window_days)
         if self.cache is not None and result.status is not LookupStatus.ERROR:
             self.cache.put_lookup(key, result)
         return result
+
+    def _named(self, lookup: ArchiveLookup) -> ArchiveLookup:
+        """A cached lookup's snapshots name this archive (the cache key is this archive's)."""
+        def named(snap: Snapshot) -> Snapshot:
+            return snap if snap.archive else dataclasses.replace(snap, archive=self.name)
+
+        return dataclasses.replace(
+            lookup, snapshot=named(lookup.snapshot) if lookup.snapshot else None,
+            candidates=tuple(named(s) for s in lookup.candidates),
+        )
 
     def _error(self, url: str, error: str) -> ArchiveLookup:
         self.last_error = error
