@@ -304,7 +304,7 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
     from citecheck.store import Store
 
     _require_db(db_path)
-    with Store(db_path) as store:
+    with Store(db_path, read_only=True) as store:
         runs = store.runs()
         if run_id is not None and all(r.id != run_id for r in runs):
             raise InputError(f"{db_path}: no run with id {run_id}")
@@ -368,7 +368,7 @@ def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: 
     _require_db(db_path)
     if not any((html_path, json_path, markdown_path, junit_path, report_dir)):
         json_path = "-"
-    with Store(db_path) as store:
+    with Store(db_path, read_only=True) as store:
         data = build_report(store, run_id)
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
                             junit=junit_path, report_dir=report_dir)
@@ -623,7 +623,7 @@ def _evidence(archive_dir: str, db_path: str) -> list[Any]:
     from citecheck.store import Store
 
     if os.path.exists(db_path):
-        with Store(db_path) as store:
+        with Store(db_path, read_only=True) as store:
             rows = list(store.db.table("evidence").rows_where(order_by="id"))
         if rows:
             return records_from_rows(rows)
