@@ -30,6 +30,10 @@ from citecheck.models import Severity
 
 F = Callable[..., Any]
 
+#: what a run says when every URL was refused by policy (not offline: nothing was asked)
+ALL_REFUSED = ("Warning: every URL was refused before any request (private-address: see "
+               "--allow-private), so nothing was checked.")
+
 
 class CitecheckGroup(click.Group):
     """A group that turns library errors into one line and an exit code."""
@@ -273,6 +277,8 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
         if result.offline:
             click.echo("Warning: every host failed to resolve or connect: this machine appears "
                        "to be offline, so sources are reported inconclusive, not dead.", err=True)
+        elif result.all_refused:
+            click.echo(ALL_REFUSED, err=True)
         click.echo(summary_line(result), err=True)
         for path in written:
             click.echo(f"wrote {path}", err=True)
@@ -592,6 +598,8 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
         if run.offline:
             click.echo("Warning: every host failed to resolve or connect: this machine appears "
                        "to be offline, so URLs are reported inconclusive, not dead.", err=True)
+        elif run.all_refused:
+            click.echo(ALL_REFUSED, err=True)
         click.echo(summary_text(run), err=True)
     click.get_current_context().exit(int(run.exit_code(Severity.parse(fail_on))))
 

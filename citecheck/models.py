@@ -165,6 +165,10 @@ class LiveStatus(str, Enum):
         return self not in (LiveStatus.BLOCKED, LiveStatus.ERROR, LiveStatus.SKIPPED)
 
 
+#: the reasons for which a URL is refused by policy, never asked of the network
+REFUSED_REASONS = frozenset({"private-address"})
+
+
 @dataclass(frozen=True)
 class Redirect:
     url: str
@@ -196,6 +200,12 @@ class LiveResult:
 
     def to_dict(self) -> dict[str, Any]:
         return _record_dict(self)
+
+    @property
+    def refused(self) -> bool:
+        """Refused by our policy before any request (a private address without
+        ``--allow-private``): says nothing about the network or the source."""
+        return self.status is LiveStatus.SKIPPED and bool(REFUSED_REASONS & set(self.reasons))
 
 
 # --------------------------------------------------------------------- archive
