@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from citecheck.extract.dates import parse_iso_date, resolve
-from citecheck.extract.grammar import Part, parse_parenthetical, parse_part
+from citecheck.extract.grammar import Part, parse_parenthetical, parse_part, source_url
 from citecheck.models import Citation, SourceEntry
 
 #: a paragraph is flushed early past this many characters or lines
@@ -258,11 +258,12 @@ def _scan_paragraph(
         sentence = para.citing_sentence(open_pos)
         context = " ".join(sentence.split())
         quotes = quotations(sentence)
-        spans = [(open_pos + 1 + p.offset, open_pos + 1 + p.offset + len(p.raw)) for p in parts]
+        spans = [(open_pos + 1 + a, open_pos + 1 + b) for a, b in (
+            p.link_span or (p.offset, p.offset + len(p.raw)) for p in parts)]
         for part, span in zip(parts, spans, strict=True):
             url = _link_for(span, (open_pos, end_pos), spans, para_links) if para_links else None
-            yield from _records(part, span[0], para, document, published, registry,
-                                context, quotes, url)
+            yield from _records(part, open_pos + 1 + part.offset, para, document, published,
+                                registry, context, quotes, url)
 
 
 def _unterminated(text: str, open_pos: int) -> Part | None:
@@ -275,13 +276,16 @@ def _unterminated(text: str, open_pos: int) -> Part | None:
     raw = head.strip().rstrip(",;").rstrip()  # "(CSIS," at the end of a line
     if not raw or len(raw) > MAX_PARENTHETICAL:
         return None
-    source, source_offset, date, problem, locator = parse_part(raw)
-    if source is None:
+    parsed = parse_part(raw)
+    if not parsed.sources:
         return None
+    source, source_offset = parsed.sources[0]
+    date, problem = parsed.date, parsed.problem
     missing = "no closing parenthesis" + ("" if date else " and no date")
     offset = head.index(raw)
-    return Part(raw, offset, source, offset + (source_offset or 0), date,
-                missing if problem in (None, "no date") else f"{missing}; {problem}", locator)
+    return Part(raw, offset, source, offset + source_offset, date,
+                missing if problem in (None, "no date") else f"{missing}; {problem}",
+                parsed.locator)
 
 
 def _paragraph_links(
@@ -331,6 +335,8 @@ def _records(
     raw = " ".join(part.raw.split())
     key = entry.key if entry else None
     ident = f"L{line}C{column}"
+    if url is None and part.source_offset is not None and "/" in source:
+        url = source_url(source)  # "(www.kremlin.ru/events/president/news/57425, May 5)"
     if part.date is None:
         yield Citation(id=ident, source=source, raw=raw, line=line, column=column,
                        document=document, source_key=key, context=context, quotes=quotes,
