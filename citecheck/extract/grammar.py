@@ -176,7 +176,7 @@ def is_source(text: str) -> bool:
                 return False
             continue
         if _is_name_word(word):
-            named = True
+            named = named or _LETTER.search(word) is not None  # "113 to 1" names nothing
             continue
         if not named or not _is_descriptor(word):
             return False
