@@ -13,7 +13,8 @@ import bisect
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from citecheck.extract.dates import parse_iso_date, resolve
@@ -58,9 +59,32 @@ def iter_citations(
     registry: SourceLookup | None = None,
     links: Iterable[Link] = (),
     first_line: int = 1,
+    versions: Mapping[str, tuple[str | None, str | None]] | None = None,
 ) -> Iterator[Citation]:
-    """Yield every citation in ``lines``, in order of appearance."""
-    pub = _as_date(published)
+    """Yield every citation in ``lines``, in order of appearance.
+
+    ``versions`` maps a link's URL to the (snapshot URL, ISO date) its Robust
+    Links attributes name; a record bound to that link carries them.
+    """
+    records = _iter_citations(lines, document, _as_date(published), registry, links, first_line)
+    if not versions:
+        yield from records
+        return
+    for record in records:
+        version = versions.get(record.url) if record.url else None
+        if version is not None:
+            record = replace(record, version_url=version[0], version_date=version[1])
+        yield record
+
+
+def _iter_citations(
+    lines: Iterable[str],
+    document: str,
+    pub: dt.date | None,
+    registry: SourceLookup | None,
+    links: Iterable[Link],
+    first_line: int,
+) -> Iterator[Citation]:
     by_line: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
     for link_line, start, end, href in links:
         by_line[link_line].append((start, end, href))
