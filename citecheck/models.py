@@ -84,6 +84,10 @@ class Citation:
     #: ISO end of a date range (``May 14–15``) at ``date_precision``; ``date`` is its start
     date_end: str | None = None
     locator: str | None = None  #: pin-point as written: ``p. 5``, ``pp. 3-4``, ``§ 3``
+    style: str = "parenthetical"  #: how it was written: ``parenthetical`` | ``note``
+    #: the snapshot the author chose (Robust Links ``data-versionurl``), checked first
+    version_url: str | None = None
+    version_date: str | None = None  #: ISO date of that snapshot (``data-versiondate``)
 
     def to_dict(self) -> dict[str, Any]:
         return _record_dict(self)
@@ -101,6 +105,8 @@ class Document:
     #: (line, start col, end col, href) of each hyperlink in ``text``: 1-based
     #: columns, end exclusive
     links: tuple[tuple[int, int, int, str], ...] = ()
+    #: (link URL, snapshot URL, ISO snapshot date) of each link with Robust Links attributes
+    versions: tuple[tuple[str, str | None, str | None], ...] = ()
 
 
 # -------------------------------------------------------------------- registry

@@ -745,9 +745,18 @@ def _audit_run(
     # 3b. archive lookups (skipped offline: the archive is a host like any other)
     published = {doc.name: options.published or doc.published for doc in documents}
     lookups: dict[LookupKey, ArchiveLookup] = {}
+    #: the snapshot the author chose (Robust Links), checked first: citecheck.authored
+    authored: dict[tuple[str, str], ArchiveLookup] = {}
     if archive is not None and not offline:
-        lookups = _archive_lookups(citations, chosen, archive, store, options, stages,
-                                   progress, published)
+        from citecheck.authored import author_lookup
+
+        for c in citations:
+            if c.version_url and chosen[(c.document, c.id)]:
+                found = author_lookup(c, archive, store)
+                if found is not None:
+                    authored[(c.document, c.id)] = found
+        lookups = _archive_lookups([c for c in citations if (c.document, c.id) not in authored],
+                                   chosen, archive, store, options, stages, progress, published)
 
     # 4. verify, confirm, store; the verdicts that can be reused are read in one query
     from citecheck.verify import Thresholds
@@ -758,7 +767,8 @@ def _audit_run(
         for c in cits:
             url = chosen[(c.document, c.id)]
             live = results.get(url) if url else None
-            lookup = lookups.get((url, c.date, published[doc.name])) if url else None
+            lookup = authored.get((c.document, c.id)) or (
+                lookups.get((url, c.date, published[doc.name])) if url else None)
             inputs[(c.document, c.id)] = _inputs(c, registry, candidates[(c.document, c.id)],
                                                  live, lookup, thresholds)
     reusable = store.verdicts_for_fingerprints(
