@@ -309,6 +309,27 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class QuoteChange:
+    """A quotation that matches a passage of the page but changes what it says
+    (reason ``misquote``): a number, a negation or a proper name differs."""
+
+    quote: str  #: the quotation as the brief gives it
+    page: str  #: the passage of the page it stands for, as the page writes it
+    #: (kind, quoted words, page words); kind: number | negation | name
+    differences: tuple[tuple[str, str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"quote": self.quote, "page": self.page, "differences": [
+            {"kind": k, "quoted": q, "page": p} for k, q, p in self.differences]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> QuoteChange:
+        return cls(d.get("quote", ""), d.get("page", ""), tuple(
+            (x.get("kind", ""), x.get("quoted", ""), x.get("page", ""))
+            for x in d.get("differences") or ()))
+
+
+@dataclass(frozen=True)
 class Verdict:
     """The decision for one citation, with reasons and evidence."""
 
@@ -325,6 +346,8 @@ class Verdict:
     quotes_found: tuple[str, ...] = ()
     quotes_missing: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()  #: local WARC record references: file#offset
+    misquotes: tuple[QuoteChange, ...] = ()  #: quotations that change the page's words
+    quotes_in_boilerplate: tuple[str, ...] = ()  #: found only in comments, rails, nav, ...
 
     def to_dict(self) -> dict[str, Any]:
         out = self.citation.to_dict()
@@ -342,5 +365,7 @@ class Verdict:
             quotes_found=list(self.quotes_found),
             quotes_missing=list(self.quotes_missing),
             evidence=list(self.evidence),
+            misquotes=[m.to_dict() for m in self.misquotes],
+            quotes_in_boilerplate=list(self.quotes_in_boilerplate),
         )
         return out
