@@ -230,6 +230,8 @@ class Snapshot:
     distance_days: float | None = None  #: from the cited date
     error: str | None = None  #: why fetching the replay failed (fetch_snapshot)
     body: bytes | None = field(default=None, repr=False, compare=False)
+    #: the archive it came from: its ``--archive-url`` (a Wayback root or ``memento:URL``)
+    archive: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _record_dict(self)

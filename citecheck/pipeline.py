@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, cast
 
 from citecheck import __version__
 from citecheck.errors import ExitCode, InputError, RunError
@@ -129,7 +129,9 @@ class AuditOptions:
     confirm_after: int = 1  #: failing runs needed before a source is dead
     confirm_interval: float = 0.0  #: seconds between counted failures
     save_missing: bool = False
-    archive_rate: float = 4.0  #: archive requests per second
+    archive_rate: float | None = None  #: requests per second to each archive (None: by endpoint)
+    #: every archive asked, (root or memento:URL, CDX URL); empty: archive_url alone
+    archives: tuple[tuple[str, str | None], ...] = ()
     archive_concurrency: int = 4
 
     def to_dict(self) -> dict[str, Any]:
@@ -243,16 +245,13 @@ def _save_page(*args: Any, **kwargs: Any) -> Any:
 
 
 def _make_archive(http: Any, options: AuditOptions, **hooks: Any) -> _Archive:
-    from citecheck.archive import ArchiveClient
+    from citecheck.archive.multi import make_archives
 
-    return ArchiveClient(
-        http,
-        archive_url=options.archive_url,
-        cdx_url=options.archive_cdx_url,
-        rate_per_second=options.archive_rate,
-        max_age_seconds=options.max_age,
+    archives = options.archives or ((options.archive_url, options.archive_cdx_url),)
+    return cast(_Archive, make_archives(
+        http, archives, rate_per_second=options.archive_rate, max_age_seconds=options.max_age,
         **hooks,
-    )
+    ))
 
 
 def _make_warc(archive_dir: str, run_id: int) -> Any:

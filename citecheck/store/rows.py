@@ -65,6 +65,7 @@ def _snapshot_from_dict(d: dict[str, Any]) -> Snapshot:
         mimetype=d.get("mimetype"),
         distance_days=d.get("distance_days"),
         error=d.get("error"),
+        archive=d.get("archive"),
     )
 
 
