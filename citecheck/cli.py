@@ -31,6 +31,10 @@ from citecheck.models import Severity
 
 F = Callable[..., Any]
 
+#: what a run says when every URL was refused by policy (not offline: nothing was asked)
+ALL_REFUSED = ("Warning: every URL was refused before any request (private-address: see "
+               "--allow-private), so nothing was checked.")
+
 
 class CitecheckGroup(click.Group):
     """A group that turns library errors into one line and an exit code."""
@@ -356,6 +360,8 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
         if result.offline:
             click.echo("Warning: every host failed to resolve or connect: this machine appears "
                        "to be offline, so sources are reported inconclusive, not dead.", err=True)
+        elif result.all_refused:
+            click.echo(ALL_REFUSED, err=True)
         click.echo(summary_line(result), err=True)
         for path in written:
             click.echo(f"wrote {path}", err=True)
@@ -387,7 +393,7 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
     from citecheck.store import Store
 
     _require_db(db_path)
-    with Store(db_path) as store:
+    with Store(db_path, read_only=True) as store:
         runs = store.runs()
         if run_id is not None and all(r.id != run_id for r in runs):
             raise InputError(f"{db_path}: no run with id {run_id}")
@@ -451,7 +457,7 @@ def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: 
     _require_db(db_path)
     if not any((html_path, json_path, markdown_path, junit_path, report_dir)):
         json_path = "-"
-    with Store(db_path) as store:
+    with Store(db_path, read_only=True) as store:
         data = build_report(store, run_id)
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
                             junit=junit_path, report_dir=report_dir)
@@ -675,6 +681,8 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
         if run.offline:
             click.echo("Warning: every host failed to resolve or connect: this machine appears "
                        "to be offline, so URLs are reported inconclusive, not dead.", err=True)
+        elif run.all_refused:
+            click.echo(ALL_REFUSED, err=True)
         click.echo(summary_text(run), err=True)
     click.get_current_context().exit(int(run.exit_code(Severity.parse(fail_on))))
 
@@ -706,7 +714,7 @@ def _evidence(archive_dir: str, db_path: str) -> list[Any]:
     from citecheck.store import Store
 
     if os.path.exists(db_path):
-        with Store(db_path) as store:
+        with Store(db_path, read_only=True) as store:
             rows = list(store.db.table("evidence").rows_where(order_by="id"))
         if rows:
             return records_from_rows(rows)
