@@ -112,6 +112,13 @@ _CONTRACTED = {"wont": ["will", "not"], "shant": ["shall", "not"], "cant": ["can
                "cannot": ["can", "not"], "aint": ["is", "not"]}
 
 
+#: number words read as digits, so "three percent" quotes "3 percent" ("one" is left
+#: alone: it is a pronoun as often as a number)
+_NUMBER_WORDS = {w: str(n) for n, w in enumerate(
+    "zero - two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split()) if w != "-"}
+
+
 def _tokens(normalized: str) -> list[str]:
     """Words of a normalised text, with digit groups joined ("1 000" -> "1000": the
     separators of "1,000" are gone) and "n't" forms spelt out ("won t" -> "will not")."""
@@ -125,6 +132,7 @@ def _tokens(normalized: str) -> list[str]:
             out[-1:] = _CONTRACTED.get(out[-1] + "t") or [out[-1][:-1], "not"]
             groupable = False
             continue
+        tok = _NUMBER_WORDS.get(tok, tok)
         if tok in _CONTRACTED:
             out.extend(_CONTRACTED[tok])
             groupable = False

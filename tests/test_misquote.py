@@ -27,6 +27,8 @@ CASES = [
     ("last year, to 10,000 units", False, ("number",)),
     ("the highest since 2012", False, ("number",)),
     ("worth $4.2 billion, or 21% of the total", False, ("number",)),
+    ("worth $4.2 billion, or twelve percent of the total", True, ()),  # a number word
+    ("worth $4.2 billion, or eleven percent of the total", False, ("number",)),
     # negations
     ("Russia will not ratify the treaty in May", False, ("negation",)),
     ("Russia won\u2019t ratify the treaty in May", False, ("negation",)),
