@@ -304,6 +304,7 @@ def _citation_view(index: int, verdict: Verdict) -> dict[str, Any]:
             if snapshot.distance_days is None
             else plural(round(snapshot.distance_days), "day"),
             "digest": snapshot.digest,
+            "archive": snapshot.archive,
         },
         "archive_error": verdict.archive_error,
         "evidence": list(verdict.evidence),

@@ -65,6 +65,7 @@ def _snapshot_from_dict(d: dict[str, Any]) -> Snapshot:
         mimetype=d.get("mimetype"),
         distance_days=d.get("distance_days"),
         error=d.get("error"),
+        archive=d.get("archive"),
     )
 
 
@@ -89,6 +90,7 @@ def _live_from_dict(d: dict[str, Any]) -> LiveResult:
 _CITATION_FIELDS = (
     "id", "source", "raw", "line", "column", "document", "source_key", "date_as_written",
     "date", "year_inferred", "context", "url", "malformed", "problem", "date_end", "locator",
+    "style", "version_url", "version_date",
 )
 
 
