@@ -98,3 +98,15 @@ def test_locate_and_marked_read_the_raw_text():
 
 def test_normalize_reads_percent_signs_as_words():
     assert normalize("42.8%") == normalize("42.8 per cent") == "42 8 percent"
+
+
+def test_a_slip_beside_a_word_capitalised_elsewhere_is_no_name_change():
+    # run-on words from a page's layout ("PointsThe") next to a typo in the brief
+    raw = ("Key PointsThe federal government will resume the programme, the Federal "
+           "Bureau of Prisons said on Thursday.")
+    match = find_quote("The fedreal government will resume the programme", normalize(raw),
+                       raw_text=raw)
+    assert match.found and not match.misquotes
+    swapped = find_quote("the Federal Bureau of Investigation said on Thursday",
+                         normalize(raw), raw_text=raw)
+    assert [d.kind for m in swapped.misquotes for d in m.differences] == ["name"]
