@@ -144,6 +144,13 @@ def main() -> None:
         n = sum(c.values())
         print(f"{kind:<16} {n:>5} {c['found'] / n:>7.3f} {c['misquote'] / n:>9.3f} "
               f"{c['not-found'] / n:>10.3f}")
+    for side in ("ok", "bad"):
+        total = Counter[str]()
+        for kind, c in outcome.items():
+            if kind.startswith(side + ":"):
+                total.update(c)
+        print(f"all {side}: {sum(total.values())} quotations, " + ", ".join(
+            f"{k} {total[k]}" for k in ("found", "misquote", "not-found")))
     ms = sorted(x * 1000 for x in cpu)
     print(f"CPU per quotation: median {statistics.median(ms):.2f} ms, "
           f"p95 {ms[int(len(ms) * 0.95) - 1]:.2f} ms, max {ms[-1]:.1f} ms")
