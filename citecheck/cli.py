@@ -315,7 +315,7 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
           max_age_seconds: float, fail_on: str, verbose: int, quiet: bool, **kw: Any) -> None:
     """Audit briefs end to end: extract, resolve, check, verify, store, report.
 
-    DOCUMENTS are .txt, .md or .html files, folders of them (searched
+    DOCUMENTS are .txt, .md, .html, .docx or .pdf files, folders of them (searched
     recursively), - for stdin, or http(s) URLs of published briefs.
 
     Example:
@@ -531,7 +531,7 @@ def _brief_client(document: str | None, timeout: float, allow_private: bool) -> 
 @brief_fetch_options
 def extract_command(document: str, fmt: str | None, config_path: str | None,
                     published: str | None, timeout: float, allow_private: bool) -> None:
-    """List the citations in a brief (.txt, .md, .html, - for stdin, or a URL).
+    """List the citations in a brief (.txt, .md, .html, .docx, .pdf, - or a URL).
 
     Example:
 

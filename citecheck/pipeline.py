@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: what a folder of briefs contributes
-DOCUMENT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+DOCUMENT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
 #: Wayback replay URLs: ROOT/<timestamp><modifier>/<original url>
 _REPLAY = re.compile(r"/\d{14}[a-z]{0,2}_?/(https?://.+)$", re.IGNORECASE)
 #: (url, cited date, publication date): one archive question
@@ -92,7 +92,8 @@ def expand_inputs(inputs: Sequence[str]) -> list[str]:
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
-                raise InputError(f"{item}: no .txt, .md or .html briefs in this folder")
+                raise InputError(
+                    f"{item}: no .txt, .md, .html, .docx or .pdf briefs in this folder")
             out.extend(found)
         elif path.exists():
             out.append(item)

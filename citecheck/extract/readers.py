@@ -33,6 +33,12 @@ if TYPE_CHECKING:
 SAMPLE_BYTES = 1024 * 1024
 _HTML_EXT = {".html", ".htm", ".xhtml", ".shtml"}
 _MD_EXT = {".md", ".markdown", ".mdown", ".mkd"}
+#: documents that are not text: read by citecheck.extract.office
+_BINARY_EXT = {".docx": "docx", ".pdf": "pdf"}
+_BINARY_TYPES = {
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+}
 _BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -58,7 +64,7 @@ class Rendered:
 class RawInput:
     name: str
     data: bytes
-    kind: str  #: text | markdown | html
+    kind: str  #: text | markdown | html | docx | pdf
     charset: str | None = None  #: declared by the server
 
 
@@ -109,7 +115,9 @@ def _load_url(url: str, client: HttpClient | None) -> RawInput:
     m = re.search(r"charset=[\"']?([\w.:-]+)", result.headers.get("content-type", ""), re.I)
     if m:
         charset = m.group(1)
-    if "html" in ctype:
+    if ctype in _BINARY_TYPES:
+        kind = _BINARY_TYPES[ctype]
+    elif "html" in ctype:
         kind = "html"
     elif "markdown" in ctype or Path(url.split("?")[0]).suffix.lower() in _MD_EXT:
         kind = "markdown"
@@ -122,6 +130,8 @@ def _load_url(url: str, client: HttpClient | None) -> RawInput:
 
 def _kind_for(name: str, data: bytes) -> str:
     suffix = Path(name).suffix.lower()
+    if suffix in _BINARY_EXT:
+        return _BINARY_EXT[suffix]
     if suffix in _HTML_EXT:
         return "html"
     if suffix in _MD_EXT:
@@ -130,6 +140,10 @@ def _kind_for(name: str, data: bytes) -> str:
 
 
 def _sniff(data: bytes, suffix: str) -> str:
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04") and b"word/" in data[:65536]:
+        return "docx"
     head = data[:2048].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html")) or b"<body" in head:
         return "html"
