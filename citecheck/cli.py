@@ -273,6 +273,8 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
         if result.offline:
             click.echo("Warning: every host failed to resolve or connect: this machine appears "
                        "to be offline, so sources are reported inconclusive, not dead.", err=True)
+            click.echo("To see what citecheck does without a network, run `citecheck demo`.",
+                       err=True)
         click.echo(summary_line(result), err=True)
         for path in written:
             click.echo(f"wrote {path}", err=True)
@@ -805,6 +807,65 @@ def archive_show(url: str, archive_dir: str, db_path: str, show_body: bool,
         for name, value in content.headers:
             click.echo(f"{name}: {value}")
         click.echo("")
+
+
+@cli.command("demo")
+@click.option("--report-dir", default="reports", show_default=True,
+              type=click.Path(file_okay=False),
+              help="Where the HTML report goes (as citecheck-demo.html).")
+@report_options
+@click.option("--db", "db_path", type=click.Path(dir_okay=False),
+              help="Keep the demo run in this database (default: a temporary one, removed).")
+@click.option("--open", "open_report", is_flag=True, help="Open the HTML report in a browser.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print nothing but errors and where the report is.")
+def demo(report_dir: str, html_path: str | None, json_path: str | None,
+         markdown_path: str | None, junit_path: str | None, db_path: str | None,
+         open_report: bool, quiet: bool) -> None:
+    """Show what citecheck does, offline: audit a demo brief on a simulated web.
+
+    Starts, on this machine only (loopback), a few simulated publishers and
+    a real local web archive (pywb) holding captures of their pages, then
+    audits a demo brief citing them with the real pipeline: every verdict
+    appears in the report. The publishers and pages are demo content written
+    by the project; none of them exists. Everything it started stops when it
+    ends. Exits 0 when the demo ran (its findings are the point). Needs pywb:
+    pip install 'citecheck[demo]'.
+
+    Example:
+
+    \b
+        citecheck demo --open
+        citecheck demo --report-dir /tmp/demo --json /tmp/demo/demo.json
+    """
+    from citecheck.demo import PUBLISHED, demo_world
+
+    html_path = html_path or os.path.join(report_dir, "citecheck-demo.html")
+    ctx = click.get_current_context()
+    with _stop_on_sigterm(), demo_world() as world:
+        if not quiet:
+            click.echo("citecheck demo: simulated publishers on 127.0.0.x and a local pywb "
+                       f"({world.archive_url}); nothing leaves this machine.", err=True)
+        try:
+            ctx.invoke(
+                audit, documents=(str(world.brief),), config_path=str(world.registry),
+                published=PUBLISHED, db_path=db_path or str(world.directory / "citecheck.db"),
+                archive_dir=str(world.directory / "archive"), report_dir=report_dir,
+                html_path=html_path, json_path=json_path, markdown_path=markdown_path,
+                junit_path=junit_path, archive_url=world.archive_url, archive_cdx_url=None,
+                no_archive=False, fail_on="fail", concurrency=16, per_host=2, timeout=5.0,
+                max_age_seconds=0.0, allow_private=True, user_agent=None, confirm_after=1,
+                confirm_interval=0.0, save_missing=False, archive_rate=50.0, verbose=0,
+                quiet=quiet)
+        except click.exceptions.Exit as done:
+            if done.exit_code not in (ExitCode.OK, ExitCode.FINDINGS):
+                raise
+    click.echo(f"The demo's report: {html_path}", err=True)
+    if open_report:
+        import webbrowser
+        from pathlib import Path
+
+        webbrowser.open(Path(html_path).resolve().as_uri())
 
 
 def _show_envvars(group: click.Group) -> None:
