@@ -36,7 +36,7 @@ EXPECTED: dict[tuple[str, str | None], str] = {
     ("Harbour Gazette", "May 14 2018"): "verified",
     ("Northfield Institute", "May 20 2018"): "rescued",  # the page was replaced: drift
     ("Coastal Times", "April 30 2018"): "rescued",  # gone live (404), kept by the archive
-    ("Ridge Post", "May 2 2018"): "mismatch",  # the quotation is not what was said
+    ("Ridge Post", "May 2 2018"): "mismatch",  # a misquote: the page says "not ready"
     ("Ministry of Ports", "May 9 2018"): "dead",  # 404, never archived
     ("Delta Wire", "May 11 2018"): "inconclusive",  # a bot wall (403)
     ("Atlas Monitor", "May 12 2018"): "inconclusive",  # rate limited (429)
@@ -140,11 +140,15 @@ def _build(web: DemoWeb, archive: PywbServer, directory: Path) -> DemoWorld:
 
 
 @contextlib.contextmanager
-def _no_proxy_for_loopback() -> Iterator[None]:
-    """A configured HTTP proxy is not asked for the demo's loopback addresses."""
-    saved = {name: os.environ.get(name) for name in ("no_proxy", "NO_PROXY")}
+def _demo_environment() -> Iterator[None]:
+    """A configured HTTP proxy is not asked for the demo's loopback addresses, and
+    ``CITECHECK_*`` settings meant for real audits do not bend the demo's."""
+    names = ["no_proxy", "NO_PROXY", *(n for n in os.environ if n.startswith("CITECHECK_"))]
+    saved = {name: os.environ.get(name) for name in names}
     current = saved["no_proxy"] or saved["NO_PROXY"]
     value = ",".join(filter(None, [current, "127.0.0.0/8", "localhost"]))
+    for name in names:
+        os.environ.pop(name, None)
     os.environ["no_proxy"] = os.environ["NO_PROXY"] = value
     try:
         yield
@@ -165,7 +169,7 @@ def demo_world() -> Iterator[DemoWorld]:
     web = DemoWeb()
     archive = PywbServer(directory / "pywb", name="demo")
     try:
-        with _no_proxy_for_loopback():
+        with _demo_environment():
             try:
                 world = _build(web, archive, directory)
                 archive.start()
