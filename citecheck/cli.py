@@ -360,6 +360,8 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
         if result.offline:
             click.echo("Warning: every host failed to resolve or connect: this machine appears "
                        "to be offline, so sources are reported inconclusive, not dead.", err=True)
+            click.echo("To see what citecheck does without a network, run `citecheck demo`.",
+                       err=True)
         elif result.all_refused:
             click.echo(ALL_REFUSED, err=True)
         click.echo(summary_line(result), err=True)
@@ -821,7 +823,7 @@ def archive_export(wacz_path: str, run_id: int | None, archive_dir: str, db_path
     from citecheck.archive.wacz import export_wacz
     from citecheck.store import Store
 
-    with Store(db_path) as store:
+    with Store(db_path, read_only=True) as store:
         stored = store.load_run(run_id)
     done = export_wacz(wacz_path, stored.verdicts, archive_dir,
                        title=f"citecheck run {stored.run.id}")
@@ -927,6 +929,68 @@ def archive_show(url: str, archive_dir: str, db_path: str, show_body: bool,
         for name, value in content.headers:
             click.echo(f"{name}: {value}")
         click.echo("")
+
+
+@cli.command("demo")
+@click.option("--report-dir", default="reports", show_default=True,
+              type=click.Path(file_okay=False),
+              help="Where the HTML report goes (as citecheck-demo.html).")
+@report_options
+@click.option("--db", "db_path", type=click.Path(dir_okay=False),
+              help="Keep the demo run in this database (default: a temporary one, removed).")
+@click.option("--open", "open_report", is_flag=True, help="Open the HTML report in a browser.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print nothing but errors and where the report is.")
+def demo(report_dir: str, html_path: str | None, json_path: str | None,
+         markdown_path: str | None, junit_path: str | None, db_path: str | None,
+         open_report: bool, quiet: bool) -> None:
+    """Show what citecheck does, offline: audit a demo brief on a simulated web.
+
+    Starts, on this machine only (loopback), a few simulated publishers and
+    a real local web archive (pywb) holding captures of their pages, then
+    audits a demo brief citing them with the real pipeline: every verdict
+    appears in the report. The publishers and pages are demo content written
+    by the project; none of them exists. Everything it started stops when it
+    ends. Exits 0 when the demo ran (its findings are the point). Needs pywb:
+    pip install 'citecheck[demo]'.
+
+    Example:
+
+    \b
+        citecheck demo --open
+        citecheck demo --report-dir /tmp/demo --json /tmp/demo/demo.json
+    """
+    from citecheck.demo import PUBLISHED, demo_world
+
+    html_path = html_path or os.path.join(report_dir, "citecheck-demo.html")
+    ctx = click.get_current_context()
+    with _stop_on_sigterm(), demo_world() as world:
+        if not quiet:
+            click.echo("citecheck demo: simulated publishers on 127.0.0.x and a local pywb "
+                       f"({world.archive_url}); nothing leaves this machine.", err=True)
+        args = [str(world.brief), "--config", str(world.registry), "--published", PUBLISHED,
+                "--db", db_path or str(world.directory / "citecheck.db"),
+                "--archive-dir", str(world.directory / "archive"), "--report-dir", report_dir,
+                "--html", html_path, "--archive-url", world.archive_url, "--allow-private",
+                "--timeout", "5", "--max-age", "0", "--fail-on", "fail"]
+        for option, value in (("--json", json_path), ("--markdown", markdown_path),
+                              ("--junit", junit_path)):
+            if value:
+                args += [option, value]
+        try:
+            # parsed as typed, so audit's options keep their meaning as audit grows
+            with audit.make_context("citecheck demo", [*args, *(["-q"] if quiet else [])],
+                                    parent=ctx) as audit_ctx:
+                audit.invoke(audit_ctx)
+        except click.exceptions.Exit as done:
+            if done.exit_code not in (ExitCode.OK, ExitCode.FINDINGS):
+                raise
+    click.echo(f"The demo's report: {html_path}", err=True)
+    if open_report:
+        import webbrowser
+        from pathlib import Path
+
+        webbrowser.open(Path(html_path).resolve().as_uri())
 
 
 def _show_envvars(group: click.Group) -> None:
