@@ -435,14 +435,15 @@ def _json_ld_date(data: Any, depth: int = 0) -> dt.date | None:
 
 _MD_TOKEN = re.compile(
     r"(?P<image>!\[(?P<alt>[^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\))"
-    r"|(?P<inline>\[(?P<text>[^\[\]]*)\]\(\s*<?(?P<href>[^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\))"
+    r"|(?P<inline>\[(?P<text>[^\[\]]*)\]\(\s*<?(?P<href>[^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)"
+    r"(?:\{[^{}\n]*\})?)"  # Pandoc/kramdown link attributes: Robust Links (citecheck fix)
     r"|(?P<ref>\[(?P<rtext>[^\[\]]+)\](?:\[(?P<rkey>[^\[\]]*)\])?)"
     r"|(?P<auto><(?P<aurl>https?://[^>\s]+)>)"
     r"|(?P<code>`+)"
     r"|(?P<emph>(?<![\w*_\\])[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?![\w*_]))"
 )
 _MD_EMPHASIS = re.compile(r"(?<![\w*_\\])[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?![\w*_])|`+")
-_REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'(].*)?$")
+_REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'({].*)?$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _FRONT_KEYS = ("published", "date", "datepublished", "pubdate", "publishdate", "published_at")
 
