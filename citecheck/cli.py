@@ -378,6 +378,120 @@ def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: 
     click.get_current_context().exit(int(exit_code_for(data.verdicts, severity)))
 
 
+@cli.command("fix")
+@click.argument("document")
+@click.option("-o", "--output", metavar="PATH", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the fixed brief here (- for stdout).")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print a unified diff of the changes instead of writing.")
+@click.option("--in-place", is_flag=True, help="Overwrite DOCUMENT with the fixed brief.")
+@click.option("--audit", "audit_first", is_flag=True,
+              help="Audit DOCUMENT first (with the options below) instead of using the "
+                   "latest audit in --db.")
+@click.option("--archive-now", is_flag=True,
+              help="Ask Save Page Now to capture verified live sources with no snapshot "
+                   "within --max-age-snapshot, and link the capture.")
+@click.option("--max-age-snapshot", "max_age_snapshot", default="30d", show_default=True,
+              callback=_duration, help="A snapshot younger than this needs no new capture.")
+@click.option("--archive-wait", default=120.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds to wait for each capture (--archive-now).")
+@db_option
+@config_option
+@published_option
+@click.option("--archive-dir", default="archive", show_default=True, envvar="CITECHECK_ARCHIVE_DIR",
+              type=click.Path(file_okay=False), help="Local WARC evidence store (--audit).")
+@archive_options
+@http_options
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (and the diff).")
+def fix_command(document: str, output: str | None, show_diff: bool, in_place: bool,
+                audit_first: bool, archive_now: bool, max_age_snapshot: float,
+                archive_wait: float, db_path: str, quiet: bool, max_age_seconds: float,
+                **kw: Any) -> None:
+    """Rewrite a brief's citation links from its audit: Robust Links and snapshot links.
+
+    Verified links keep their URL and gain data-versionurl (their snapshot)
+    and data-versiondate (the cited date); rescued links point at the
+    snapshot that supports them, with data-originalurl. Mismatched,
+    unresolved and inconclusive citations are left as they are and listed.
+    Nothing else in the file changes; fixing a fixed brief changes nothing.
+    DOCUMENT is a .html, .md or .txt file; it is never overwritten unless
+    --in-place is given.
+
+    Example:
+
+    \b
+        citecheck fix brief.html --diff
+        citecheck fix brief.html -o brief.fixed.html --archive-now
+    """
+    from citecheck.extract.readers import load
+    from citecheck.fix import fix_document, latest_audit
+    from citecheck.store import Store
+
+    if sum((bool(output), show_diff, in_place)) != 1:
+        raise click.UsageError("give exactly one of -o PATH, --diff or --in-place")
+    if document == "-" or document.startswith(("http://", "https://")):
+        raise click.UsageError("fix needs a file: save the brief and give its path")
+    if output and output != "-" and os.path.exists(output) and os.path.samefile(output, document):
+        raise click.UsageError("-o is the input file: give --in-place to overwrite it")
+    raw = load(document)
+    if not audit_first:
+        _require_db(db_path)
+    with Store(db_path) as store:
+        if audit_first:
+            from citecheck.pipeline import AuditOptions, run_audit
+
+            options = AuditOptions(max_age=max_age_seconds, **{
+                k: v for k, v in kw.items() if k in AuditOptions.__dataclass_fields__})
+            run_audit([document], store, options)
+        run_id, records = latest_audit(store, document)
+    if archive_now:
+        records = _archive_now(records, kw, max_age_snapshot, archive_wait, quiet)
+    result = fix_document(document, raw.data, raw.kind, records, run_id=run_id)
+    if show_diff:
+        click.echo(result.diff(f"{document} (fixed)"), nl=False)
+    elif output == "-":
+        sys.stdout.buffer.write(result.fixed)
+        sys.stdout.flush()
+    else:
+        target = document if in_place else str(output)
+        if not in_place or result.changed:
+            with open(target, "wb") as fh:
+                fh.write(result.fixed)
+    if not quiet:
+        _print_fix(result, document if in_place else output)
+
+
+def _archive_now(records: Any, kw: dict[str, Any], max_age: float, wait: float,
+                 quiet: bool) -> Any:
+    from citecheck.archive.save import save_page_now
+    from citecheck.fix.snapshot import archive_now
+    from citecheck.http import HttpClient, HttpConfig
+
+    http = HttpClient(HttpConfig.from_timeout(kw.get("timeout") or 20.0))
+    try:
+        records, notes = archive_now(records, lambda url: save_page_now(url, http, wait=wait),
+                                     max_age_days=max_age / 86400)
+    finally:
+        http.close()
+    if not quiet:
+        for note in notes:
+            click.echo(f"save page now: {note.url}: {note.detail}", err=True)
+    return records
+
+
+def _print_fix(result: Any, written: str | None) -> None:
+    from citecheck.fix import Status
+
+    counts = ", ".join(f"{result.count(s)} {s.value}" for s in Status if result.count(s))
+    where = f" -> {written}" if written and written != "-" else ""
+    click.echo(f"fix {result.name}{where} (from run {result.run_id}): "
+               f"{counts or 'no citations'}", err=True)
+    for o in result.outcomes:
+        if o.status in (Status.UNCHANGED, Status.NOT_FOUND) or o.fix.reason == "no-snapshot":
+            c = o.fix.citation
+            click.echo(f"  {o.status.value:9} line {c.line}: {c.raw}: {o.note}", err=True)
+
+
 @contextlib.contextmanager
 def _stop_on_sigterm() -> Iterator[None]:
     """A killed job (SIGTERM: CI timeouts, ``kill``) stops like Ctrl-C: finished work

@@ -102,6 +102,9 @@ def _attributes(pairs: list[tuple[str, str]]) -> str:
     return "".join(f" {name}={_quote(value)}" for name, value in pairs)
 
 
+_ROBUST_ATTRS = {"data-versionurl", "data-originalurl", "data-versiondate"}
+
+
 def _is_robust(anchor: Anchor) -> bool:
     return "data-versionurl" in anchor.attrs or "data-originalurl" in anchor.attrs
 
@@ -153,7 +156,7 @@ def fix_html(source: Source, fixes: list[LinkFix]) -> tuple[list[Edit], list[Out
             if found is None:
                 text_pos += 1
         if found is None:
-            if any(_is_robust(a) and absolute(a.attrs.get("data-originalurl")
+            if any(_ROBUST_ATTRS & a.attrs.keys() and absolute(a.attrs.get("data-originalurl")
                                               or a.attrs.get("href", "")) == fix.url
                    and " ".join("".join(a.text).split()) == c.source
                    for a in scanner.anchors):

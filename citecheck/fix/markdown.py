@@ -104,7 +104,9 @@ def _block(pairs: list[tuple[str, str]]) -> str:
 
 def _rewrite(text: str, link: _Link, fix: LinkFix) -> list[Edit]:
     href = fix.version_url if fix.action is Action.SNAPSHOT and fix.version_url else None
-    pairs = fix.attributes
+    present = set(re.findall(r"([\w-]+)\s*=", text[link.attrs[0]:link.attrs[1]])) \
+        if link.attrs else set()
+    pairs = [(name, value) for name, value in fix.attributes if name not in present]
     if not pairs and href is None:
         return []
     if link.whole is not None:  # <URL>: becomes [URL](href){...}
