@@ -150,6 +150,17 @@ def fail_on_option(f: F) -> F:
     )(f)
 
 
+def accept_option(f: F) -> F:
+    return click.option(
+        "--accept",
+        "accept_path",
+        type=click.Path(dir_okay=False),
+        envvar="CITECHECK_ACCEPT",
+        help="Accepted findings: shown, but not counted towards the exit code "
+             "(default: ./citecheck-accept.yaml if present).",
+    )(f)
+
+
 # ------------------------------------------------------------------ commands
 
 
@@ -221,6 +232,7 @@ def report_options(f: F) -> F:
               help="Ask the Internet Archive to save live sources it has never captured.")
 @click.option("--archive-rate", default=4.0, show_default=True, type=click.FloatRange(0.01),
               envvar="CITECHECK_ARCHIVE_RATE", help="Requests per second to the archive.")
+@accept_option
 @click.option("-v", "--verbose", count=True, help="Progress and notes on stderr, even off a TTY.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | None,
@@ -260,7 +272,10 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
             result = run_audit(documents, store, options, progress=progress)
         except KeyboardInterrupt:
             _interrupted()
-        report = build_report(store, result.run_id, verdicts=result.verdicts)
+        from citecheck.accept import find_accept
+
+        report = build_report(store, result.run_id, verdicts=result.verdicts,
+                              accept=find_accept(kw.get("accept_path")))
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
                             junit=junit_path, report_dir=report_dir)
     written = write_reports(report, targets, fail_on=severity)
@@ -350,9 +365,10 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
               help="Write the HTML report as a file in this folder.")
 @report_options
 @fail_on_option
+@accept_option
 def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: str | None,
            json_path: str | None, markdown_path: str | None, junit_path: str | None,
-           fail_on: str) -> None:
+           fail_on: str, accept_path: str | None) -> None:
     """Re-render a past run's report from the database, with no network.
 
     Exits 1 when the run has findings at or above --fail-on, as audit does.
@@ -362,20 +378,82 @@ def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: 
     \b
         citecheck report --run 3 --html old.html --json -
     """
-    from citecheck.pipeline import ReportTargets, build_report, exit_code_for, write_reports
+    from citecheck.accept import find_accept
+    from citecheck.pipeline import ReportTargets, build_report, write_reports
     from citecheck.store import Store
 
     _require_db(db_path)
+    accept = find_accept(accept_path)
     if not any((html_path, json_path, markdown_path, junit_path, report_dir)):
         json_path = "-"
     with Store(db_path) as store:
-        data = build_report(store, run_id)
+        data = build_report(store, run_id, accept=accept)
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
                             junit=junit_path, report_dir=report_dir)
     severity = Severity.parse(fail_on)
     for path in write_reports(data, targets, fail_on=severity):
         click.echo(f"wrote {path}", err=True)
-    click.get_current_context().exit(int(exit_code_for(data.verdicts, severity)))
+    code = ExitCode.FINDINGS if data.findings(severity) else ExitCode.OK
+    click.get_current_context().exit(int(code))
+
+
+@cli.command("accept")
+@db_option
+@click.option("--run", "run_id", type=int, help="Run id (default: the latest finished run).")
+@click.option("--reason-code", metavar="CODE",
+              help="Only findings with this reason code, accepting the reason (e.g. rate-limited) "
+                   "rather than the verdict.")
+@click.option("--by", "by", required=True, help="Who reviewed and accepts the findings.")
+@click.option("--why", "why", help="Why they are accepted (default: a baseline of the run).")
+@click.option("--expires", metavar="DATE", help="Last day the entries hold (YYYY-MM-DD).")
+@click.option("--accept", "accept_path", default="citecheck-accept.yaml", show_default=True,
+              envvar="CITECHECK_ACCEPT", type=click.Path(dir_okay=False),
+              help="The accepted-findings file to add to (created if missing).")
+@click.option("--fail-on", type=click.Choice(["fail", "warn"]), default="fail",
+              show_default=True, envvar="CITECHECK_FAIL_ON",
+              help="Accept findings at or above this severity (warn: warnings too).")
+def accept_command(db_path: str, run_id: int | None, reason_code: str | None, by: str,
+                   why: str | None, expires: str | None, accept_path: str,
+                   fail_on: str) -> None:
+    """Accept a run's findings: write them to citecheck-accept.yaml, so CI fails only on news.
+
+    Accepted findings still show in every report, marked accepted, but no
+    longer count towards the exit code, until they change (another verdict or
+    reason) or expire. Findings already accepted are not written twice.
+
+    Example:
+
+    \b
+        citecheck accept --run 3 --by "A. Analyst" --why "reviewed 2026-12-01"
+        citecheck accept --reason-code rate-limited --by ci --expires 2027-01-31
+    """
+    import datetime as dt
+
+    from citecheck.accept import AcceptList, entries_for, load_accept, write_entries
+    from citecheck.store import Store
+
+    _require_db(db_path)
+    if expires is not None:
+        try:
+            expires = dt.date.fromisoformat(expires).isoformat()
+        except ValueError:
+            raise click.BadParameter(f"{expires!r}: not a date (YYYY-MM-DD)",
+                                     param_hint="--expires") from None
+    if reason_code is not None and not reason_code.replace("-", "").isalnum():
+        raise click.BadParameter(f"{reason_code!r}: not a reason code such as http-404",
+                                 param_hint="--reason-code")
+    existing = load_accept(accept_path) if os.path.exists(accept_path) else AcceptList()
+    with Store(db_path) as store:
+        stored = store.load_run(run_id)
+    entries = entries_for(
+        stored.verdicts, by=by, why=why or f"baseline: the findings of run {stored.run.id}",
+        fail_on=Severity.parse(fail_on), reason_code=reason_code, expires=expires,
+        existing=existing)
+    written = write_entries(accept_path, entries)
+    if written:
+        click.echo(f"wrote {written} accepted finding(s) of run {stored.run.id} to {accept_path}")
+    else:
+        click.echo(f"run {stored.run.id}: no finding to accept that is not accepted already")
 
 
 @cli.command("fix")
