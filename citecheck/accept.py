@@ -152,10 +152,16 @@ class _AcceptValidator(_Validator):
     """The registry's validator (same messages, same safe loading) for this file."""
 
     def load(self, text: str) -> tuple[AcceptList, yaml.Node | None]:
+        try:
+            return self._load(text)
+        finally:
+            self.loader.dispose()
+
+    def _load(self, text: str) -> tuple[AcceptList, yaml.Node | None]:
         root = self.compose(text)
         if root is None:
             return AcceptList(path=self.name), None
-        self.value(root)
+        self.refuse_unsafe_tags(root)
         sections = {key: value for key, _, value in self.mapping(root, "the accept file")}
         unknown = sorted(set(sections) - {"accepted"})
         if unknown:

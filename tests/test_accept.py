@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -133,11 +134,14 @@ def test_write_entries_creates_the_file(tmp_path):
 @pytest.fixture
 def run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    logger = logging.getLogger("citecheck")
+    level = logger.level
 
     def invoke(*args):
         return CliRunner().invoke(cli, [*args], catch_exceptions=False)
 
-    return invoke
+    yield invoke
+    logger.setLevel(level)  # audit -q sets it for the process: later tests log as before
 
 
 def audit(tmp_path, brief, *extra):

@@ -190,9 +190,14 @@ def test_html_fix_reads_back_with_the_extractor(tmp_path):
     after = extract_citations(read_document(str(path)))
     assert [(c.source, c.raw, c.line, c.column) for c in after] == \
         [(c.source, c.raw, c.line, c.column) for c in before]
-    urls = {c.source: c.url for c in after}
-    assert urls["Russian MOD"] == "https://mil.example/e"
-    assert urls["USNI"] == "http://127.0.0.1:9/web/20170321000000/https://usni.example/b"
+    got = {c.source: c for c in after}
+    assert got["Russian MOD"].url == "https://mil.example/e"
+    # Robust Links read back: the URL cited, and the snapshot as the version
+    assert got["USNI"].url == "https://usni.example/b"
+    assert got["USNI"].version_url == "http://127.0.0.1:9/web/20170321000000/https://usni.example/b"
+    assert got["Xinhua"].version_url == \
+        "http://127.0.0.1:9/web/20170727000000/https://xinhua.example/a"
+    assert got["Xinhua"].version_date == "2017-07-26"
 
 
 MD = """---
@@ -242,6 +247,14 @@ def test_markdown_fix_rewrites_only_the_citation_links(tmp_path):
     after = {c.source: c for c in extract_citations(read_document(str(path)))}
     assert after["Russian MOD"].url == "https://mil.example/e"
     assert after["Xinhua"].raw == "Xinhua, July 26 2017" and not after["Xinhua"].malformed
+    # the attribute blocks are read as Robust Links: the URL cited and its snapshot
+    assert after["Xinhua"].url == "https://xinhua.example/a"
+    assert after["Xinhua"].version_url == \
+        "http://127.0.0.1:9/web/20170727000000/https://xinhua.example/a"
+    assert (after["USNI"].url, after["USNI"].version_date) == ("https://usni.example/b",
+                                                               "2017-03-20")
+    assert after["USNI"].version_url == \
+        "http://127.0.0.1:9/web/20170321000000/https://usni.example/b"
     again = fix_document(str(path), result.fixed, "markdown", records)
     assert again.fixed == result.fixed and again.count(Status.CHANGED) == 0
 

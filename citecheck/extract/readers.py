@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +46,8 @@ class Rendered:
     published: dt.date | None = None
     published_from: str | None = None
     base: str | None = None  #: ``<base href>`` of an HTML document
+    #: (link URL, snapshot URL, ISO date) of links with Robust Links attributes
+    versions: tuple[tuple[str, str | None, str | None], ...] = ()
 
 
 # --------------------------------------------------------------- raw input
@@ -247,6 +249,20 @@ def absolute_links(links: tuple[Link, ...], *bases: str | None) -> tuple[Link, .
     return tuple(out)
 
 
+def absolute_versions(
+    versions: tuple[tuple[str, str | None, str | None], ...], *bases: str | None
+) -> tuple[tuple[str, str | None, str | None], ...]:
+    """Robust Links entries with their URLs made absolute as :func:`absolute_links` does."""
+    out = []
+    for url, version, date in versions:
+        found = absolute_links(((0, 0, 0, url),), *bases)
+        if not found:
+            continue
+        snap = absolute_links(((0, 0, 0, version),), *bases) if version else ()
+        out.append((found[0][3], snap[0][3] if snap else None, date))
+    return tuple(out)
+
+
 # --------------------------------------------------------------- datelines
 
 _DATELINE_PREFIX = re.compile(
@@ -343,6 +359,29 @@ class _TextBuilder:
         return "\n".join(self.lines).rstrip("\n") + "\n"
 
 
+def robust_link(get: Callable[[str], str | None]) -> tuple[str, str | None, str | None]:
+    """(URL, snapshot URL, ISO snapshot date) of a link, by the Robust Links convention.
+
+    ``data-originalurl`` is the URL cited (else ``href``); ``data-versionurl``
+    the snapshot the author chose (else ``href``, when it is not the original);
+    ``data-versiondate`` its date. ``get`` reads one attribute of the link.
+    """
+    href = (get("href") or "").strip()
+    original = (get("data-originalurl") or "").strip()
+    version = (get("data-versionurl") or "").strip() or None
+    if original and href and href != original and version is None:
+        version = href  # <a href="SNAPSHOT" data-originalurl="URL">
+    date = parse_iso_date((get("data-versiondate") or "").strip())
+    stamp = _REPLAY_STAMP.search(version) if version and date is None else None
+    if stamp:  # no data-versiondate: the replay URL's timestamp says when
+        date = parse_iso_date(f"{stamp[1]}-{stamp[2]}-{stamp[3]}")
+    return original or href, version, date.isoformat() if date else None
+
+
+#: the 14-digit timestamp of a replay URL: .../web/20180514103000/https://...
+_REPLAY_STAMP = re.compile(r"/(\d{4})(\d\d)(\d\d)\d{6}(?:[a-z]{2}_)?/")
+
+
 def render_html(text: str, name: str) -> Rendered:
     from lxml import etree  # here: auditing Markdown and text briefs never needs lxml
     from lxml import html as lhtml
@@ -356,6 +395,7 @@ def render_html(text: str, name: str) -> Rendered:
     except (etree.ParserError, ValueError) as exc:
         raise InputError(f"{name}: malformed HTML: {exc}") from None
     out = _TextBuilder()
+    versions: list[tuple[str, str | None, str | None]] = []
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
@@ -367,12 +407,15 @@ def render_html(text: str, name: str) -> Rendered:
                 out.block()
             elif tag == "br":
                 out.newline()
-            if tag == "a" and el.get("href"):
-                out.open_link(el.get("href").strip())
+            if tag == "a" and _is_link(el):
+                url, version, date = robust_link(el.get)
+                out.open_link(url)
+                if version or date:
+                    versions.append((url, version, date))
             out.add(el.text)
         else:
             if tag not in _SKIP:  # a skipped element still ends, and has a tail
-                if tag == "a" and el.get("href"):
+                if tag == "a" and _is_link(el):
                     out.close_link()
                 if tag in _BLOCK:
                     out.block()
@@ -384,7 +427,11 @@ def render_html(text: str, name: str) -> Rendered:
     published, origin = _html_published(root)
     base = next((el.get("href") for el in root.iter("base") if el.get("href")), None)
     return Rendered(body_text, tuple(out.links), " ".join(title.split()) if title else None,
-                    published, origin, base)
+                    published, origin, base, tuple(versions))
+
+
+def _is_link(el: Any) -> bool:
+    return bool((el.get("href") or "").strip() or (el.get("data-originalurl") or "").strip())
 
 
 def _html_published(root: Any) -> tuple[dt.date | None, str | None]:
@@ -436,14 +483,17 @@ def _json_ld_date(data: Any, depth: int = 0) -> dt.date | None:
 _MD_TOKEN = re.compile(
     r"(?P<image>!\[(?P<alt>[^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\))"
     r"|(?P<inline>\[(?P<text>[^\[\]]*)\]\(\s*<?(?P<href>[^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)"
-    r"(?:\{[^{}\n]*\})?)"  # Pandoc/kramdown link attributes: Robust Links (citecheck fix)
+    r"(?P<attrs>\{[^{}\n]*\})?)"  # Pandoc/kramdown link attributes: Robust Links
     r"|(?P<ref>\[(?P<rtext>[^\[\]]+)\](?:\[(?P<rkey>[^\[\]]*)\])?)"
     r"|(?P<auto><(?P<aurl>https?://[^>\s]+)>)"
+    r"|(?P<html><[aA]\s[^<>]*>(?P<htext>[^<]*(?:<(?![/]?[aA][\s>])[^<]*)*)</[aA]\s*>)"
     r"|(?P<code>`+)"
     r"|(?P<emph>(?<![\w*_\\])[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?![\w*_]))"
 )
 _MD_EMPHASIS = re.compile(r"(?<![\w*_\\])[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?![\w*_])|`+")
 _REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'({].*)?$")
+_MD_ATTRS = re.compile(r"\{([^{}\n]*)\}\s*$")
+_MD_ATTR = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'}]+))""")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _FRONT_KEYS = ("published", "date", "datepublished", "pubdate", "publishdate", "published_at")
 
@@ -466,10 +516,12 @@ def render_markdown(text: str, name: str) -> Rendered:
                 origin = "front-matter"
             lines[: end + 1] = [""] * (end + 1)
     refs = {}
+    versions: list[tuple[str, str | None, str | None]] = []
     for i, line in enumerate(lines):
         m = _REF_DEF.match(line)
         if m:
-            refs[m.group(1).strip().lower()] = m.group(2)
+            attrs = _MD_ATTRS.search(line, m.end(2))
+            refs[m.group(1).strip().lower()] = _md_robust(m.group(2), attrs, versions)
             lines[i] = ""
     out: list[str] = []
     links: list[Link] = []
@@ -482,10 +534,11 @@ def render_markdown(text: str, name: str) -> Rendered:
         if fenced:
             out.append("")
             continue
-        out.append(_md_line(line, number, refs, links))
+        out.append(_md_line(line, number, refs, links, versions))
     if title is None:
         title = next((ln.lstrip("#").strip() for ln in lines if ln.startswith("# ")), None)
-    return Rendered("\n".join(out), tuple(links), title, published, origin)
+    return Rendered("\n".join(out), tuple(links), title, published, origin,
+                    versions=tuple(versions))
 
 
 def _front_matter(text: str, name: str) -> dict[Any, Any]:
@@ -510,7 +563,13 @@ def _as_date(value: Any) -> dt.date | None:
     return None
 
 
-def _md_line(line: str, number: int, refs: dict[str, str], links: list[Link]) -> str:
+def _md_line(
+    line: str,
+    number: int,
+    refs: dict[str, str],
+    links: list[Link],
+    versions: list[tuple[str, str | None, str | None]],
+) -> str:
     stripped = re.match(r"^(\s{0,3}(?:#{1,6}\s+|>\s?)*)", line)
     prefix = stripped.end() if stripped else 0
     pieces: list[str] = []
@@ -523,7 +582,7 @@ def _md_line(line: str, number: int, refs: dict[str, str], links: list[Link]) ->
         if m["image"]:
             piece, href = m["alt"], None
         elif m["inline"]:
-            piece, href = m["text"], m["href"]
+            piece, href = m["text"], _md_robust(m["href"], m["attrs"], versions)
         elif m["ref"]:
             key = (m["rkey"] or m["rtext"]).strip().lower()
             if key not in refs:
@@ -532,6 +591,10 @@ def _md_line(line: str, number: int, refs: dict[str, str], links: list[Link]) ->
                 piece, href = m["rtext"], refs[key]
         elif m["auto"]:
             piece, href = m["aurl"], m["aurl"]
+        elif m["html"]:  # inline HTML: <a href=... data-versionurl=...>text</a>
+            piece, href, version, date = _html_anchor(m["html"])
+            if href and (version or date):
+                versions.append((href, version, date))
         else:  # code ticks and emphasis marks vanish
             continue
         piece = _MD_EMPHASIS.sub("", piece)  # [*MOFA*](url) cites MOFA
@@ -541,3 +604,31 @@ def _md_line(line: str, number: int, refs: dict[str, str], links: list[Link]) ->
         length += len(piece)
     pieces.append(line[pos:])
     return "".join(pieces)
+
+
+def _md_robust(href: str, attrs: re.Match[str] | str | None,
+               versions: list[tuple[str, str | None, str | None]]) -> str:
+    """The URL a Markdown link cites, reading Robust Links in a Pandoc/kramdown
+    attribute block (``{data-originalurl="..." data-versiondate="..."}``)."""
+    block = attrs.group(1) if isinstance(attrs, re.Match) else attrs
+    if not block or "data-" not in block:
+        return href
+    values = {m[1].lower(): next(g for g in m.groups()[1:] if g is not None)
+              for m in _MD_ATTR.finditer(block)}
+    url, version, date = robust_link(lambda key: href if key == "href" else values.get(key))
+    if url and (version or date):
+        versions.append((url, version, date))
+    return url or href
+
+
+def _html_anchor(markup: str) -> tuple[str, str | None, str | None, str | None]:
+    """(text, URL, snapshot URL, snapshot date) of an ``<a ...>text</a>`` in Markdown."""
+    from lxml import etree
+    from lxml import html as lhtml
+
+    try:
+        el = lhtml.fragment_fromstring(markup)
+    except (etree.ParserError, ValueError):
+        return markup, None, None, None
+    url, version, date = robust_link(el.get)
+    return " ".join(el.text_content().split()), url or None, version, date

@@ -13,11 +13,12 @@ import bisect
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from citecheck.extract.dates import parse_iso_date, resolve
-from citecheck.extract.grammar import Part, parse_parenthetical, parse_part
+from citecheck.extract.grammar import Part, parse_parenthetical, parse_part, source_url
 from citecheck.models import Citation, SourceEntry
 
 #: a paragraph is flushed early past this many characters or lines
@@ -58,9 +59,32 @@ def iter_citations(
     registry: SourceLookup | None = None,
     links: Iterable[Link] = (),
     first_line: int = 1,
+    versions: Mapping[str, tuple[str | None, str | None]] | None = None,
 ) -> Iterator[Citation]:
-    """Yield every citation in ``lines``, in order of appearance."""
-    pub = _as_date(published)
+    """Yield every citation in ``lines``, in order of appearance.
+
+    ``versions`` maps a link's URL to the (snapshot URL, ISO date) its Robust
+    Links attributes name; a record bound to that link carries them.
+    """
+    records = _iter_citations(lines, document, _as_date(published), registry, links, first_line)
+    if not versions:
+        yield from records
+        return
+    for record in records:
+        version = versions.get(record.url) if record.url else None
+        if version is not None:
+            record = replace(record, version_url=version[0], version_date=version[1])
+        yield record
+
+
+def _iter_citations(
+    lines: Iterable[str],
+    document: str,
+    pub: dt.date | None,
+    registry: SourceLookup | None,
+    links: Iterable[Link],
+    first_line: int,
+) -> Iterator[Citation]:
     by_line: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
     for link_line, start, end, href in links:
         by_line[link_line].append((start, end, href))
@@ -258,11 +282,12 @@ def _scan_paragraph(
         sentence = para.citing_sentence(open_pos)
         context = " ".join(sentence.split())
         quotes = quotations(sentence)
-        spans = [(open_pos + 1 + p.offset, open_pos + 1 + p.offset + len(p.raw)) for p in parts]
+        spans = [(open_pos + 1 + a, open_pos + 1 + b) for a, b in (
+            p.link_span or (p.offset, p.offset + len(p.raw)) for p in parts)]
         for part, span in zip(parts, spans, strict=True):
             url = _link_for(span, (open_pos, end_pos), spans, para_links) if para_links else None
-            yield from _records(part, span[0], para, document, published, registry,
-                                context, quotes, url)
+            yield from _records(part, open_pos + 1 + part.offset, para, document, published,
+                                registry, context, quotes, url)
 
 
 def _unterminated(text: str, open_pos: int) -> Part | None:
@@ -275,13 +300,16 @@ def _unterminated(text: str, open_pos: int) -> Part | None:
     raw = head.strip().rstrip(",;").rstrip()  # "(CSIS," at the end of a line
     if not raw or len(raw) > MAX_PARENTHETICAL:
         return None
-    source, source_offset, date, problem, locator = parse_part(raw)
-    if source is None:
+    parsed = parse_part(raw)
+    if not parsed.sources:
         return None
+    source, source_offset = parsed.sources[0]
+    date, problem = parsed.date, parsed.problem
     missing = "no closing parenthesis" + ("" if date else " and no date")
     offset = head.index(raw)
-    return Part(raw, offset, source, offset + (source_offset or 0), date,
-                missing if problem in (None, "no date") else f"{missing}; {problem}", locator)
+    return Part(raw, offset, source, offset + source_offset, date,
+                missing if problem in (None, "no date") else f"{missing}; {problem}",
+                parsed.locator)
 
 
 def _paragraph_links(
@@ -331,6 +359,8 @@ def _records(
     raw = " ".join(part.raw.split())
     key = entry.key if entry else None
     ident = f"L{line}C{column}"
+    if url is None and part.source_offset is not None and "/" in source:
+        url = source_url(source)  # "(www.kremlin.ru/events/president/news/57425, May 5)"
     if part.date is None:
         yield Citation(id=ident, source=source, raw=raw, line=line, column=column,
                        document=document, source_key=key, context=context, quotes=quotes,
