@@ -715,26 +715,44 @@ def _brief_client(document: str | None, timeout: float, allow_private: bool) -> 
 
 
 @cli.command("extract")
-@click.argument("document")
+@click.argument("documents", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["json", "table", "csv"]), default=None,
               help="Output format (default: table on a terminal, json otherwise).")
+@click.option("--check", is_flag=True,
+              help="Only check: print each malformed citation as FILE:LINE:COL and exit 1 if "
+                   "there is one (several files allowed; no network: for pre-commit).")
 @config_option
 @published_option
 @brief_fetch_options
-def extract_command(document: str, fmt: str | None, config_path: str | None,
-                    published: str | None, timeout: float, allow_private: bool) -> None:
+def extract_command(documents: tuple[str, ...], fmt: str | None, check: bool,
+                    config_path: str | None, published: str | None, timeout: float,
+                    allow_private: bool) -> None:
     """List the citations in a brief (.txt, .md, .html, - for stdin, or a URL).
 
     Example:
 
     \b
         citecheck extract examples/china-russia-security-ties-2018-06-04.txt --format json
+        citecheck extract --check briefs/*.md
     """
     from citecheck.extract import open_citations
     from citecheck.extract.formats import write_extraction
     from citecheck.registry import find_registry
 
     registry = find_registry(config_path)
+    if check:
+        from citecheck.extract.check import check_documents
+
+        found = 0
+        for line in check_documents(documents, published=published, registry=registry):
+            click.echo(line)
+            found += 1
+        if found:
+            click.echo(f"{found} malformed citation(s)", err=True)
+        click.get_current_context().exit(int(ExitCode.FINDINGS if found else ExitCode.OK))
+    if len(documents) > 1:
+        raise click.UsageError("give one document (or --check to check several)")
+    document = documents[0]
     extraction = open_citations(document, published=published, registry=registry,
                                 client=_brief_client(document, timeout, allow_private))
     out = sys.stdout
