@@ -1011,6 +1011,34 @@ def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str
     click.get_current_context().exit(int(ExitCode.FINDINGS if missing else ExitCode.OK))
 
 
+@archive_group.command("export")
+@click.option("--wacz", "wacz_path", required=True, metavar="FILE",
+              type=click.Path(dir_okay=False), help="Write a WACZ here.")
+@click.option("--run", "run_id", type=int, help="The run to export (default: the latest).")
+@_archive_dir_option
+@db_option
+def archive_export(wacz_path: str, run_id: int | None, archive_dir: str, db_path: str) -> None:
+    """Pack a run's WARC evidence into a WACZ that ReplayWeb.page opens.
+
+    Its pages.jsonl lists the cited pages: the live response and the snapshot
+    each verdict of the run rests on.
+
+    Example:
+
+    \b
+        citecheck archive export --wacz evidence.wacz --run 3
+    """
+    from citecheck.archive.wacz import export_wacz
+    from citecheck.store import Store
+
+    with Store(db_path) as store:
+        stored = store.load_run(run_id)
+    done = export_wacz(wacz_path, stored.verdicts, archive_dir,
+                       title=f"citecheck run {stored.run.id}")
+    click.echo(f"wrote {done.path}: {len(done.pages)} cited pages from "
+               f"{len(done.warcs)} WARC file(s)", err=True)
+
+
 @archive_group.command("save")
 @click.argument("urls", nargs=-1, required=True)
 @click.option("--wait", default=0.0, show_default=True, type=click.FloatRange(0),

@@ -107,6 +107,8 @@ class Document:
     links: tuple[tuple[int, int, int, str], ...] = ()
     #: (link URL, snapshot URL, ISO snapshot date) of each link with Robust Links attributes
     versions: tuple[tuple[str, str | None, str | None], ...] = ()
+    #: (line, start col, end col, label, note text, note URLs) of each numbered-note mark
+    notes: tuple[tuple[int, int, int, str, str, tuple[str, ...]], ...] = ()
 
 
 # -------------------------------------------------------------------- registry

@@ -304,3 +304,40 @@ def test_429_without_retry_after_holds_every_request_back(caplog):
     assert "without Retry-After" in caplog.text
     assert client.lookup(PAGE, "2018-05-15", None).status is LookupStatus.FOUND
     assert max(clock.sleeps) >= 59.0  # waited out IA's minute before asking again
+
+
+# ------------------------------------------- the same paths on a real pywb
+
+
+@pytest.mark.slow
+def test_tie_window_query_and_surt_match_on_a_real_pywb(pywb_factory):
+    from fixtures_pywb import html_capture
+
+    from citecheck.http import HttpClient, HttpConfig
+
+    page = "http://www.mod.example.org/en/News/Item.html?b=2&a=1"
+    stamps = ["20180605010000", "20180605020000", "20180605030000", "20180606101500",
+              "20180603080000", "20180420000000"]
+    server = pywb_factory([html_capture(page, ts, f"<p>capture {ts}</p>") for ts in stamps],
+                          name="tie")
+    http = HttpClient(HttpConfig(retries=0, allow_private=True))
+    asked: list[dict[str, str]] = []
+
+    class Recording:
+        def fetch(self, url, **kw):
+            asked.append(dict(kw.get("params") or {}))
+            return http.fetch(url, **kw)
+
+    client = ArchiveClient(Recording(), server.root, candidate_limit=3, page_rows=2)  # type: ignore[arg-type]  # noqa: E501
+    assert client.rates == (math.inf, math.inf)
+    # asked with another spelling of the same page: matched by SURT
+    found = client.lookup("https://mod.example.org/en/News/Item.html?a=1&b=2", "2018-06-04",
+                          "2018-06-04")
+    assert found.status is LookupStatus.FOUND, found.error
+    # the closest three (all 5 June) hid the 3 June capture: the tie window found it
+    assert asked[0]["sort"] == "closest" and asked[0]["limit"] == "3"
+    assert any(q.get("showResumeKey") == "true" for q in asked[1:])
+    assert found.snapshot.timestamp == "20180603080000"
+    assert found.snapshot.url == page
+    fetched = client.fetch_snapshot(found.snapshot)
+    assert fetched.error is None and b"capture 20180603080000" in fetched.body

@@ -23,6 +23,7 @@ from citecheck.extract.readers import (
     DATELINE_LINES,
     Rendered,
     absolute_links,
+    absolute_notes,
     absolute_versions,
     decode,
     find_dateline,
@@ -84,6 +85,7 @@ def read_document(
         title=rendered.title,
         links=links,
         versions=versions,
+        notes=absolute_notes(rendered.notes, page_url, rendered.base),
     )
 
 
@@ -97,6 +99,7 @@ def extract_citations(doc: Document, registry: Registry | None = None) -> list[C
             registry=registry,
             links=doc.links,
             versions={url: (version, date) for url, version, date in doc.versions},
+            notes=doc.notes,
         )
     )
 

@@ -433,3 +433,67 @@ def parse_parenthetical(content: str) -> tuple[Part, ...]:
         if p.problem not in (None, "no date")
         and (p.source is not None or p.problem.startswith(_UNRECOGNISED))
     )
+
+
+# ------------------------------------------------------------------- notes
+
+#: a URL written in a note's text
+_NOTE_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"“”')\]]+[^\s<>\"“”')\].,;:]")
+#: "accessed May 5, 2019": when the note's writer looked, not when the source spoke
+_ACCESSED = re.compile(r"^(?:last\s+)?(?:accessed|retrieved|viewed|visited)\b", re.I)
+_NOTE_STRIP = " \t\n.\"“”‘’'«»"
+
+
+def source_label(url: str) -> str:
+    """The host a URL names, as a source label: ``www.xinhuanet.com``."""
+    host = re.sub(r"^https?://", "", url, flags=re.I).split("/", 1)[0]
+    return host.split("@")[-1].split(":")[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_note(text: str) -> tuple[Parsed, str | None]:
+    """What a numbered note cites: (source, date, problem, locator) and a URL in its text.
+
+    A note reads ``[See] SOURCE, [“Title,”] ..., DATE[, p. 5][, URL]``: the
+    source is its first comma-separated segment when that reads as a source,
+    the date the first segment (or two, ``May 14, 2018``) that is a date other
+    than an access date, the locator a segment that is only one. A date with
+    neither a readable source nor a URL is malformed, as in a parenthetical.
+    """
+    body, shift = _strip_prefix(text.strip())
+    found = _NOTE_URL.search(body)
+    url = None
+    if found is not None:
+        url = found.group()
+        url = url if url.lower().startswith(("http://", "https://")) else "http://" + url
+    plain = _NOTE_URL.sub(" ", body)
+    segments = [seg.strip() for seg in plain.split(",")]
+    first = segments[0].strip(_NOTE_STRIP) if segments else ""
+    sources: tuple[tuple[str, int], ...] = ()
+    if first and not segments[0].startswith(("\"", "“", "‘", "«")) and is_source(first):
+        sources = ((first, shift + body.find(first)),)
+    date: WrittenDate | None = None
+    locator: str | None = None
+    i = 1 if sources else 0
+    while i < len(segments):
+        seg = segments[i].strip(_NOTE_STRIP)
+        if _ACCESSED.match(seg):
+            i += 2  # "accessed May 5, 2019" spans two segments
+            continue
+        if locator is None and _LOCATOR_ONLY.fullmatch(seg):
+            locator = " ".join(seg.split())
+        elif date is None:
+            pair = f"{seg}, {segments[i + 1].strip(_NOTE_STRIP)}" if i + 1 < len(segments) else ""
+            for candidate in (pair, seg):
+                try:
+                    date = parse_date(candidate) if candidate else None
+                except DateError:
+                    date = None
+                if date is not None:
+                    i += candidate is pair
+                    break
+        i += 1
+    problem = None
+    if date is not None and not sources and url is None:
+        problem = f"{_UNRECOGNISED} {first!r}"
+    return Parsed(sources, date, problem, locator), url
