@@ -562,6 +562,8 @@ def accept_command(db_path: str, run_id: int | None, reason_code: str | None, by
               callback=_duration, help="A snapshot younger than this needs no new capture.")
 @click.option("--archive-wait", default=120.0, show_default=True, type=click.FloatRange(0),
               help="Seconds to wait for each capture (--archive-now).")
+@click.option("--save-url", default="https://web.archive.org/save", show_default=True,
+              callback=_http_url, help="Save Page Now endpoint (--archive-now).")
 @db_option
 @config_option
 @published_option
@@ -572,8 +574,8 @@ def accept_command(db_path: str, run_id: int | None, reason_code: str | None, by
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (and the diff).")
 def fix_command(document: str, output: str | None, show_diff: bool, in_place: bool,
                 audit_first: bool, archive_now: bool, max_age_snapshot: float,
-                archive_wait: float, db_path: str, quiet: bool, max_age_seconds: float,
-                **kw: Any) -> None:
+                archive_wait: float, save_url: str, db_path: str, quiet: bool,
+                max_age_seconds: float, **kw: Any) -> None:
     """Rewrite a brief's citation links from its audit: Robust Links and snapshot links.
 
     Verified links keep their URL and gain data-versionurl (their snapshot)
@@ -612,7 +614,7 @@ def fix_command(document: str, output: str | None, show_diff: bool, in_place: bo
             run_audit([document], store, options)
         run_id, records = latest_audit(store, document)
     if archive_now:
-        records = _archive_now(records, kw, max_age_snapshot, archive_wait, quiet)
+        records = _archive_now(records, kw, save_url, max_age_snapshot, archive_wait, quiet)
     result = fix_document(document, raw.data, raw.kind, records, run_id=run_id)
     if show_diff:
         click.echo(result.diff(f"{document} (fixed)"), nl=False)
@@ -628,16 +630,22 @@ def fix_command(document: str, output: str | None, show_diff: bool, in_place: bo
         _print_fix(result, document if in_place else output)
 
 
-def _archive_now(records: Any, kw: dict[str, Any], max_age: float, wait: float,
+def _archive_now(records: Any, kw: dict[str, Any], save_url: str, max_age: float, wait: float,
                  quiet: bool) -> Any:
     from citecheck.archive.save import save_page_now
     from citecheck.fix.snapshot import archive_now
     from citecheck.http import HttpClient, HttpConfig
 
-    http = HttpClient(HttpConfig.from_timeout(kw.get("timeout") or 20.0))
+    http = HttpClient(HttpConfig.from_timeout(kw.get("timeout") or 20.0,
+                                              allow_private=bool(kw.get("allow_private"))))
+    roots = [u for u in kw.get("archive_url") or () if u.startswith(("http://", "https://"))]
+    extra = {"archive_root": roots[0].rstrip("/")} if roots else {}
+
+    def save(url: str) -> Any:
+        return save_page_now(url, http, wait=wait, save_url=save_url, **extra)
+
     try:
-        records, notes = archive_now(records, lambda url: save_page_now(url, http, wait=wait),
-                                     max_age_days=max_age / 86400)
+        records, notes = archive_now(records, save, max_age_days=max_age / 86400)
     finally:
         http.close()
     if not quiet:

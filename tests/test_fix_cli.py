@@ -29,7 +29,8 @@ def snap(url: str, ts: str) -> Snapshot:
     return Snapshot(url=url, archive_url=f"http://arch.example/web/{ts}/{url}", timestamp=ts)
 
 
-def audited(tmp_path: Path, kinds: dict[str, VerdictKind], name: str = "brief.html") -> Path:
+def audited(tmp_path: Path, kinds: dict[str, VerdictKind], name: str = "brief.html",
+            snapshots: bool = True) -> Path:
     """A brief and a database holding one finished audit of it (no network)."""
     path = tmp_path / name
     path.write_text(BRIEF, encoding="utf-8")
@@ -39,7 +40,8 @@ def audited(tmp_path: Path, kinds: dict[str, VerdictKind], name: str = "brief.ht
         kind = kinds[c.source]
         live = LiveResult(c.url or "", LiveStatus.OK if kind is VerdictKind.VERIFIED
                           else LiveStatus.DEAD)
-        s = None if kind is VerdictKind.DEAD else snap(c.url or "", "20180515000000")
+        s = None if kind is VerdictKind.DEAD or (kind is VerdictKind.VERIFIED and not snapshots) \
+            else snap(c.url or "", "20180515000000")
         verdicts.append(Verdict(c, kind, urls=(c.url or "",), live=live, snapshot=s))
     with Store(str(tmp_path / "c.db")) as store:
         run = store.start_run({})
@@ -195,3 +197,24 @@ def test_archive_now_captures_what_has_no_recent_snapshot():
     assert out[3] is records[3] and out[4] is records[4] and out[5] is records[5]
     assert [n.ok for n in notes] == [True, True, False]
     assert notes[2].detail == "rate-limited: HTTP 429"
+
+
+def test_fix_archive_now_asks_save_page_now_and_links_the_capture(tmp_path, simweb):
+    path = audited(tmp_path, KINDS, snapshots=False)
+    asked: list[bytes] = []
+
+    def save(request):  # Save Page Now's anonymous answer: where the capture is
+        asked.append(request.body)
+        return (200, {"Content-Location": "/web/20261202010203/https://gov.example/a",
+                      "Content-Type": "text/html"}, b"<html>saved</html>")
+
+    save_url = simweb.route("spn", "/save", handler=save, methods=["POST"])
+    out = tmp_path / "fixed.html"
+    result = invoke(tmp_path, "fix", str(path), "-o", str(out), "--archive-now",
+                    "--save-url", save_url, "--allow-private", "--archive-wait", "0")
+    assert result.exit_code == 0, result.output
+    assert asked == [b"url=https%3A%2F%2Fgov.example%2Fa"]  # the verified live source only
+    assert ('<a href="https://gov.example/a" data-versionurl="https://web.archive.org/web/'
+            '20261202010203/https://gov.example/a" data-versiondate="2018-05-14">') in \
+        out.read_text(encoding="utf-8")
+    assert "save page now: https://gov.example/a: captured" in result.output
