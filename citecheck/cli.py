@@ -378,6 +378,9 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
         elif result.all_refused:
             click.echo(ALL_REFUSED, err=True)
         click.echo(summary_line(result), err=True)
+        if report.accepted:
+            click.echo(f"{len(report.accepted)} accepted finding(s) shown but not counted "
+                       "(citecheck-accept.yaml)", err=True)
         for path in written:
             click.echo(f"wrote {path}", err=True)
     click.get_current_context().exit(int(result.exit_code))

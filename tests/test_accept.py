@@ -180,6 +180,8 @@ def test_accepted_findings_exit_0_shown_accepted_and_news_fails_again(
     assert "<failure" not in junit and 'message="accepted (dead) by A. Analyst: reviewed"' in junit
     html = out["html"].read_text()
     assert 'class="flag accepted"' in html and "Accepted by A. Analyst" in html
+    loud = run(*audit(tmp_path, fake_brief))
+    assert "2 accepted finding(s) shown but not counted" in loud.output
     # `report` agrees, with no network
     again = run("report", "--db", str(tmp_path / "h.db"), "--json", "-")
     assert again.exit_code == 0
