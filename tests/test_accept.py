@@ -214,3 +214,20 @@ def test_accept_rejects_a_bad_expiry(tmp_path, run, fake_stages, fake_brief):
     run(*audit(tmp_path, fake_brief, "-q"))
     result = run("accept", "--by", "a", "--expires", "soon", "--db", str(tmp_path / "h.db"))
     assert result.exit_code == 2 and "--expires" in result.output
+
+
+def test_who_and_why_are_escaped_in_every_report():
+    from citecheck.report import RunReport, render_html, render_junit, render_markdown
+
+    hostile = AcceptEntry(by='<img src=x onerror=alert(1)>"', why="</td><script>x()</script>|",
+                          source="CSIS", verdict="dead", file="citecheck-accept.yaml", line=2)
+    report = RunReport.from_verdicts([DEAD], run_id="1", started_at="2026-12-02T00:00:00Z",
+                                     accepted={(DEAD.citation.document, DEAD.citation.id):
+                                               hostile})
+    assert report.findings() == []
+    html = render_html(report)
+    assert "<script>x()</script>" not in html and "<img src=x" not in html
+    assert "&lt;/td&gt;&lt;script&gt;x()&lt;/script&gt;" in html
+    md = render_markdown(report)
+    assert "<script>" not in md and "(accepted)" in md
+    assert "<script>" not in render_junit(report).replace("&lt;script&gt;", "")

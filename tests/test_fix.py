@@ -308,3 +308,14 @@ def test_a_link_not_in_the_document_is_reported_not_found(tmp_path):
 def test_a_kind_that_cannot_be_fixed_is_an_input_error():
     with pytest.raises(InputError, match="cannot fix a pdf document"):
         fix_document("x.pdf", b"%PDF-1.4", "pdf", [])
+
+
+def test_a_binary_file_is_refused_not_appended_to(tmp_path):
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("word/document.xml", "<w:document>(MOFA, May 14)</w:document>")
+    with pytest.raises(InputError, match="not a text document"):
+        fix_document("brief.docx", buf.getvalue(), "text", [])

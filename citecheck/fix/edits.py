@@ -6,6 +6,7 @@ that every character an edit does not touch encodes back to the same bytes.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from citecheck.errors import InputError
 from citecheck.fix.plan import Action, LinkFix
 
 L = TypeVar("L")
+#: control characters no text brief holds (a .docx, a .pdf, an image)
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
 class Status(str, Enum):
@@ -60,6 +63,9 @@ class Source:
                 text = data.decode(candidate)
             except (UnicodeDecodeError, LookupError):
                 continue
+            if _BINARY.search(text[:SAMPLE_BYTES]):
+                raise InputError(f"{name}: not a text document (.html, .md or .txt): "
+                                 "cannot fix it")
             if text.encode(candidate) == data:
                 return cls(name, data, text, candidate)
         raise InputError(f"{name}: cannot be edited byte for byte ({encoding} does not "
