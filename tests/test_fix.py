@@ -319,3 +319,44 @@ def test_a_binary_file_is_refused_not_appended_to(tmp_path):
         z.writestr("word/document.xml", "<w:document>(MOFA, May 14)</w:document>")
     with pytest.raises(InputError, match="not a text document"):
         fix_document("brief.docx", buf.getvalue(), "text", [])
+
+
+def test_markdown_bare_urls_footnotes_and_inline_html_links(tmp_path):
+    md = ("4 June 2018\n\n"
+          "China said so.[^1] Russia agreed (https://kremlin.example/a, April 2 2018).\n"
+          'Also (<a href="https://tass.example/b">TASS, April 3 2018</a>); code: '
+          '`<a href="https://tass.example/b">x</a> https://kremlin.example/a`.\n\n'
+          "[^1]: MOFA, May 14 2018, https://mofa.example/x\n")
+    path = tmp_path / "notes.md"
+    path.write_text(md, encoding="utf-8")
+    kinds = {
+        "MOFA": (VerdictKind.RESCUED, snap("https://mofa.example/x", "20180515000000")),
+        "https://kremlin.example/a": (VerdictKind.VERIFIED,
+                                      snap("https://kremlin.example/a", "20180403000000")),
+        "TASS": (VerdictKind.RESCUED, snap("https://tass.example/b", "20180404000000")),
+    }
+    records = _records(path, kinds)
+    assert len(records) == 3
+    result = fix_document(str(path), path.read_bytes(), "markdown", records)
+    fixed = result.fixed.decode("utf-8")
+    assert fixed == md.replace(
+        "(https://kremlin.example/a, April",
+        "([https://kremlin.example/a](https://kremlin.example/a){data-versionurl=\"http://"
+        "127.0.0.1:9/web/20180403000000/https://kremlin.example/a\" data-versiondate="
+        "\"2018-04-02\"}, April",
+    ).replace(
+        '(<a href="https://tass.example/b">',
+        '(<a href="http://127.0.0.1:9/web/20180404000000/https://tass.example/b" '
+        'data-originalurl="https://tass.example/b" data-versiondate="2018-04-03">',
+    ).replace(
+        "2018, https://mofa.example/x\n",
+        "2018, [https://mofa.example/x](http://127.0.0.1:9/web/20180515000000/https://"
+        'mofa.example/x){data-originalurl="https://mofa.example/x" data-versiondate='
+        '"2018-05-14"}\n',
+    )  # the code span is untouched
+    path.write_bytes(result.fixed)
+    after = {c.source: c for c in extract_citations(read_document(str(path)))}
+    assert after["TASS"].url == "https://tass.example/b"
+    assert after["MOFA"].url == "https://mofa.example/x"
+    again = fix_document(str(path), result.fixed, "markdown", records)
+    assert again.fixed == result.fixed and again.count(Status.ALREADY) == 3

@@ -94,6 +94,19 @@ class _Scanner(HTMLParser):
             self.texts.append((start, start + len(data)))
 
 
+def anchor_at(tag: str, start: int) -> Anchor | None:
+    """The ``<a ...>`` start tag ``tag``, standing at ``start`` in a document (inline
+    HTML in Markdown), as an :class:`Anchor`."""
+    scanner = _Scanner(tag)
+    scanner.feed(tag)
+    scanner.close()
+    if not scanner.anchors:
+        return None
+    anchor = scanner.anchors[0]
+    anchor.start, anchor.end = start, start + len(anchor.tag)
+    return anchor
+
+
 def _quote(value: str) -> str:
     return '"' + html.escape(value, quote=True) + '"'
 
@@ -105,11 +118,11 @@ def _attributes(pairs: list[tuple[str, str]]) -> str:
 _ROBUST_ATTRS = {"data-versionurl", "data-originalurl", "data-versiondate"}
 
 
-def _is_robust(anchor: Anchor) -> bool:
+def is_robust(anchor: Anchor) -> bool:
     return "data-versionurl" in anchor.attrs or "data-originalurl" in anchor.attrs
 
 
-def _rewrite(anchor: Anchor, fix: LinkFix) -> list[Edit]:
+def rewrite(anchor: Anchor, fix: LinkFix) -> list[Edit]:
     edits = []
     if fix.action is Action.SNAPSHOT and fix.version_url:
         span = anchor.value_span("href")
@@ -167,4 +180,4 @@ def fix_html(source: Source, fixes: list[LinkFix]) -> tuple[list[Edit], list[Out
         return ([Edit(found[0], found[0], opening), Edit(found[1], found[1], "</a>")],
                 Outcome(fix, Status.CHANGED, fix.explanation))
 
-    return run_fixes(fixes, links, _is_robust, _rewrite, unlinked)
+    return run_fixes(fixes, links, is_robust, rewrite, unlinked)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from citecheck.fix.edits import Edit, Links, Outcome, Source, Status, run_fixes
+from citecheck.fix.html import Anchor, anchor_at, is_robust, rewrite
 from citecheck.fix.match import label_span
 from citecheck.fix.plan import Action, LinkFix
 
@@ -23,6 +24,7 @@ _TOKEN = re.compile(
     r"(?:\s+[\"'][^\"']*[\"'])?\s*\)(?P<attrs>\{[^{}\n]*\})?)"
     r"|(?P<ref>\[(?P<rtext>[^\[\]]+)\](?:\[(?P<rkey>[^\[\]]*)\])?)"
     r"|(?P<auto><(?P<aurl>https?://[^>\s]+)>)"
+    r"|(?P<html><[aA]\s[^<>]*>)"  # inline HTML: a Robust Link written by hand, or to fix
 )
 _DEF = re.compile(
     r"^ {0,3}\[(?!\^)(?P<key>[^\]]+)\]:[ \t]*<?(?P<href>[^\s>]+)>?"
@@ -30,6 +32,7 @@ _DEF = re.compile(
     re.M,
 )
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_BARE = re.compile(r"https?://[^\s<>()\[\]{}\"'`]+")
 _ROBUST = re.compile(r"\bdata-(?:versionurl|originalurl)\s*=")
 _ATTR_VALUE = re.compile(r"""data-originalurl\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+?))(?=[\s}])""")
 KEY_PREFIX = "citecheck-"
@@ -53,8 +56,10 @@ def _original(block: str | None) -> str | None:
     return next((g for g in m.groups() if g is not None), None) if m else None
 
 
-def _scan(text: str) -> tuple[list[_Link], dict[str, _Link], list[tuple[str, int]]]:
-    """Inline links and autolinks in order, definitions by key, reference uses."""
+def _scan(text: str) -> tuple[list[_Link], dict[str, _Link], list[tuple[str, int]],
+                             list[Anchor]]:
+    """Inline links and autolinks in order, definitions by key, reference uses,
+    inline HTML links."""
     defs: dict[str, _Link] = {}
     def_lines: set[int] = set()
     for m in _DEF.finditer(text):
@@ -67,6 +72,7 @@ def _scan(text: str) -> tuple[list[_Link], dict[str, _Link], list[tuple[str, int
         def_lines.add(m.start())
     inline: list[_Link] = []
     uses: list[tuple[str, int]] = []
+    anchors: list[Anchor] = []
     fenced = False
     pos = 0
     for line in text.split("\n"):
@@ -77,12 +83,17 @@ def _scan(text: str) -> tuple[list[_Link], dict[str, _Link], list[tuple[str, int
         if fenced or start in def_lines:
             continue
         code = None
+        taken: list[tuple[int, int]] = []  # what the tokens cover: no bare URL in there
         for m in _TOKEN.finditer(line):
             if m["code"]:
                 code = None if code == m["code"] else (code or m["code"])
+                code_start = m.start()
+                if code is None:
+                    taken.append((code_start, m.end()))
                 continue
             if code:
                 continue
+            taken.append(m.span())
             if m["inline"] and not m["inline"].startswith("!"):
                 attrs = (start + m.start("attrs"), start + m.end("attrs")) if m["attrs"] else None
                 inline.append(_Link((start + m.start("href"), start + m.end("href")),
@@ -91,11 +102,24 @@ def _scan(text: str) -> tuple[list[_Link], dict[str, _Link], list[tuple[str, int
                 key = (m["rkey"] or m["rtext"]).strip().lower()
                 if key in defs:
                     uses.append((key, start + m.start()))
+            elif m["html"]:
+                anchor = anchor_at(m["html"], start + m.start())
+                if anchor is not None:
+                    anchors.append(anchor)
             elif m["auto"]:
                 inline.append(_Link((start + m.start("aurl"), start + m.end("aurl")),
                                     start + m.end(), None, m["aurl"], None,
                                     whole=(start + m.start(), start + m.end())))
-    return inline, defs, uses
+        if code:  # an unclosed code span runs to the end of the line
+            taken.append((code_start, len(line)))
+        for m in _BARE.finditer(line):  # a URL written out: (https://tass.com/..., April 3)
+            url = m.group().rstrip(".,;:!?'\"")
+            a, b = m.start(), m.start() + len(url)
+            if any(x < b and a < y for x, y in taken) or line[max(0, a - 1):a] in ("<", "["):
+                continue
+            inline.append(_Link((start + a, start + b), start + b, None, url, None,
+                                whole=(start + a, start + b)))
+    return inline, defs, uses, anchors
 
 
 def _block(pairs: list[tuple[str, str]]) -> str:
@@ -128,21 +152,29 @@ def _rewrite(text: str, link: _Link, fix: LinkFix) -> list[Edit]:
 
 def fix_markdown(source: Source, fixes: list[LinkFix]) -> tuple[list[Edit], list[Outcome]]:
     text = source.text
-    inline, defs, uses = _scan(text)
+    inline, defs, uses, anchors = _scan(text)
     # every link a citation may stand on, in document order: (offset, link)
-    spots: list[tuple[int, _Link]] = [(link.href_span[0], link) for link in inline]
+    spots: list[tuple[int, _Link | Anchor]] = [(link.href_span[0], link) for link in inline]
     spots += [(at, defs[key]) for key, at in uses]
+    spots += [(a.start, a) for a in anchors]
     spots.sort(key=lambda s: s[0])
-    links: Links[_Link] = Links()
+    links: Links[_Link | Anchor] = Links()
     for _at, link in spots:
-        for url in (link.href, link.original):
+        urls = (link.href, link.original) if isinstance(link, _Link) else (
+            link.attrs.get("href", "").strip(), link.attrs.get("data-originalurl", "").strip())
+        for url in urls:
             if url:
                 links.add(url, link)
     appended: list[str] = []
 
-    def robust(link: _Link) -> bool:
+    def robust(link: _Link | Anchor) -> bool:
+        if isinstance(link, Anchor):
+            return is_robust(link)
         span = link.attrs
         return span is not None and bool(_ROBUST.search(text[span[0]:span[1]]))
+
+    def rewritten(link: _Link | Anchor, fix: LinkFix) -> list[Edit]:
+        return rewrite(link, fix) if isinstance(link, Anchor) else _rewrite(text, link, fix)
 
     def unlinked(fix: LinkFix) -> tuple[list[Edit], Outcome]:
         """No hyperlink: the label becomes a reference link, defined at the end."""
@@ -159,8 +191,7 @@ def fix_markdown(source: Source, fixes: list[LinkFix]) -> tuple[list[Edit], list
         return ([Edit(span[0], span[0], "["), Edit(span[1], span[1], f"][{key}]")],
                 Outcome(fix, Status.CHANGED, fix.explanation))
 
-    edits, outcomes = run_fixes(fixes, links, robust,
-                                lambda link, fix: _rewrite(text, link, fix), unlinked)
+    edits, outcomes = run_fixes(fixes, links, robust, rewritten, unlinked)
     if appended:
         nl = source.newline
         head = "" if text.endswith("\n") or not text else nl
