@@ -360,3 +360,21 @@ def test_markdown_bare_urls_footnotes_and_inline_html_links(tmp_path):
     assert after["MOFA"].url == "https://mofa.example/x"
     again = fix_document(str(path), result.fixed, "markdown", records)
     assert again.fixed == result.fixed and again.count(Status.ALREADY) == 3
+
+
+def test_html_url_written_out_as_the_source_is_linked(tmp_path):
+    html = ("<html><body><p>4 June 2018</p><p>Russia agreed "
+            "(https://kremlin.example/a, April 2 2018).</p></body></html>\n")
+    path = tmp_path / "u.html"
+    path.write_text(html, encoding="utf-8")
+    records = _records(path, {"https://kremlin.example/a": (
+        VerdictKind.VERIFIED, snap("https://kremlin.example/a", "20180403000000"))})
+    result = fix_document(str(path), path.read_bytes(), "html", records)
+    assert result.fixed.decode() == html.replace(
+        "(https://kremlin.example/a,",
+        '(<a href="https://kremlin.example/a" data-versionurl="http://127.0.0.1:9/web/'
+        '20180403000000/https://kremlin.example/a" data-versiondate="2018-04-02">'
+        "https://kremlin.example/a</a>,")
+    path.write_bytes(result.fixed)
+    again = fix_document(str(path), result.fixed, "html", records)
+    assert again.fixed == result.fixed and again.count(Status.ALREADY) == 1

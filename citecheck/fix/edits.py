@@ -129,10 +129,13 @@ def run_fixes(
     robust: Callable[[L], bool],
     rewrite: Callable[[L, LinkFix], list[Edit]],
     unlinked: Callable[[LinkFix], tuple[list[Edit], Outcome]],
+    *,
+    missing_link_is_unlinked: bool = False,
 ) -> tuple[list[Edit], list[Outcome]]:
     """Carry out each fix in document order: a citation's hyperlink is rewritten
     (unless it already carries Robust Links attributes), one without is given to
-    ``unlinked``."""
+    ``unlinked`` (as is one whose URL no link has, with ``missing_link_is_unlinked``:
+    a URL written out as text)."""
     edits: list[Edit] = []
     outcomes: list[Outcome] = []
     done: list[L] = []
@@ -147,6 +150,11 @@ def run_fixes(
             outcomes.append(outcome)
             continue
         link = links.take(url)
+        if link is None and missing_link_is_unlinked:
+            new, outcome = unlinked(fix)
+            edits.extend(new)
+            outcomes.append(outcome)
+            continue
         if link is None:
             outcomes.append(Outcome(fix, Status.NOT_FOUND, f"no link to {url} in the document"))
             continue

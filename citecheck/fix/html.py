@@ -180,4 +180,4 @@ def fix_html(source: Source, fixes: list[LinkFix]) -> tuple[list[Edit], list[Out
         return ([Edit(found[0], found[0], opening), Edit(found[1], found[1], "</a>")],
                 Outcome(fix, Status.CHANGED, fix.explanation))
 
-    return run_fixes(fixes, links, is_robust, rewrite, unlinked)
+    return run_fixes(fixes, links, is_robust, rewrite, unlinked, missing_link_is_unlinked=True)
