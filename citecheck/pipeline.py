@@ -134,6 +134,8 @@ class AuditOptions:
     #: every archive asked, (root or memento:URL, CDX URL); empty: archive_url alone
     archives: tuple[tuple[str, str | None], ...] = ()
     archive_concurrency: int = 4
+    #: accepted findings (citecheck-accept.yaml); None: ./citecheck-accept.yaml if present
+    accept_path: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -512,9 +514,13 @@ def summarize(verdicts: Iterable[Verdict]) -> dict[str, Any]:
     return {"total": total, "by_verdict": by_verdict, "by_severity": by_severity}
 
 
-def exit_code_for(verdicts: Iterable[Verdict], fail_on: Severity) -> ExitCode:
-    """1 if any verdict is at or above ``fail_on``, else 0 (DESIGN.md)."""
-    if any(v.verdict.severity >= fail_on for v in verdicts):
+def exit_code_for(
+    verdicts: Iterable[Verdict], fail_on: Severity,
+    accepted: Callable[[Verdict], Any] | None = None,
+) -> ExitCode:
+    """1 if any verdict is at or above ``fail_on``, else 0 (DESIGN.md); a verdict
+    ``accepted`` says is accepted (citecheck-accept.yaml) does not count."""
+    if any(v.verdict.severity >= fail_on and not (accepted and accepted(v)) for v in verdicts):
         return ExitCode.FINDINGS
     return ExitCode.OK
 
@@ -603,6 +609,9 @@ def run_audit(
     from citecheck.verify import Thresholds  # light: no content library at import
 
     Thresholds.from_env()  # a bad CITECHECK_* threshold is an input error, before the run
+    from citecheck.accept import find_accept
+
+    accept = find_accept(options.accept_path)  # so is a bad accept file
     http = Deferred(lambda: stages.make_client(options.http_config()))
 
     # 1. read and extract (bad input stops here, before a run is recorded)
@@ -638,7 +647,7 @@ def run_audit(
     warc = stages.make_warc(options.archive_dir, run_id) if stages.make_warc else None
     try:
         result = _audit_run(run_id, started_at, documents, per_doc, registry, http, warc, store,
-                            options, stages, progress)
+                            options, stages, progress, accept=accept)
         if skipped:  # the rest is audited, but the run is not clean: an input error
             result = dataclasses.replace(result, skipped=tuple(skipped),
                                          exit_code=max(result.exit_code, ExitCode.USAGE))
@@ -669,6 +678,8 @@ def _audit_run(
     options: AuditOptions,
     stages: Stages,
     progress: Progress,
+    *,
+    accept: Any = None,
 ) -> AuditResult:
     t0 = time.monotonic()
     saved_ids = store.save_documents(
@@ -813,7 +824,7 @@ def _audit_run(
 
     summary = summarize(verdicts)
     summary.update(documents=len(documents), urls=len(urls), offline=offline)
-    code = exit_code_for(verdicts, options.fail_on)
+    code = exit_code_for(verdicts, options.fail_on, accept.match if accept else None)
     stats = {
         "elapsed": round(time.monotonic() - t0, 3),
         "cache_hits": cache.hits,
@@ -1026,12 +1037,14 @@ def _save_missing(
 
 
 def build_report(
-    store: Store, run_id: int | None = None, *, verdicts: Sequence[Verdict] | None = None
+    store: Store, run_id: int | None = None, *, verdicts: Sequence[Verdict] | None = None,
+    accept: Any = None,
 ) -> Any:
     """A :class:`~citecheck.report.RunReport` of a stored run, with its changes.
 
     ``verdicts``: the run's verdicts already in hand (they are what the store
-    holds), saving their decoding from the database.
+    holds), saving their decoding from the database. ``accept``: an
+    :class:`~citecheck.accept.AcceptList` marking the findings it accepts.
     """
     from citecheck.report import Change, DocumentInfo, RunReport
 
@@ -1048,14 +1061,16 @@ def build_report(
             )
             for c in store.history(run_id=run.id)
         ]
+    verdicts = stored.verdicts if verdicts is None else verdicts
     return RunReport.from_verdicts(
-        stored.verdicts if verdicts is None else verdicts,
+        verdicts,
         run_id=str(run.id),
         started_at=run.started_at,
         finished_at=run.finished_at,
         options=run.options,
         documents=[DocumentInfo(d["name"], d["published"], d["title"]) for d in stored.documents],
         changes=changes,
+        accepted=accept.accepted(verdicts) if accept else None,
     )
 
 
