@@ -412,7 +412,12 @@ class HttpClient:
         self.slots = HostSlots(self.config.per_host)
         self.rng = rng or random.Random()
         self._aio: Any = None  # the aiohttp.ClientSession, made on the loop
-        self._env_proxies = bool(urllib.request.getproxies())
+        # proxies from the environment, read once: aiohttp's trust_env reads the
+        # environment and ~/.netrc again on every request (most of its CPU time)
+        self._proxies = {k: v for k, v in urllib.request.getproxies().items()
+                         if k in ("http", "https")}
+        self._no_proxy = {"no": os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""}
+        self._proxy_of: dict[tuple[str, str], str | None] = {}
         self._ssl: Any = None  # made with the session
         self._base_headers = {"User-Agent": self.config.user_agent,
                               # only what _Decoder can undo: the cap counts decompressed bytes
@@ -604,13 +609,14 @@ class HttpClient:
             if self.config.verify_tls:
                 bundle = (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
                           or os.environ.get("SSL_CERT_FILE"))
-                self._ssl = ssl.create_default_context(cafile=bundle or None)
+                # aiohttp's own verifying context unless a CA bundle is named
+                self._ssl = ssl.create_default_context(cafile=bundle) if bundle else True
             else:
                 self._ssl = False
             connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=60, ssl=self._ssl,
                                              enable_cleanup_closed=True)
             self._aio = aiohttp.ClientSession(
-                connector=connector, auto_decompress=False, trust_env=True,
+                connector=connector, auto_decompress=False, trust_env=False,
                 cookie_jar=aiohttp.DummyCookieJar(), skip_auto_headers=("User-Agent",),
                 max_line_size=16 * 1024, max_field_size=16 * 1024)
             weakref.finalize(self, _close_later, self._aio)
@@ -636,15 +642,16 @@ class HttpClient:
                 jar = cookies.jar.filter_cookies(target)
                 if jar:
                     merged["Cookie"] = "; ".join(f"{k}={m.value}" for k, m in jar.items())
+            proxy = self._proxy(target.scheme, target.host or "")
             resp = await session.get(
-                target, headers=merged, allow_redirects=False,
+                target, headers=merged, allow_redirects=False, proxy=proxy,
                 timeout=aiohttp.ClientTimeout(total=None,
                                               sock_connect=min(cfg.connect_timeout, remaining),
                                               sock_read=min(cfg.read_timeout, remaining)))
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
             code, text = classify_exception(exc)
             return _Hop(result=FetchResult(current, current, error=code, error_text=text))
-        if not self._proxied(target):
+        if proxy is None:
             # the name may have resolved differently for the connection than for
             # the guard (DNS rebinding): check where we really are
             peer = _peer_address(resp)
@@ -661,16 +668,18 @@ class HttpClient:
             return _Hop(response=resp)
         return _Hop(result=await self._read(current, resp, start, cap))
 
-    def _proxied(self, target: Any) -> bool:
-        if not self._env_proxies:
-            return False
-        from aiohttp.helpers import get_env_proxy_for_url
-
-        try:
-            get_env_proxy_for_url(target)
-        except LookupError:
-            return False
-        return True
+    def _proxy(self, scheme: str, host: str) -> str | None:
+        """The proxy for ``scheme://host`` (``HTTP(S)_PROXY`` less ``NO_PROXY``), or None."""
+        if not self._proxies:
+            return None
+        key = (scheme, host)
+        if key not in self._proxy_of:
+            proxy = self._proxies.get(scheme)
+            bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+            if proxy and bypass(host, self._no_proxy):
+                proxy = None
+            self._proxy_of[key] = proxy
+        return self._proxy_of[key]
 
     # -- body
 

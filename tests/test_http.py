@@ -9,6 +9,7 @@ import zlib
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -606,3 +607,20 @@ def test_connection_to_a_refused_address_is_caught_after_connect(simweb):
     assert r.body == b""
     allowed = HttpClient(HttpConfig(allow_private=True), resolve=lambda h: [PUBLIC])
     assert allowed.fetch(f"http://localhost:{port}/secret").body == b"internal"
+
+
+@pytest.mark.slow
+def test_proxies_come_from_the_environment(simweb, monkeypatch):
+    proxy = simweb.host("proxy")
+    simweb.route("proxy", "/page", body=b"via the proxy")
+    direct = simweb.url("a", "/page")
+    simweb.route("a", "/page", body=b"direct")
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("NO_PROXY", urlsplit(direct).hostname)  # the direct host, by address
+    monkeypatch.delenv("http_proxy", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    r = make_client().fetch("http://far.test/page")
+    assert r.error is None and r.body == b"via the proxy"
+    assert [h.path for h in simweb.hits("proxy")] == ["http://far.test/page"]
+    assert HttpClient(HttpConfig(allow_private=True)).fetch(direct).body == b"direct"
+    assert not simweb.hits("proxy", "http://" + urlsplit(direct).netloc + "/page")
