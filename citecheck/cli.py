@@ -23,7 +23,6 @@ import click
 
 from citecheck import __version__
 from citecheck.errors import CitecheckError, ExitCode, InputError
-from citecheck.models import Severity
 
 # The library is imported inside each command, not here: `--help`, `--version`
 # and `check` then never load the report templates (jinja2), the content
@@ -335,6 +334,7 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
     \b
         citecheck audit briefs/ --report-dir reports --json audit.json
     """
+    from citecheck.models import Severity  # not at import: --version needs none
     from citecheck.pipeline import (
         AuditOptions,
         Progress,
@@ -484,6 +484,8 @@ def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: 
         data = build_report(store, run_id, accept=accept)
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
                             junit=junit_path, report_dir=report_dir)
+    from citecheck.models import Severity  # not at import: --version needs none
+
     severity = Severity.parse(fail_on)
     for path in write_reports(data, targets, fail_on=severity):
         click.echo(f"wrote {path}", err=True)
@@ -907,6 +909,8 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
         elif run.all_refused:
             click.echo(ALL_REFUSED, err=True)
         click.echo(summary_text(run), err=True)
+    from citecheck.models import Severity
+
     click.get_current_context().exit(int(run.exit_code(Severity.parse(fail_on))))
 
 
