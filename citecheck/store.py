@@ -46,6 +46,7 @@ from citecheck.models import (
     LookupStatus,
     Redirect,
     Snapshot,
+    Support,
     Verdict,
     VerdictKind,
 )
@@ -1310,6 +1311,7 @@ def verdict_from_dict(d: dict[str, Any]) -> Verdict:
         quotes_found=tuple(d.get("quotes_found") or ()),
         quotes_missing=tuple(d.get("quotes_missing") or ()),
         evidence=tuple(d.get("evidence") or ()),
+        support=Support.from_dict(d.get("support")),
     )
 
 

@@ -44,8 +44,9 @@ V = VerdictKind
 # decided by exactly one row of RULES below. Axes:
 #   live:    None (not checked) and every LiveStatus
 #   content: for reachable pages: supports | quotes (supports, quotes found) |
-#            date (contradicts: date-mismatch) | domain (domain-mismatch);
-#            "-" when nothing was read
+#            weak (supports, note claim-weakly-supported) |
+#            date (contradicts: date-mismatch) | domain (domain-mismatch) |
+#            claim (contradicts: claim-not-supported); "-" when nothing was read
 #   archive: supports | contradicts (quote-not-found) | unread (found, body
 #            missing) | none | error | skipped
 #   drift:   the live text is far from the snapshot's (only when both read)
@@ -59,8 +60,8 @@ LIVE_CODE = {
 }
 REACHABLE = {LiveStatus.OK, LiveStatus.REDIRECTED, LiveStatus.MOVED}
 UNREACHABLE = {None, LiveStatus.BLOCKED, LiveStatus.ERROR, LiveStatus.SKIPPED}
-SUPPORTING = {"supports", "quotes"}
-CONTRADICTING = {"date", "domain"}
+SUPPORTING = {"supports", "quotes", "weak"}
+CONTRADICTING = {"date", "domain", "claim"}
 ALL_ARCHIVE = {"supports", "contradicts", "unread", "none", "error", "skipped"}
 NOT_SUPPORTING_ARCHIVE = ALL_ARCHIVE - {"supports"}
 ARCHIVE_CODE = {"none": "no-snapshot", "error": "archive-error", "unread": "archive-error",
@@ -69,16 +70,17 @@ ANY = None
 
 # (live statuses, contents, archives, drift values) -> (verdict, reasons);
 # "{live}" is the live status's code, "{content}" the live content failure,
-# "{archive}" the archive's code (omitted when None).
+# "{archive}" the archive's code (omitted when None), "{note}" the live content's note.
 RULES = [
     # reachable and supporting
-    (REACHABLE, {"supports"}, {"supports"}, {True}, V.RESCUED, ["content-drift"]),
-    (REACHABLE, {"supports"}, NOT_SUPPORTING_ARCHIVE, {True}, V.VERIFIED, ["content-drift"]),
+    (REACHABLE, {"supports", "weak"}, {"supports"}, {True}, V.RESCUED, ["content-drift"]),
+    (REACHABLE, {"supports", "weak"}, NOT_SUPPORTING_ARCHIVE, {True}, V.VERIFIED,
+     ["{note}", "content-drift"]),
     (REACHABLE, {"quotes"}, ALL_ARCHIVE, {True}, V.VERIFIED, ["content-drift"]),
-    (REACHABLE, SUPPORTING, ALL_ARCHIVE, {False}, V.VERIFIED, []),
+    (REACHABLE, SUPPORTING, ALL_ARCHIVE, {False}, V.VERIFIED, ["{note}"]),
     # reachable and contradicting
-    (REACHABLE, {"date"}, {"supports"}, {True, False}, V.RESCUED,
-     ["date-mismatch", "content-drift"]),
+    (REACHABLE, {"date", "claim"}, {"supports"}, {True, False}, V.RESCUED,
+     ["{content}", "content-drift"]),
     (REACHABLE, {"domain"}, {"supports"}, {False}, V.RESCUED, ["domain-mismatch"]),
     (REACHABLE, {"domain"}, {"supports"}, {True}, V.RESCUED,
      ["domain-mismatch", "content-drift"]),
@@ -100,6 +102,8 @@ CONTENT_CHECK = {
     "quotes": CopyCheck(quotes=CheckStatus.PASS, quotes_found=("q",)),
     "date": CopyCheck(failures=("date-mismatch",), date=CheckStatus.FAIL),
     "domain": CopyCheck(failures=("domain-mismatch",), domain=CheckStatus.FAIL),
+    "weak": CopyCheck(notes=("claim-weakly-supported",)),
+    "claim": CopyCheck(failures=("claim-not-supported",)),
 }
 SNAPSHOT_CHECK = {
     "supports": CopyCheck(),
@@ -114,7 +118,8 @@ ARCHIVE_STATE = {
 
 def combinations():
     for live in [None, *LiveStatus]:
-        contents = ["supports", "quotes", "date", "domain"] if live in REACHABLE else ["-"]
+        contents = ["supports", "quotes", "weak", "date", "domain", "claim"] \
+            if live in REACHABLE else ["-"]
         for content, archive in itertools.product(contents, sorted(ALL_ARCHIVE)):
             drifts = [False, True] if live in REACHABLE and archive in (
                 "supports", "contradicts") else [False]
@@ -132,6 +137,8 @@ def expected(live, content, archive, drift):
         "{content}": (CONTENT_CHECK[content].failures or (None,))[0] if content in CONTENT_CHECK
         else None,
         "{archive}": ARCHIVE_CODE.get(archive),
+        "{note}": (CONTENT_CHECK[content].notes or (None,))[0] if content in CONTENT_CHECK
+        else None,
     }
     reasons = [fill.get(code, code) for code in template]
     return verdict, tuple(r for r in reasons if r)
@@ -141,7 +148,7 @@ ALL = list(combinations())
 
 
 def test_table_covers_every_combination():
-    assert len(ALL) == 3 * 4 * 6 + 3 * 4 * 2 + 5 * 6  # 126 combinations
+    assert len(ALL) == 3 * 6 * 6 + 3 * 6 * 2 + 5 * 6  # 174 combinations
     for combo in ALL:
         expected(*combo)  # exactly one rule each
 
