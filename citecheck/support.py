@@ -5,15 +5,14 @@ all the other checks can see. This module reads the claim (the citing
 sentence without its citations, :func:`claim_text`), finds the passages of a
 copy's main text that best support it and scores the support in [0, 1]:
 
-1. the page's text is split into sentences (``syntok``: it keeps ``Dr.``,
-   ``Jan. 5`` and ``U.S.`` inside their sentence, where simplemma and
-   blingfire cut or merge; see the commit that chose it);
+1. the page's text is split into sentences (``sentencex``: it keeps ``Dr.``,
+   ``Jan. 5``, ``U.S.`` and ``p.m.`` inside their sentence, where simplemma
+   and blingfire cut, and loads in a millisecond; see the commit that chose it);
 2. claim and sentences become key terms: words (Snowball-stemmed, stop words
    dropped) and numbers (``1,000`` = ``1000``, ``60%`` = ``60``);
-3. BM25 (``bm25s``) over the page's sentences ranks the passages for the
-   claim; its best ten are re-ranked by the weight of the claim's terms they
-   hold (so the sentence with the claim's figures comes first), and the best
-   three are kept;
+3. the page's sentences are ranked by the weight of the claim's terms each
+   holds (so the sentence with the claim's figures comes first), ties broken
+   by rapidfuzz's token-set ratio; the best three are the passages;
 4. the score is the mean of two shares of the claim's key terms: those the
    three passages contain, and those the whole main text contains. Numbers
    and capitalised words (names) weigh double: a claim's figures or names
@@ -34,8 +33,6 @@ from citecheck.models import Citation, Passage, Support
 
 #: passages returned, best first
 TOP_K = 3
-#: BM25's best sentences re-ranked by the weight of the claim's terms they hold
-RERANK = 10
 #: weight of a number, and of a capitalised word (a name), among the claim's terms
 #: (a word weighs 1): measured in bench/bench_support.py (1.5 and 2 tried)
 NUMBER_WEIGHT = 2.0
@@ -78,21 +75,23 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 
 @functools.lru_cache(maxsize=65536)
-def _key(word: str) -> str:
-    if word[0].isdigit():
-        return word.rstrip("%").replace(",", "")
-    return str(_stemmer().stemWord(word.replace("\u2019", "'")))
+def _key(word: str) -> str | None:
+    """The matching key of a word or number as written; None for a stop word."""
+    low = word.lower()
+    if low in _STOP or (len(low) == 1 and not low.isdigit()):
+        return None
+    if low[0].isdigit():
+        return low.rstrip("%").replace(",", "")
+    return str(_stemmer().stemWord(low.replace("\u2019", "'")))
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
     """(as written, key) of each word or number of ``text`` that is not a stop word."""
-    out = []
-    for word in _WORD.findall(text):
-        low = word.lower()
-        if low in _STOP or (len(low) == 1 and not low.isdigit()):
-            continue
-        out.append((word, _key(low)))
-    return out
+    return [(word, key) for word in _WORD.findall(text) if (key := _key(word)) is not None]
+
+
+def _keys(text: str) -> list[str]:
+    return [key for word in _WORD.findall(text) if (key := _key(word)) is not None]
 
 
 def claim_terms(claim: str) -> tuple[Term, ...]:
@@ -139,7 +138,7 @@ def _squash(text: str) -> str:
 
 @functools.lru_cache(maxsize=32)
 def split_sentences(text: str) -> tuple[str, ...]:
-    """The sentences of ``text``: each line, cut into sentences by syntok."""
+    """The sentences of ``text``: each line, cut into sentences by sentencex."""
     out: list[str] = []
     for line in text[:MAX_TEXT].splitlines():
         line = " ".join(line.split())
@@ -148,13 +147,9 @@ def split_sentences(text: str) -> tuple[str, ...]:
         if not re.search(r"[.!?]\s", line):  # one sentence (or none): no need to segment
             out.append(line)
             continue
-        from syntok import segmenter
+        import sentencex
 
-        for paragraph in segmenter.analyze(line):
-            for sentence in paragraph:
-                said = "".join(t.spacing + t.value for t in sentence).strip()
-                if said:
-                    out.append(said)
+        out.extend(s.strip() for s in sentencex.segment("en", line) if s.strip())
     return tuple(out)
 
 
@@ -162,36 +157,30 @@ def split_sentences(text: str) -> tuple[str, ...]:
 class _Page:
     sentences: tuple[str, ...]
     keys: tuple[frozenset[str], ...]
-    retriever: object | None
+    joined: tuple[str, ...]  #: each sentence's keys, space-separated, for rapidfuzz
     vocabulary: frozenset[str]
 
 
 @functools.lru_cache(maxsize=32)
 def _page(text: str) -> _Page:
     sentences = split_sentences(text)
-    tokens = [[key for _, key in _tokens(s)] for s in sentences]
+    tokens = [_keys(s) for s in sentences]
     keys = tuple(frozenset(t) for t in tokens)
-    retriever = None
-    if any(tokens):
-        import bm25s
-
-        retriever = bm25s.BM25()
-        retriever.index([t or ["\x00"] for t in tokens], show_progress=False)
-    return _Page(sentences, keys, retriever, frozenset().union(*keys))
+    return _Page(sentences, keys, tuple(" ".join(t) for t in tokens),
+                 frozenset().union(*keys))
 
 
 def _rank(page: _Page, terms: Sequence[Term], k: int) -> list[int]:
-    """Indices of the ``k`` best sentences for the claim: BM25's best ``RERANK``
-    (score > 0), best first by the weight of the claim's terms each holds."""
-    if page.retriever is None or not terms:
-        return []
-    n = min(RERANK, len(page.sentences))
-    docs, scores = page.retriever.retrieve(  # type: ignore[attr-defined]
-        [[t.key for t in terms]], k=n, show_progress=False, n_threads=1)
-    ranked = [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
-    held = {i: sum(t.weight for t in terms if t.key in page.keys[i]) for i, _ in ranked}
-    ranked.sort(key=lambda r: (-held[r[0]], -r[1]))
-    return [i for i, _ in ranked[:k]]
+    """Indices of the ``k`` best sentences for the claim (holding one of its terms
+    at least): by the weight of the claim's terms each holds, ties broken by
+    rapidfuzz's token-set ratio of the claim's terms to the sentence's."""
+    from rapidfuzz import fuzz
+
+    held = [(w, i) for i, keys in enumerate(page.keys)
+            if (w := sum(t.weight for t in terms if t.key in keys)) > 0]
+    query = " ".join(t.key for t in terms)
+    held.sort(key=lambda h: (-h[0], -fuzz.token_set_ratio(query, page.joined[h[1]]), h[1]))
+    return [i for _, i in held[:k]]
 
 
 def label_for(score: float | None, min_score: float, weak_score: float) -> str:
@@ -259,3 +248,26 @@ def explain(terms: Sequence[Term], found: set[str], page: _Page, score: float,
         shown = ", ".join(missing[:8]) + (", ..." if len(missing) > 8 else "")
         sentence += f"; missing: {shown}"
     return sentence
+
+
+def highlight(text: str, matched: Sequence[str], missing: Sequence[str] = ()) -> list[
+        tuple[str, str | None]]:
+    """``text`` cut into (piece, mark) for a report: mark ``hit`` on a word whose
+    key is one of the ``matched`` terms', ``miss`` on one of the ``missing``
+    terms', None elsewhere. The pieces join back into ``text``; nothing is escaped."""
+    hits = {k for w in matched if (k := _key(w)) is not None}
+    misses = {k for w in missing if (k := _key(w)) is not None} - hits
+    out: list[tuple[str, str | None]] = []
+    at = 0
+    for m in _WORD.finditer(text):
+        key = _key(m.group())
+        mark = "hit" if key in hits else "miss" if key in misses else None
+        if mark is None:
+            continue
+        if m.start() > at:
+            out.append((text[at:m.start()], None))
+        out.append((m.group(), mark))
+        at = m.end()
+    if at < len(text):
+        out.append((text[at:], None))
+    return out

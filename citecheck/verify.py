@@ -129,7 +129,7 @@ class Thresholds:
     #: claim support (support.py), 0-1: below min -> claim-not-supported, below weak ->
     #: claim-weakly-supported; both set by bench/bench_support.py on WiCE dev
     support_min_score: float = 0.46
-    support_weak_score: float = 0.57
+    support_weak_score: float = 0.6
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Thresholds:

@@ -296,3 +296,62 @@ def test_no_copy_to_read_is_unknown_with_a_null_score():
                                       "explanation": ""}
     assert Support.from_dict(None) == Support()
     assert Passage("x", 0.5).to_dict() == {"text": "x", "score": 0.5}
+
+
+# ------------------------------------------------------------------ reports
+
+
+def _report(*verdicts):
+    from citecheck.report import RunReport
+
+    return RunReport.from_verdicts(list(verdicts), run_id="r1",
+                                   started_at="2026-12-02T04:00:00Z")
+
+
+def test_html_shows_the_claim_beside_its_best_passage_with_terms_marked():
+    from citecheck.report import render_html
+
+    v = verify_citation(cite(), SIPRI, LINK, live(ELSEWHERE),
+                        ArchiveLookup(url=URL, status=LookupStatus.NONE))
+    html = render_html(_report(v))
+    assert "Claim support" in html and "not-supported" in html
+    assert '<mark class="t-miss">China</mark>' in html  # in the claim, not on the page
+    assert '<mark class="t-miss">30</mark>' in html
+    ok = verify_citation(cite(), SIPRI, LINK, live(SUPPORTING), None)
+    html = render_html(_report(ok))
+    assert '<mark class="t-hit">1999</mark>' in html  # in the claim and in the passage
+    assert html.count('<mark class="t-hit">1999</mark>') == 2
+    assert '<blockquote class="passage">' in html
+
+
+def test_support_text_is_escaped_in_every_report():
+    from fixtures_report import IMG_PAYLOAD, SCRIPT_PAYLOAD
+
+    from citecheck.report import render_html, render_junit, render_markdown
+
+    hostile = f"China {SCRIPT_PAYLOAD} was Russia's largest client {IMG_PAYLOAD} for arms."
+    body = page(f"<p>{hostile.replace('<', '&lt;')}</p>")
+    v = verify_citation(cite(context=f"Between 1999 and 2006, China {SCRIPT_PAYLOAD} was "
+                             "Russia's largest client for arms (SIPRI, July 5 2017)."),
+                        SIPRI, LINK, live(body), None)
+    assert SCRIPT_PAYLOAD in v.support.passages[0].text
+    html = render_html(_report(v))
+    assert SCRIPT_PAYLOAD not in html and "<img" not in html
+    assert "&lt;script&gt;" in html
+    md = render_markdown(_report(v))
+    assert "support: " in md or v.verdict is VerdictKind.VERIFIED
+    junit = render_junit(_report(v))
+    assert SCRIPT_PAYLOAD not in junit and "support: " in junit
+    assert "best passage: " in junit
+
+
+def test_markdown_and_junit_name_the_label():
+    from citecheck.report import render_junit, render_markdown
+
+    v = verify_citation(cite(), SIPRI, LINK, live(ELSEWHERE),
+                        ArchiveLookup(url=URL, status=LookupStatus.NONE))
+    row = next(line for line in render_markdown(_report(v)).splitlines()
+               if line.startswith("| ⚠️ mismatch | SIPRI"))
+    assert row.endswith(f"· support: not-supported ({v.support.score:.2f}) |")
+    assert f"support: not-supported ({v.support.score:.2f}, live copy)" in render_junit(
+        _report(v))
