@@ -19,7 +19,11 @@ import tempfile
 import time
 import tracemalloc
 
-from citecheck.report import (
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests"))
+
+from fixtures_example import example_verdicts  # noqa: E402  (tests/: not installed)
+
+from citecheck.report import (  # noqa: E402
     RunReport,
     github_annotations,
     render_html,
@@ -27,7 +31,6 @@ from citecheck.report import (
     render_junit,
     render_markdown,
 )
-from citecheck.report.example import example_verdicts
 
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -34,6 +34,7 @@ Choices, documented because they decide verdicts:
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import io
 import logging
@@ -44,6 +45,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date as Date
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,9 @@ class PageContent:
     title: str | None = None
     text: str = ""  #: main text (article body)
     full_text: str = ""  #: every visible text, for quotes outside the main text
+    #: the text of comments, related-story rails, navigation, footers and cookie
+    #: banners: a quotation found only here is not the page's word
+    boilerplate: str = ""
     date: str | None = None  #: ISO, at its precision (YYYY-MM-DD or YYYY-MM)
     date_source: str | None = None  #: htmldate | htmldate-extensive | pdf-first-page | pdf-metadata
     date_confidence: str | None = None  #: high | low
@@ -77,7 +82,7 @@ class PageContent:
 
     @property
     def readable(self) -> bool:
-        return bool(self.text.strip() or self.full_text.strip())
+        return bool(self.text.strip() or self.full_text.strip() or self.boilerplate.strip())
 
     @property
     def dates(self) -> tuple[str, ...]:
@@ -225,12 +230,22 @@ def _extract_html(html: str, url: str) -> PageContent:
     has_article = any(
         len(el.text_content()) > ARTICLE_MIN_CHARS for el in tree.iter("article")
     )
+    # the <article> shortcut reads a copy of the page without its boilerplate (its own
+    # parse, as baseline() made before); other pages go to trafilatura's full extractor,
+    # which prunes the same regions itself
+    clean = lxml.html.document_fromstring(html) if has_article else None
+    boiler_nodes = boilerplate_nodes(clean if clean is not None else tree)
+    boilerplate = "\n".join(_squash("\n".join(_node_text(n))) for n in boiler_nodes)
+    if clean is not None:
+        for node in boiler_nodes:
+            node.drop_tree()
     full_text = _squash(_visible_text(tree))
 
-    main, extractor = _trafilatura_text(html, url, has_article), "trafilatura"
+    main, extractor = _trafilatura_text(html, url, clean), "trafilatura"
     visible = len(full_text)
     if not main or (visible > 400 and len(main) < 0.1 * visible):
-        fallback = _bs4_text(html)
+        rest = html if clean is None else lxml.html.tostring(clean, encoding="unicode")
+        fallback = _bs4_text(rest)
         if len(fallback) > len(main or ""):
             main, extractor = fallback, "bs4"
     main = main or ""
@@ -239,6 +254,7 @@ def _extract_html(html: str, url: str) -> PageContent:
         title = _squash(h1[0].text_content()) if h1 else None
     return PageContent(
         url=url, kind="html", title=title or None, text=main, full_text=full_text or main,
+        boilerplate=_squash(boilerplate),
         date=date, date_source=date_source, date_confidence=confidence,
         language=guess_language(main or full_text, declared), declared_language=declared,
         extractor=extractor if main else "none", sitename=sitename, description=description,
@@ -308,17 +324,18 @@ def _html_date(tree, html: str, url: str) -> tuple[str | None, str | None, str |
     return (found, "htmldate-extensive", "low") if found else (None, None, None)
 
 
-def _trafilatura_text(html: str, url: str, has_article: bool = False) -> str:
+def _trafilatura_text(html: str, url: str, article: object = None) -> str:
     """Main text by trafilatura: its baseline extractor (the publisher's
-    ``<article>`` or JSON-LD ``articleBody``) when the page marks its article,
-    else the full extractor (``fast=True``: no readability/justext fallbacks)."""
+    ``<article>`` or JSON-LD ``articleBody``) on ``article``, the page's tree
+    without its boilerplate, when the page marks its article; else the full
+    extractor (``fast=True``: no readability/justext fallbacks; comments off)."""
     try:
         from trafilatura import bare_extraction, baseline
     except ImportError:  # pragma: no cover
         return ""
     try:
-        if has_article:
-            _tree, text, length = baseline(html)
+        if article is not None:
+            _tree, text, length = baseline(article)
             if length > ARTICLE_MIN_CHARS:
                 return _squash(text)
         doc = bare_extraction(html, url=url, fast=True, with_metadata=False,
@@ -329,6 +346,63 @@ def _trafilatura_text(html: str, url: str, has_article: bool = False) -> str:
         return ""
     found = doc.get("text") if isinstance(doc, dict) else getattr(doc, "text", None)
     return _squash(found or "")
+
+
+# ------------------------------------------------------------ boilerplate
+
+#: regions that are not the article: navigation, site header and footer, sidebars
+_BOILERPLATE_TAGS = ("//nav|//footer|//aside|//body/header"
+                     "|//*[@role='navigation']|//*[@role='contentinfo']")
+#: an element holding this much of the page's text is its frame, not boilerplate
+_FRAME_SHARE = 0.5
+
+
+@functools.lru_cache(maxsize=1)
+def _boilerplate_xpaths() -> tuple[Any, ...]:
+    """trafilatura's own expressions for comments sections and for the regions it
+    discards (share bars, related stories, cookie banners, newsletters, ...),
+    then the structural tags."""
+    from lxml import etree
+    from trafilatura import xpaths
+
+    return (*xpaths.COMMENTS_XPATH, xpaths.REMOVE_COMMENTS_XPATH[0],
+            xpaths.OVERALL_DISCARD_XPATH[0], etree.XPath(_BOILERPLATE_TAGS))
+
+
+def boilerplate_nodes(tree: Any) -> list[Any]:
+    """The outermost elements of ``tree`` that are comments, related-story rails,
+    navigation, footers, sidebars or cookie banners. An element that holds the
+    article (an ``<article>``, ``<main>`` or ``<h1>``; or, unless it is a comments
+    section, half the page's text) is a page's frame, however it is named."""
+    try:
+        found: dict[Any, bool] = {}  #: node -> a comments section (however large)
+        expressions = _boilerplate_xpaths()
+        for index, xpath in enumerate(expressions):
+            for node in xpath(tree):
+                found.setdefault(node, index < len(expressions) - 2)
+    except Exception:  # noqa: BLE001 - a trafilatura without these expressions
+        logger.debug("boilerplate expressions unavailable", exc_info=True)
+        return []
+    if not found:
+        return []
+    body = tree.find("body")
+    total = len((body if body is not None else tree).text_content()) or 1
+    kept = []
+    for node, comments in found.items():
+        if node.tag in ("article", "main", "body", "html") or node.find(".//article") is not None \
+                or node.find(".//main") is not None or node.find(".//h1") is not None:
+            continue
+        if not comments and len(node.text_content()) > _FRAME_SHARE * total:
+            continue
+        kept.append(node)
+    chosen = set(kept)
+    return [n for n in kept if not any(a in chosen for a in n.iterancestors())]
+
+
+def _node_text(node: Any) -> list[str]:
+    """The visible text pieces of one element."""
+    return [str(t) for t in node.xpath(
+        ".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]")]
 
 
 def _bs4_text(html: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from citecheck.errors import ExitCode, InputError
 from citecheck.live import Fetcher, now_iso
 from citecheck.models import ArchiveLookup, LiveResult, LiveStatus, LookupStatus, Severity
-from citecheck.runner import check_urls, detect_offline, run_pool
+from citecheck.runner import all_refused, check_urls, detect_offline, run_pool
 from citecheck.urls import host_of, normalize_url
 
 #: what each live status means for a CI job (``--fail-on``)
@@ -126,6 +126,11 @@ class CheckRun:
         snapshots = sum(1 for u in self.urls if u.lookup and u.lookup.snapshot)
         return {"total": len(self.urls), "by_status": by_status, "by_severity": by_severity,
                 "snapshots": snapshots, "offline": self.offline, **self.stats}
+
+    @property
+    def all_refused(self) -> bool:
+        """Every URL was refused by policy (private addresses): nothing was checked."""
+        return all_refused([item.live for item in self.urls])
 
     def exit_code(self, fail_on: Severity) -> ExitCode:
         if any(item.severity >= fail_on for item in self.urls):

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, cast
 
 from citecheck import __version__
 from citecheck.errors import ExitCode, InputError, RunError
@@ -34,6 +34,7 @@ from citecheck.models import (
     Citation,
     Document,
     LiveResult,
+    LiveStatus,
     LookupStatus,
     Severity,
     Verdict,
@@ -128,7 +129,9 @@ class AuditOptions:
     confirm_after: int = 1  #: failing runs needed before a source is dead
     confirm_interval: float = 0.0  #: seconds between counted failures
     save_missing: bool = False
-    archive_rate: float = 4.0  #: archive requests per second
+    archive_rate: float | None = None  #: requests per second to each archive (None: by endpoint)
+    #: every archive asked, (root or memento:URL, CDX URL); empty: archive_url alone
+    archives: tuple[tuple[str, str | None], ...] = ()
     archive_concurrency: int = 4
 
     def to_dict(self) -> dict[str, Any]:
@@ -242,16 +245,13 @@ def _save_page(*args: Any, **kwargs: Any) -> Any:
 
 
 def _make_archive(http: Any, options: AuditOptions, **hooks: Any) -> _Archive:
-    from citecheck.archive import ArchiveClient
+    from citecheck.archive.multi import make_archives
 
-    return ArchiveClient(
-        http,
-        archive_url=options.archive_url,
-        cdx_url=options.archive_cdx_url,
-        rate_per_second=options.archive_rate,
-        max_age_seconds=options.max_age,
+    archives = options.archives or ((options.archive_url, options.archive_cdx_url),)
+    return cast(_Archive, make_archives(
+        http, archives, rate_per_second=options.archive_rate, max_age_seconds=options.max_age,
         **hooks,
-    )
+    ))
 
 
 def _make_warc(archive_dir: str, run_id: int) -> Any:
@@ -496,6 +496,8 @@ class AuditResult:
     stats: dict[str, Any] = field(default_factory=dict)
     #: (document, why) of files found in a folder that could not be read: skipped
     skipped: tuple[tuple[str, str], ...] = ()
+    #: every URL was refused by policy (private addresses): nothing was checked
+    all_refused: bool = False
 
 
 def summarize(verdicts: Iterable[Verdict]) -> dict[str, Any]:
@@ -729,16 +731,31 @@ def _audit_run(
     results = {**cached, **{normalize_url(k): v for k, v in checked.items()}}
     # results served from the cache do not count towards "offline" (detect_offline)
     offline = bool(to_check) and stages.detect_offline(list(results.values()))
-    if undiscovered and not any(r.status.is_ok for r in results.values()):
-        # nothing reached live and the archive could not be reached either
+    # URLs refused by policy (skipped) and cached ones were not asked of the network
+    tried = [r for r in results.values()
+             if not r.from_cache and r.status is not LiveStatus.SKIPPED]
+    if undiscovered and tried and all(
+            r.status is LiveStatus.ERROR and any(_unreachable(c) for c in r.reasons)
+            for r in tried):
+        # every host tried live was unreachable and the archive could not be reached either
         offline = offline or all(_unreachable(e) for e in undiscovered.values())
+    refused = bool(results) and all(r.refused for r in results.values())
 
     # 3b. archive lookups (skipped offline: the archive is a host like any other)
     published = {doc.name: options.published or doc.published for doc in documents}
     lookups: dict[LookupKey, ArchiveLookup] = {}
+    #: the snapshot the author chose (Robust Links), checked first: citecheck.authored
+    authored: dict[tuple[str, str], ArchiveLookup] = {}
     if archive is not None and not offline:
-        lookups = _archive_lookups(citations, chosen, archive, store, options, stages,
-                                   progress, published)
+        from citecheck.authored import author_lookup
+
+        for c in citations:
+            if c.version_url and chosen[(c.document, c.id)]:
+                found = author_lookup(c, archive, store)
+                if found is not None:
+                    authored[(c.document, c.id)] = found
+        lookups = _archive_lookups([c for c in citations if (c.document, c.id) not in authored],
+                                   chosen, archive, store, options, stages, progress, published)
 
     # 4. verify, confirm, store; the verdicts that can be reused are read in one query
     from citecheck.verify import Thresholds
@@ -749,7 +766,8 @@ def _audit_run(
         for c in cits:
             url = chosen[(c.document, c.id)]
             live = results.get(url) if url else None
-            lookup = lookups.get((url, c.date, published[doc.name])) if url else None
+            lookup = authored.get((c.document, c.id)) or (
+                lookups.get((url, c.date, published[doc.name])) if url else None)
             inputs[(c.document, c.id)] = _inputs(c, registry, candidates[(c.document, c.id)],
                                                  live, lookup, thresholds)
     reusable = store.verdicts_for_fingerprints(
@@ -808,6 +826,7 @@ def _audit_run(
     return AuditResult(
         run_id=run_id, documents=tuple(documents), verdicts=tuple(verdicts), summary=summary,
         offline=offline, exit_code=code, started_at=started_at, finished_at=finished_at,
+        all_refused=refused,
         stats=stats,
     )
 

@@ -246,7 +246,9 @@ def check_urls(
             writer.close()  # every result is in the cache before we return (or raise)
     if detect_offline(list(results.values())):
         for url, result in results.items():
-            if not result.from_cache and "offline" not in result.reasons:
+            # a URL refused by policy (skipped) was never asked of the network
+            if (not result.from_cache and result.status is not LiveStatus.SKIPPED
+                    and "offline" not in result.reasons):
                 results[url] = replace(result, reasons=result.reasons + ("offline",))
     return {url: results[url] for url in unique}
 
@@ -282,3 +284,10 @@ def detect_offline(results: list[LiveResult]) -> bool:
         host = url_host(result.url)
         by_host[host] = by_host.get(host, True) and is_unreachable(result)
     return len(by_host) >= 2 and all(by_host.values())
+
+
+
+def all_refused(results: list[LiveResult]) -> bool:
+    """True if there were URLs and every one was refused by policy: nothing was
+    checked, which the run must say (it is no sign of being offline)."""
+    return bool(results) and all(r.refused for r in results)

@@ -4,9 +4,10 @@ Usage:
     .venv/bin/python scripts/screenshot_report.py [REPORT.html] [-o docs/img/report.png]
 
 Without REPORT.html it renders the synthetic example report
-(citecheck.report.example). Uses Debian's /usr/bin/chromium through
-Playwright's Python API (run scripts/ensure-chromium.sh first); Playwright's
-own browser downloads are never used.
+(tests/fixtures_example.py, not part of the installed package). Uses
+Debian's /usr/bin/chromium through Playwright's Python API (run
+scripts/ensure-chromium.sh first); Playwright's own browser downloads are
+never used.
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.report:
             path = pathlib.Path(args.report).resolve()
         else:
+            sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests"))
+            from fixtures_example import example_report
+
             from citecheck.report import render_html
-            from citecheck.report.example import example_report
 
             path = pathlib.Path(tmp) / "report.html"
             path.write_text(render_html(example_report()), encoding="utf-8")

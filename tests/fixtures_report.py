@@ -9,6 +9,7 @@ defuse: markup that would set ``window.__pwned``, ``javascript:`` links,
 from __future__ import annotations
 
 import pytest
+from fixtures_example import example_verdicts
 
 from citecheck.models import (
     Candidate,
@@ -23,7 +24,6 @@ from citecheck.models import (
     VerdictKind,
 )
 from citecheck.report import Change, DocumentInfo, RunReport
-from citecheck.report.example import example_verdicts
 
 SCRIPT_PAYLOAD = "<script>window.__pwned = 1</script>"
 IMG_PAYLOAD = "<img src=x onerror=\"window.__pwned = 2\">"

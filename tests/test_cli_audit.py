@@ -231,3 +231,39 @@ def test_an_unreadable_file_in_a_folder_is_skipped_not_fatal(tmp_path, run, fake
     # named on the command line, a bad file still stops the run
     result = run(*audit_args(tmp_path, str(folder / "e.md"), str(folder / "a.md")))
     assert result.exit_code == 2 and "empty document" in result.output
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:  # bound, then closed: connecting to it is refused
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_refused_urls_are_skipped_not_offline(tmp_path, run):
+    # issue 15 (4): URLs refused by policy plus an archive that is down made the
+    # run "offline" (reason offline, "this machine appears to be offline")
+    brief = tmp_path / "brief.md"
+    brief.write_text(
+        "4 June 2018\n\n"
+        "The ministry said so ([TASS, June 1, 2018](http://10.1.2.3/a)). Another said that "
+        "([Xinhua, May 2, 2018](http://192.168.7.7/b)). A third agreed (SIPRI, 2017).\n",
+        encoding="utf-8")
+    config = tmp_path / "citations.yaml"
+    config.write_text("sources:\n  SIPRI:\n    domains: [sipri.org]\n", encoding="utf-8")
+    archive = f"http://127.0.0.1:{_closed_port()}/web"
+    result = run(*audit_args(tmp_path, str(brief), "--config", str(config), "--archive-url",
+                             archive, "--json", str(tmp_path / "out.json"), "--timeout", "2"))
+    data = json.loads((tmp_path / "out.json").read_text())
+    assert result.exit_code == 0, result.output
+    assert "offline" not in result.output
+    refused = [c for c in data["citations"] if c["source"] in ("TASS", "Xinhua")]
+    assert [c["live"]["status"] for c in refused] == ["skipped", "skipped"]
+    assert all(c["verdict"] == "inconclusive" and "offline" not in c["reasons"]
+               and "private-address" in c["reasons"] for c in refused)
+    (sipri,) = [c for c in data["citations"] if c["source"] == "SIPRI"]
+    assert sipri["verdict"] == "inconclusive" and "offline" not in sipri["reasons"]
+    assert "connection-refused" in sipri["reasons"]
+    assert ("Warning: every URL was refused before any request (private-address: see "
+            "--allow-private), so nothing was checked.") in result.output

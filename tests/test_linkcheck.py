@@ -118,6 +118,28 @@ def test_no_archive_lookups_when_offline():
     assert run.exit_code(Severity.WARN) is ExitCode.FINDINGS
 
 
+def test_a_check_where_every_url_was_refused_says_so_and_is_not_offline(tmp_path):
+    # issue 15 (4): refused by policy is what we did, not what the network did
+    from click.testing import CliRunner
+
+    from citecheck.cli import cli
+
+    urls = ["http://10.1.2.3/a", "http://192.168.7.7/b", "http://127.0.0.9:9/c"]
+    result = CliRunner().invoke(cli, ["check", *urls, "--no-archive", "--json", "-",
+                                      "--db", str(tmp_path / "c.db")])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["summary"]["offline"] is False
+    assert [e["status"] for e in data["urls"]] == ["skipped"] * 3
+    assert all(e["reasons"] == ["private-address"] for e in data["urls"])
+    assert "offline" not in result.stderr
+    assert ("Warning: every URL was refused before any request (private-address: see "
+            "--allow-private), so nothing was checked.") in result.stderr
+    warn = CliRunner().invoke(cli, ["check", *urls, "--no-archive", "--fail-on", "warn",
+                                    "--db", str(tmp_path / "c.db")])
+    assert warn.exit_code == 1  # refused URLs are warnings, as every skipped one
+
+
 def test_a_junk_line_in_a_url_list_is_skipped_and_the_rest_checked(tmp_path):
     # F11: one junk line aborted the whole check with an error naming neither file nor line
     from click.testing import CliRunner

@@ -3,7 +3,9 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
+from citecheck import registry as registry_module
 from citecheck.errors import ConfigError
 from citecheck.registry import Registry, find_registry, load_registry, parse_registry
 
@@ -149,7 +151,14 @@ def test_shipped_registry_covers_the_example_sources():
         ("sources:\n\tTASS: {}\n", 2, "invalid YAML"),
     ],
 )
-def test_invalid_registries_name_file_line_reason(tmp_path, text, line, reason):
+@pytest.mark.parametrize("loader", ["libyaml", "pure"])
+def test_invalid_registries_name_file_line_reason(tmp_path, monkeypatch, text, line, reason,
+                                                  loader):
+    # libyaml's parser (the default when present) keeps the line numbers too
+    if loader == "libyaml" and not yaml.__with_libyaml__:
+        pytest.skip("PyYAML built without libyaml")
+    monkeypatch.setattr(registry_module, "LOADER",
+                        yaml.CSafeLoader if loader == "libyaml" else yaml.SafeLoader)
     path = tmp_path / "citations.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
@@ -173,3 +182,71 @@ def test_unreadable_registry(tmp_path, make, reason):
     make(path)
     with pytest.raises(ConfigError, match=reason):
         load_registry(path)
+
+
+def test_libyaml_is_the_default_loader_when_present():
+    expected = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+    assert registry_module.LOADER is expected
+    # and what it loads is what the pure-Python loader loads
+    fast = parse_registry(GOOD, "citations.yaml")
+    registry_module.LOADER = yaml.SafeLoader
+    try:
+        pure = parse_registry(GOOD, "citations.yaml")
+    finally:
+        registry_module.LOADER = expected
+    assert (fast.sources, fast.pins, fast.documents) == (pure.sources, pure.pins, pure.documents)
+
+
+def test_registry_over_the_size_cap_is_refused_before_parsing(tmp_path, monkeypatch):
+    monkeypatch.setattr(registry_module, "MAX_REGISTRY_BYTES", 1000)
+    path = tmp_path / "citations.yaml"
+    path.write_text("sources:\n" + "".join(f"  S{i}: {{}}\n" for i in range(200)))
+    assert path.stat().st_size > 1000
+    with pytest.raises(ConfigError) as info:
+        load_registry(path)
+    assert info.value.line is None
+    assert "over the 1 kB limit" in info.value.reason
+    assert str(info.value).count("\n") == 0
+    # at the cap it loads
+    path.write_text("sources:\n  TASS: {}\n" + "#" * (1000 - 21) + "\n")
+    assert path.stat().st_size == 1000
+    assert list(load_registry(path).sources) == ["TASS"]
+
+
+def test_registry_that_is_not_a_regular_file_is_read_only_up_to_the_cap(tmp_path, monkeypatch):
+    # a FIFO (or /dev/zero) has no size to stat: the read itself stops at the cap
+    import os
+    import threading
+
+    monkeypatch.setattr(registry_module, "MAX_REGISTRY_BYTES", 1000)
+    fifo = tmp_path / "registry.fifo"
+    os.mkfifo(fifo)
+
+    def writer() -> None:
+        with open(fifo, "w") as fh:
+            try:
+                fh.write("sources:\n" + "#" * 5000 + "\n")
+            except BrokenPipeError:
+                pass
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    with pytest.raises(ConfigError, match="over the 1 kB limit"):
+        load_registry(fifo)
+    thread.join(5)
+
+
+def test_cli_refuses_an_oversized_registry_in_one_line(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from citecheck.cli import cli
+
+    monkeypatch.setattr(registry_module, "MAX_REGISTRY_BYTES", 1000)
+    path = tmp_path / "big.yaml"
+    path.write_text("sources:\n" + "".join(f"  S{i}: {{}}\n" for i in range(200)))
+    result = CliRunner().invoke(cli, ["sources", "--config", str(path)])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"Error: {path}: the registry is 2 kB, over the 1 kB limit "
+        "(a registry of sources and pins is far smaller: is this the right file?)"
+    ]

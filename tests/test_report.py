@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
+from fixtures_example import example_report
 from fixtures_report import EXAMPLE_DOC, HOSTILE_DOC, IMG_PAYLOAD, SCRIPT_PAYLOAD, hostile_verdict
 
 from citecheck.models import Citation, DatePrecision, Severity, Verdict, VerdictKind
@@ -25,7 +26,6 @@ from citecheck.report import (
     should_annotate,
 )
 from citecheck.report.common import safe_url
-from citecheck.report.example import example_report
 from citecheck.report.github import escape_data, escape_property
 from citecheck.report.markdown import escape_markdown
 

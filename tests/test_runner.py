@@ -7,7 +7,7 @@ import pytest
 
 from citecheck.http import FetchResult
 from citecheck.models import LiveResult, LiveStatus
-from citecheck.runner import BatchedWrites, check_urls, detect_offline, run_pool
+from citecheck.runner import BatchedWrites, all_refused, check_urls, detect_offline, run_pool
 
 PAGE = b"<html><title>Report</title><p>" + b"words " * 300 + b"</p></html>"
 
@@ -245,6 +245,34 @@ def test_offline_results_say_so_and_stay_inconclusive():
                           FakeClient({"http://a.org/x": "dns-error"}), soft404_probe=False)
     assert one_down["http://a.org/x"].reasons == ("dns-error",)
     assert one_down["http://b.org/y"].status is LiveStatus.OK
+
+
+def test_refused_urls_are_skipped_with_their_reason_never_offline():
+    # issue 15 (4): a URL refused by policy was marked "offline" with the others
+    client = FakeClient({"http://a.org/x": "dns-error", "http://b.org/y": "dns-error",
+                         "http://10.0.0.5/z": "private-address"})
+    results = check_urls(["http://a.org/x", "http://b.org/y", "http://10.0.0.5/z"], client,
+                         soft404_probe=False)
+    assert results["http://a.org/x"].reasons == ("dns-error", "offline")
+    refused = results["http://10.0.0.5/z"]
+    assert refused.status is LiveStatus.SKIPPED and refused.reasons == ("private-address",)
+
+
+@pytest.mark.parametrize(
+    "results, refused",
+    [
+        ([_r("http://10.0.0.1/", LiveStatus.SKIPPED, "private-address"),
+          _r("http://127.0.0.1/", LiveStatus.SKIPPED, "private-address")], True),
+        ([_r("http://10.0.0.1/", LiveStatus.SKIPPED, "private-address"),
+          _r("http://a.org/", LiveStatus.ERROR, "dns-error")], False),
+        ([_r("http://10.0.0.1/", LiveStatus.SKIPPED, "private-address"),
+          _r("http://a.org/", LiveStatus.OK, from_cache=True)], False),
+        ([_r("ftp://a.org/", LiveStatus.SKIPPED, "unsupported-scheme")], False),  # not policy
+        ([], False),
+    ],
+)
+def test_all_refused(results, refused):
+    assert all_refused(results) is refused
 
 
 def test_a_cache_failure_stops_the_run():

@@ -46,6 +46,8 @@ V = VerdictKind
 #   content: for reachable pages: supports | quotes (supports, quotes found) |
 #            weak (supports, note claim-weakly-supported) |
 #            date (contradicts: date-mismatch) | domain (domain-mismatch) |
+#            misquote (a quotation changes the page's words) | boilerplate
+#            (quote-in-boilerplate: found only in comments, rails, ...) |
 #            claim (contradicts: claim-not-supported); "-" when nothing was read
 #   archive: supports | contradicts (quote-not-found) | unread (found, body
 #            missing) | none | error | skipped
@@ -61,7 +63,9 @@ LIVE_CODE = {
 REACHABLE = {LiveStatus.OK, LiveStatus.REDIRECTED, LiveStatus.MOVED}
 UNREACHABLE = {None, LiveStatus.BLOCKED, LiveStatus.ERROR, LiveStatus.SKIPPED}
 SUPPORTING = {"supports", "quotes", "weak"}
-CONTRADICTING = {"date", "domain", "claim"}
+CONTRADICTING = {"date", "domain", "misquote", "boilerplate", "claim"}
+#: content failures that say the text changed (a snapshot that supports means drift)
+TEXT_CONTRADICTING = {"date", "misquote", "boilerplate", "claim"}
 ALL_ARCHIVE = {"supports", "contradicts", "unread", "none", "error", "skipped"}
 NOT_SUPPORTING_ARCHIVE = ALL_ARCHIVE - {"supports"}
 ARCHIVE_CODE = {"none": "no-snapshot", "error": "archive-error", "unread": "archive-error",
@@ -79,7 +83,7 @@ RULES = [
     (REACHABLE, {"quotes"}, ALL_ARCHIVE, {True}, V.VERIFIED, ["content-drift"]),
     (REACHABLE, SUPPORTING, ALL_ARCHIVE, {False}, V.VERIFIED, ["{note}"]),
     # reachable and contradicting
-    (REACHABLE, {"date", "claim"}, {"supports"}, {True, False}, V.RESCUED,
+    (REACHABLE, TEXT_CONTRADICTING, {"supports"}, {True, False}, V.RESCUED,
      ["{content}", "content-drift"]),
     (REACHABLE, {"domain"}, {"supports"}, {False}, V.RESCUED, ["domain-mismatch"]),
     (REACHABLE, {"domain"}, {"supports"}, {True}, V.RESCUED,
@@ -104,6 +108,8 @@ CONTENT_CHECK = {
     "domain": CopyCheck(failures=("domain-mismatch",), domain=CheckStatus.FAIL),
     "weak": CopyCheck(notes=("claim-weakly-supported",)),
     "claim": CopyCheck(failures=("claim-not-supported",)),
+    "misquote": CopyCheck(failures=("misquote",), quotes=CheckStatus.FAIL),
+    "boilerplate": CopyCheck(failures=("quote-in-boilerplate",), quotes=CheckStatus.FAIL),
 }
 SNAPSHOT_CHECK = {
     "supports": CopyCheck(),
@@ -118,8 +124,7 @@ ARCHIVE_STATE = {
 
 def combinations():
     for live in [None, *LiveStatus]:
-        contents = ["supports", "quotes", "weak", "date", "domain", "claim"] \
-            if live in REACHABLE else ["-"]
+        contents = sorted(CONTENT_CHECK) if live in REACHABLE else ["-"]
         for content, archive in itertools.product(contents, sorted(ALL_ARCHIVE)):
             drifts = [False, True] if live in REACHABLE and archive in (
                 "supports", "contradicts") else [False]
@@ -148,7 +153,7 @@ ALL = list(combinations())
 
 
 def test_table_covers_every_combination():
-    assert len(ALL) == 3 * 6 * 6 + 3 * 6 * 2 + 5 * 6  # 174 combinations
+    assert len(ALL) == 3 * 8 * 6 + 3 * 8 * 2 + 5 * 6  # 222 combinations
     for combo in ALL:
         expected(*combo)  # exactly one rule each
 

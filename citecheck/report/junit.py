@@ -47,6 +47,10 @@ def _details(verdict: Verdict) -> str:
         lines.append(f"support: {support.label} ({support.score:.2f}, {support.copy} copy)")
     if support.passages:
         lines.append(f"best passage: {one_line(support.passages[0].text)}")
+    for change in verdict.misquotes:
+        lines.append(f"misquote: quoted {change.quote!r}; the page says {change.page!r}")
+    for quote in verdict.quotes_in_boilerplate:
+        lines.append(f"quote only in boilerplate: {quote}")
     for url in verdict.urls:
         lines.append(f"url: {url}")
     if verdict.live is not None:

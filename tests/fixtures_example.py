@@ -1,8 +1,9 @@
 """A synthetic but realistic report of the bundled example brief.
 
-Used for the README screenshot, for trying the renderers without a network,
-and by the tests. Every verdict kind appears; URLs, statuses and dates are
-plausible but made up (no request was made to build it).
+Used for the README screenshot (scripts/screenshot_report.py), by the report
+benchmark and by the tests; it lives here, out of the installed package.
+Every verdict kind appears; URLs, statuses and dates are plausible but made
+up (no request was made to build it).
 """
 
 from __future__ import annotations
