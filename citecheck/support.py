@@ -90,8 +90,11 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return [(word, key) for word in _WORD.findall(text) if (key := _key(word)) is not None]
 
 
-def _keys(text: str) -> list[str]:
-    return [key for word in _WORD.findall(text) if (key := _key(word)) is not None]
+def _key_set(text: str) -> frozenset[str]:
+    """The keys of ``text``'s words and numbers, stop words left out."""
+    keys = set(map(_key, set(_WORD.findall(text))))
+    keys.discard(None)
+    return frozenset(keys)  # type: ignore[arg-type]
 
 
 def claim_terms(claim: str) -> tuple[Term, ...]:
@@ -157,16 +160,15 @@ def split_sentences(text: str) -> tuple[str, ...]:
 class _Page:
     sentences: tuple[str, ...]
     keys: tuple[frozenset[str], ...]
-    joined: tuple[str, ...]  #: each sentence's keys, space-separated, for rapidfuzz
+    joined: tuple[str, ...]  #: each sentence's keys, sorted, space-separated, for rapidfuzz
     vocabulary: frozenset[str]
 
 
 @functools.lru_cache(maxsize=32)
 def _page(text: str) -> _Page:
     sentences = split_sentences(text)
-    tokens = [_keys(s) for s in sentences]
-    keys = tuple(frozenset(t) for t in tokens)
-    return _Page(sentences, keys, tuple(" ".join(t) for t in tokens),
+    keys = tuple(_key_set(s) for s in sentences)
+    return _Page(sentences, keys, tuple(" ".join(sorted(k)) for k in keys),
                  frozenset().union(*keys))
 
 
