@@ -309,6 +309,28 @@ def _citation_view(index: int, verdict: Verdict) -> dict[str, Any]:
         "archive_error": verdict.archive_error,
         "evidence": list(verdict.evidence),
         "reason_short": explain_reason(verdict.reasons[0]) if verdict.reasons else "",
+        "support": _support_view(verdict),
+    }
+
+
+def _support_view(verdict: Verdict) -> dict[str, Any]:
+    """The claim-support panel: label, score, and the claim beside the best
+    passage with its terms marked (pieces of text, escaped by the template)."""
+    from citecheck.support import claim_text, highlight
+
+    s = verdict.support
+    passages = list(s.passages)
+    return {
+        "label": s.label,
+        "score": s.score,
+        "score_text": f"{s.score:.2f}" if s.score is not None else "",
+        "copy": s.copy,
+        "explanation": s.explanation,
+        "claim": highlight(claim_text(verdict.citation), s.matched, s.missing)
+        if passages else [],
+        "passage": highlight(passages[0].text, s.matched) if passages else [],
+        "more": [{"text": p.text, "score_text": f"{p.score:.2f}"} for p in passages[1:]],
+        "missing": list(s.missing),
     }
 
 

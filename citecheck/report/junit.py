@@ -42,6 +42,11 @@ def _details(verdict: Verdict) -> str:
         lines.append(f"sentence: {one_line(citation.context)}")
     for quote in verdict.quotes_missing:
         lines.append(f"quote not found: {quote}")
+    support = verdict.support
+    if support.score is not None:
+        lines.append(f"support: {support.label} ({support.score:.2f}, {support.copy} copy)")
+    if support.passages:
+        lines.append(f"best passage: {one_line(support.passages[0].text)}")
     for change in verdict.misquotes:
         lines.append(f"misquote: quoted {change.quote!r}; the page says {change.page!r}")
     for quote in verdict.quotes_in_boilerplate:

@@ -89,9 +89,18 @@ def _row(verdict: Verdict, entry: Any = None) -> str:
         f"{escape_markdown(citation.document, limit=80)}:{citation.line}",
         live,
         archive,
-        escape_markdown(why, limit=200),
+        escape_markdown(why, limit=200) + _support_note(verdict),
     ]
     return "| " + " | ".join(cells) + " |"
+
+
+def _support_note(verdict: Verdict) -> str:
+    """`` · support: weak (0.52)``: the claim-support label (a fixed word) and score;
+    nothing when no copy was scored."""
+    s = verdict.support
+    if s.score is None:
+        return ""
+    return f" · support: {s.label}" + (f" ({s.score:.2f})" if s.score is not None else "")
 
 
 def render_markdown(
