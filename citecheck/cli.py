@@ -312,8 +312,7 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
     _require_db(db_path)
     with Store(db_path) as store:
         runs = store.runs()
-        if run_id is not None and all(r.id != run_id for r in runs):
-            raise InputError(f"{db_path}: no run with id {run_id}")
+        _require_run(db_path, runs, run_id)
         changes = store.history(subject, run_id)
     failing = [c for c in changes if c.kind in ("newly-dead", "newly-mismatched")]
     code = int(ExitCode.FINDINGS if fail_on_new and failing else ExitCode.OK)
@@ -324,12 +323,21 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
     if not runs:
         click.echo("No runs recorded yet: run `citecheck audit` first.")
         return
-    if not changes:
+    finished = [r.id for r in runs if r.status == "finished"] or [runs[0].id]
+    target = changes[0].run if changes else (run_id or max(finished))
+    first = not any(r.id < target and r.status == "finished" for r in runs)
+    if first:
+        click.echo(f"Run {target} is the first run: there is no earlier run to compare it with.")
+        if not changes:
+            return
+        click.echo("Its failing citations count as new:")
+    elif not changes:
         click.echo("No changes since the previous run"
                    + (f" for {subject}." if subject else "."))
         return
-    click.echo(f"Changes in run {changes[0].run} since earlier runs"
-               + (f" for {subject}:" if subject else ":"))
+    else:
+        click.echo(f"Changes in run {changes[0].run} since earlier runs"
+                   + (f" for {subject}:" if subject else ":"))
     for title, attr in (("By source", "source"), ("By document", "document")):
         groups: dict[str, list[Any]] = defaultdict(list)
         for change in changes:
@@ -375,6 +383,10 @@ def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: 
     if not any((html_path, json_path, markdown_path, junit_path, report_dir)):
         json_path = "-"
     with Store(db_path) as store:
+        runs = store.runs()
+        if not runs:
+            raise InputError(f"{db_path}: no runs recorded yet (run `citecheck audit` first)")
+        _require_run(db_path, runs, run_id)
         data = build_report(store, run_id)
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
                             junit=junit_path, report_dir=report_dir)
@@ -421,6 +433,12 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 def _require_db(path: str) -> None:
     if not os.path.exists(path):
         raise InputError(f"{path}: no such database (run `citecheck audit` first, or pass --db)")
+
+def _require_run(db_path: str, runs: list[Any], run_id: int | None) -> None:
+    """A ``--run`` that names no run is an input error (exit 2), for every command."""
+    if run_id is not None and all(r.id != run_id for r in runs):
+        raise InputError(f"{db_path}: no run with id {run_id}")
+
 
 def brief_fetch_options(f: F) -> F:
     """--timeout and --allow-private for reading a brief given as an http(s) URL."""

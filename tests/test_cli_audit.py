@@ -150,9 +150,25 @@ def test_report_and_history_need_a_database(tmp_path, run):
 
 
 def test_report_unknown_run(tmp_path, run, fake_stages, fake_brief):
+    # issue 15 (5): exit 3 (the run failed) before; a missing run is an input error, as
+    # for history
     run(*audit_args(tmp_path, fake_brief, "-q"))
     result = run("report", "--db", str(tmp_path / "h.db"), "--run", "42")
-    assert result.exit_code == 3 and "no run with id 42" in result.output
+    assert result.exit_code == 2
+    assert result.output == f"Error: {tmp_path / 'h.db'}: no run with id 42\n"
+    history = run("history", "--db", str(tmp_path / "h.db"), "--run", "42")
+    assert (history.exit_code, history.output) == (result.exit_code, result.output)
+
+
+def test_report_of_a_database_without_runs_is_an_input_error(tmp_path, run):
+    from citecheck.store import Store
+
+    with Store(str(tmp_path / "h.db")):
+        pass
+    result = run("report", "--db", str(tmp_path / "h.db"))
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {tmp_path / 'h.db'}: no runs recorded yet "
+                             "(run `citecheck audit` first)\n")
 
 
 @pytest.mark.parametrize(
@@ -267,3 +283,20 @@ def test_refused_urls_are_skipped_not_offline(tmp_path, run):
     assert "connection-refused" in sipri["reasons"]
     assert ("Warning: every URL was refused before any request (private-address: see "
             "--allow-private), so nothing was checked.") in result.output
+
+
+def test_history_after_the_first_run_says_it_is_the_first(tmp_path, run, fake_stages,
+                                                           fake_brief):
+    # issue 15 (5): it said "No changes since the previous run." when there was none
+    db = str(tmp_path / "h.db")
+    brief = tmp_path / "b.md"
+    brief.write_text("4 June 2018\n\nIt grew (SIPRI, 2017).\n", encoding="utf-8")
+    run(*audit_args(tmp_path, str(brief), "-q"))
+    result = run("history", "--db", db)
+    assert result.exit_code == 0
+    assert result.output == ("Run 1 is the first run: there is no earlier run to compare "
+                             "it with.\n")
+    run(*audit_args(tmp_path, fake_brief, "-q"))  # run 2: other citations, failing ones
+    second = run("history", "--db", db)
+    assert second.output.startswith("Changes in run 2 since earlier runs:")
+    assert run("history", "--db", db, "--run", "1").output.startswith("Run 1 is the first run")
