@@ -565,8 +565,8 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
     from citecheck.pipeline import Progress
     from citecheck.store import Store
 
-    # a junk argument is a typo (usage error); a junk line in a list is reported
-    # per URL (skipped, invalid-url) like any other bad entry, and the rest checked
+    # a junk argument is a typo, a junk line in a list names its file and line: both
+    # are input errors (exit 2) before anything is checked
     wanted = validate_urls(urls) + (read_url_list(urls_from) if urls_from else [])
     if not wanted:
         raise click.UsageError("give URLs as arguments or with --urls-from FILE")

@@ -187,7 +187,7 @@ def site(simweb):
 def test_urls_from_file_and_json_to_stdout(site, tmp_path):
     web, ok, dead, _ = site
     listing = tmp_path / "urls.txt"
-    listing.write_text(f"# sources\n{ok}\n\n{dead}  cited twice\n{ok}#frag\n")
+    listing.write_text(f"# sources\n{ok}\n\n{dead}  # cited twice\n{ok}#frag\n")
     code, out, err, _ = run_check(["--urls-from", str(listing), "--json", "-", *FAST],
                                   cwd=tmp_path)
     data = json.loads(out)
