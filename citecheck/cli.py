@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 import click
 
 from citecheck import __version__
-from citecheck.errors import CitecheckError, ExitCode, InputError
+from citecheck.errors import NO_SUCH_FILE, CitecheckError, ExitCode, InputError
 from citecheck.models import Severity
 
 # The library is imported inside each command, not here: `--help`, `--version`
@@ -432,7 +432,8 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 
 def _require_db(path: str) -> None:
     if not os.path.exists(path):
-        raise InputError(f"{path}: no such database (run `citecheck audit` first, or pass --db)")
+        raise InputError(f"{path}: {NO_SUCH_FILE} (no database yet: run `citecheck audit` "
+                         "first, or pass --db)")
 
 def _require_run(db_path: str, runs: list[Any], run_id: int | None) -> None:
     """A ``--run`` that names no run is an input error (exit 2), for every command."""
@@ -504,11 +505,13 @@ def sources_command(document: str | None, config_path: str | None,
     from citecheck.registry import find_registry
 
     registry = find_registry(config_path)
+    # the brief is opened first: a missing one is one Error line, not a listing and then it
+    extraction = open_citations(document, published=published, registry=registry,
+                                client=_brief_client(document, timeout, allow_private)) \
+        if document else None
     out = sys.stdout
     write_registry(registry, out)
-    if document:
-        extraction = open_citations(document, published=published, registry=registry,
-                                    client=_brief_client(document, timeout, allow_private))
+    if document and extraction is not None:
         unknown = unknown_sources(extraction.citations, registry)
         if not unknown:
             click.echo(f"\n{document}: every source it cites is in the registry")

@@ -19,6 +19,11 @@ class ExitCode(IntEnum):
     RUN_FAILED = 3  #: the run itself failed: database locked, disk full
 
 
+#: how every command words an input (document, URL list, registry, database) that
+#: does not exist: "PATH: no such file", sometimes with a hint in parentheses
+NO_SUCH_FILE = "no such file"
+
+
 class CitecheckError(Exception):
     """Base class of every error citecheck raises on purpose."""
 

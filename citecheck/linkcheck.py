@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from citecheck.errors import ExitCode, InputError
+from citecheck.errors import NO_SUCH_FILE, ExitCode, InputError
 from citecheck.live import Fetcher, now_iso
 from citecheck.models import ArchiveLookup, LiveResult, LiveStatus, LookupStatus, Severity
 from citecheck.runner import all_refused, check_urls, detect_offline, run_pool
@@ -53,7 +53,7 @@ def read_url_list(source: str) -> list[str]:
                 raise InputError(f"{source}: is a directory, not a list of URLs")
             text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        raise InputError(f"{source}: no such file") from None
+        raise InputError(f"{source}: {NO_SUCH_FILE}") from None
     except UnicodeDecodeError:
         raise InputError(f"{source}: not a UTF-8 text file") from None
     except OSError as exc:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from citecheck import __version__
-from citecheck.errors import ExitCode, InputError, RunError
+from citecheck.errors import NO_SUCH_FILE, ExitCode, InputError, RunError
 from citecheck.lazy import Deferred  # here too: pipeline.Deferred, as it was
 from citecheck.models import (
     ArchiveLookup,
@@ -97,7 +97,7 @@ def expand_inputs(inputs: Sequence[str]) -> list[str]:
         elif path.exists():
             out.append(item)
         else:
-            raise InputError(f"{item}: no such file or directory")
+            raise InputError(f"{item}: {NO_SUCH_FILE}")
     # one document once, however it was named: "h.md" and "./h.md", a folder and a file in it
     unique: dict[str, str] = {}
     for item in out:

@@ -144,7 +144,9 @@ def test_report_accepts_report_dir(tmp_path, run, fake_stages, fake_brief):
 
 def test_report_and_history_need_a_database(tmp_path, run):
     result = run("report", "--db", str(tmp_path / "none.db"))
-    assert result.exit_code == 2 and "no such database" in result.output
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {tmp_path / 'none.db'}: no such file (no database yet: "
+                             "run `citecheck audit` first, or pass --db)\n")
     result = run("history", "--db", str(tmp_path / "none.db"))
     assert result.exit_code == 2
 

@@ -34,7 +34,7 @@ def test_exit_1_on_findings(tmp_path, fake_stages, fake_brief):
 def test_exit_2_on_missing_document(tmp_path, fake_stages):
     result = audit(tmp_path, str(tmp_path / "nope.txt"))
     assert result.exit_code == 2
-    assert result.output.strip() == f"Error: {tmp_path / 'nope.txt'}: no such file or directory"
+    assert result.output.strip() == f"Error: {tmp_path / 'nope.txt'}: no such file"
     assert "Traceback" not in result.output
 
 
@@ -104,3 +104,31 @@ def test_exit_3_on_ctrl_c_outside_the_checks(tmp_path, fake_stages, fake_brief, 
     assert result.exit_code == 3, result.output
     assert result.output.strip().splitlines()[-1].startswith("Error: interrupted")
     assert "Aborted" not in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["extract", "{missing}"],
+        ["audit", "{missing}", "--no-archive", "--db", "{tmp}/h.db"],
+        ["sources", "{missing}"],
+        ["sources", "--config", "{missing}"],
+        ["extract", "{brief}", "--config", "{missing}"],
+        ["check", "--urls-from", "{missing}", "--no-archive", "--db", "{tmp}/h.db"],
+        ["history", "--db", "{missing}"],
+        ["report", "--db", "{missing}"],
+    ],
+)
+def test_a_missing_input_is_worded_the_same_by_every_command(tmp_path, command):
+    # issue 15 (5): "no such file", "no such file or directory", "no such database", and
+    # `sources` printed the registry before saying its document was missing
+    import re
+
+    missing = str(tmp_path / "nope.txt")
+    brief = tmp_path / "b.md"
+    brief.write_text(CLEAN, encoding="utf-8")
+    args = [a.format(missing=missing, tmp=tmp_path, brief=brief) for a in command]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert re.fullmatch(rf"Error: {re.escape(missing)}: no such file( \([^\n]+\))?\n",
+                        result.output), result.output
