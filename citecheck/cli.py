@@ -21,7 +21,14 @@ from typing import Any, NoReturn
 import click
 
 from citecheck import __version__
-from citecheck.errors import NO_SUCH_FILE, CitecheckError, ExitCode, InputError
+from citecheck.errors import (
+    NO_SUCH_FILE,
+    CitecheckError,
+    ExitCode,
+    InputError,
+    Terminated,
+    interrupt_code,
+)
 from citecheck.models import Severity
 
 # The library is imported inside each command, not here: `--help`, `--version`
@@ -44,9 +51,9 @@ class CitecheckGroup(click.Group):
         except CitecheckError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(int(exc.exit_code))
-        except KeyboardInterrupt:  # not click's "Aborted!" and exit 1, which means findings
-            click.echo("Error: interrupted", err=True)
-            ctx.exit(int(ExitCode.RUN_FAILED))
+        except KeyboardInterrupt as exc:  # not click's "Aborted!" and exit 1 (findings)
+            click.echo(f"Error: interrupted{_by(exc)}", err=True)
+            ctx.exit(int(interrupt_code(exc)))
         except sqlite3.DatabaseError as exc:
             click.echo(f"Error: database: {exc}", err=True)
             ctx.exit(int(ExitCode.RUN_FAILED))
@@ -167,7 +174,8 @@ def cli() -> None:
     and write reports that flag dead or mismatched sources.
 
     Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or
-    input error, 3 the run itself failed.
+    input error, 3 the run itself failed, 130 interrupted (Ctrl-C), 143
+    terminated (SIGTERM).
     """
 
 
@@ -262,8 +270,8 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
     with _stop_on_sigterm(), Store(db_path) as store:
         try:
             result = run_audit(documents, store, options, progress=progress)
-        except KeyboardInterrupt:
-            _interrupted()
+        except KeyboardInterrupt as exc:
+            _interrupted(exc)
         report = build_report(store, result.run_id, verdicts=result.verdicts)
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
                             junit=junit_path, report_dir=report_dir)
@@ -399,12 +407,12 @@ def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: 
 @contextlib.contextmanager
 def _stop_on_sigterm() -> Iterator[None]:
     """A killed job (SIGTERM: CI timeouts, ``kill``) stops like Ctrl-C: finished work
-    saved, the run marked interrupted, one Error line and exit 3."""
+    saved, the run marked interrupted, one Error line, and exit 143 (130 for Ctrl-C)."""
     import signal
     import threading
 
     def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+        raise Terminated
 
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -416,11 +424,16 @@ def _stop_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _interrupted() -> NoReturn:
-    """Ctrl-C: one line and exit 3 (a failed run, not findings); checks are saved as they land."""
-    click.echo("Error: interrupted; every finished check is saved: run the same "
+def _interrupted(exc: BaseException) -> NoReturn:
+    """Ctrl-C or SIGTERM: one line and exit 130 or 143 (the shell's convention, neither
+    findings nor a failed run); checks are saved as they land."""
+    click.echo(f"Error: interrupted{_by(exc)}; every finished check is saved: run the same "
                "command again to resume", err=True)
-    click.get_current_context().exit(int(ExitCode.RUN_FAILED))
+    click.get_current_context().exit(int(interrupt_code(exc)))
+
+
+def _by(exc: BaseException) -> str:
+    return " by SIGTERM" if isinstance(exc, Terminated) else ""
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
@@ -580,7 +593,7 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
     )
     progress = Progress(sys.stderr, enabled=not quiet and (verbose > 0 or sys.stderr.isatty()))
     client = HttpClient(config)
-    interrupted = False
+    interrupted: KeyboardInterrupt | None = None
     try:
         with _stop_on_sigterm(), Store(db_path) as store:
             archive = None
@@ -598,13 +611,13 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
                 on_lookup=lambda _l: progress.advance("archive"),
                 on_stage=progress.stage, soft404_probe=not no_soft404_probe,
             )
-    except KeyboardInterrupt:
-        interrupted = True
+    except KeyboardInterrupt as exc:
+        interrupted = exc
     finally:
         client.close()
         progress.close()
-    if interrupted:
-        _interrupted()
+    if interrupted is not None:
+        _interrupted(interrupted)
     if json_path:
         text = run.to_json()
         if json_path == "-":

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from citecheck import __version__
-from citecheck.errors import NO_SUCH_FILE, ExitCode, InputError, RunError
+from citecheck.errors import NO_SUCH_FILE, ExitCode, InputError, RunError, interrupt_code
 from citecheck.lazy import Deferred  # here too: pipeline.Deferred, as it was
 from citecheck.models import (
     ArchiveLookup,
@@ -643,8 +643,8 @@ def run_audit(
             result = dataclasses.replace(result, skipped=tuple(skipped),
                                          exit_code=max(result.exit_code, ExitCode.USAGE))
         return result
-    except KeyboardInterrupt:
-        store.finish_run(run_id, {}, status="interrupted", exit_code=int(ExitCode.RUN_FAILED))
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: every finished check is kept
+        store.finish_run(run_id, {}, status="interrupted", exit_code=int(interrupt_code(exc)))
         raise
     except BaseException:
         store.finish_run(run_id, {}, status="failed", exit_code=int(ExitCode.RUN_FAILED))
