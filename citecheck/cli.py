@@ -661,14 +661,14 @@ def _archive_dir_option(f: F) -> F:
 
 def _evidence(archive_dir: str, db_path: str) -> list[Any]:
     """The evidence index: from the database if it has one, else by scanning the WARCs."""
-    from citecheck.archive.warcstore import iter_evidence, records_from_rows
+    from citecheck.archive.warcstore import iter_evidence, records_from_rows, with_stored_headers
     from citecheck.store import Store
 
     if os.path.exists(db_path):
         with Store(db_path) as store:
             rows = list(store.db.table("evidence").rows_where(order_by="id"))
         if rows:
-            return records_from_rows(rows)
+            return with_stored_headers(records_from_rows(rows), archive_dir)
     return list(iter_evidence(archive_dir))
 
 
@@ -789,23 +789,31 @@ def archive_save(urls: tuple[str, ...], wait: float, as_json: bool, timeout: flo
 def archive_list(archive_dir: str, db_path: str, as_json: bool) -> None:
     """List the local evidence: every response kept as a WARC record.
 
-    Reads the database's index when there is one, else scans the WARC files.
+    Each line: when, the stored status and content type, the URL, where it
+    is kept; soft-404 probes (random missing pages asked of each host) are
+    marked as such. Reads the database's index when there is one, else scans
+    the WARC files.
 
     Example:
 
     \b
         citecheck archive list --archive-dir archive
     """
+    from citecheck.urls import is_probe_url
+
     records = _evidence(archive_dir, db_path)
     if as_json:
-        click.echo(json.dumps({"records": [r.to_dict() for r in records]}, indent=2))
+        click.echo(json.dumps({"records": [{**r.to_dict(), "probe": is_probe_url(r.url)}
+                                           for r in records]}, indent=2))
         return
     if not records:
         click.echo(f"No evidence recorded in {archive_dir} yet.")
         return
     for r in records:
         status = str(r.status_code) if r.status_code is not None else "-"
-        click.echo(f"{r.recorded_at:20}  {status:>3}  {r.url}  {r.ref}")
+        probe = "  (soft-404 probe)" if is_probe_url(r.url) else ""
+        click.echo(f"{r.recorded_at:20}  {status:>3}  {r.content_type or '-'}  {r.url}  "
+                   f"{r.ref}{probe}")
 
 
 @archive_group.command("show")
