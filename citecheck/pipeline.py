@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from urllib.parse import urlsplit
 
 from citecheck import __version__
 from citecheck.errors import NO_SUCH_FILE, ExitCode, InputError, RunError, interrupt_code
@@ -546,22 +547,28 @@ def confirm_failure(
     )
 
 
-def could_not_discover(verdict: Verdict, error: str, *, offline: bool = False) -> Verdict:
+def could_not_discover(verdict: Verdict, error: str, *, offline: bool = False,
+                       archive_host: str | None = None) -> Verdict:
     """``unresolved`` because the archive's index could not be asked is ``inconclusive``.
 
-    "No URL found" and "could not look" are different facts (STYLE.md).
+    "No URL found" and "could not look" are different facts (STYLE.md). The
+    sentence says each once, and names the archive that failed (``archive_host``).
     """
+    from citecheck.verify import REASONS, archive_failure
+
     code = error.split(":", 1)[0].strip() or "archive-unavailable"
     reasons: tuple[str, ...] = ("offline",) if offline else ()
     reasons += ("archive-unavailable",) if code != "archive-unavailable" else ()
+    if code == "internal-error":  # our bug while resolving, not the archive's failure
+        why = f"none could be discovered ({error.partition(':')[2].strip()})"
+    else:
+        why = f"because {archive_failure(error, archive_host)}"
     return replace(
         verdict,
         verdict=VerdictKind.INCONCLUSIVE,
         reasons=(*reasons, code, *verdict.reasons),
-        explanation=(
-            "No URL is known for this citation and the archive's index could not be "
-            f"asked to discover one ({error}). {verdict.explanation}"
-        ).strip(),
+        explanation=f"Could not decide: {REASONS['no-url']}, {why}."
+        + (f" {REASONS['offline'].capitalize()}." if offline else ""),
     )
 
 
@@ -684,6 +691,9 @@ def _audit_run(
             evidence=warc if recorder is not None else None,
             on_evidence=recorder.index if recorder is not None else None,
         )
+    #: the archive host discovery asks (its CDX index), named when it fails
+    archive_root = getattr(archive, "cdx_url", None) or getattr(archive, "archive_url", None)
+    archive_host = urlsplit(archive_root).netloc if isinstance(archive_root, str) else None
 
     # 2. resolve: candidate URLs for every citation
     from citecheck.verify import resolution_of
@@ -748,6 +758,9 @@ def _audit_run(
     if archive is not None and not offline:
         lookups = _archive_lookups(citations, chosen, archive, store, options, stages,
                                    progress, published)
+        if archive_host:  # a failure names the archive that failed
+            lookups = {k: replace(v, archive=v.archive or archive_host)
+                       if v.status is LookupStatus.ERROR else v for k, v in lookups.items()}
 
     # 4. verify, confirm, store; the verdicts that can be reused are read in one query
     from citecheck.verify import Thresholds
@@ -788,7 +801,8 @@ def _audit_run(
                                   reasons=("offline", *verdict.reasons))
             missed = undiscovered.get((c.document, c.id))
             if missed and verdict.verdict is VerdictKind.UNRESOLVED:
-                verdict = could_not_discover(verdict, missed, offline=offline)
+                verdict = could_not_discover(verdict, missed, offline=offline,
+                                             archive_host=archive_host)
             decided.append(VerdictRow(verdict, keys[c.id], fingerprint, doc_ids[doc.name]))
             verdicts.append(_without_bodies(verdict))
         if len(decided) >= 500:  # a few large transactions: cheap, and little to redo

@@ -270,7 +270,8 @@ def test_refused_urls_are_skipped_not_offline(tmp_path, run):
         encoding="utf-8")
     config = tmp_path / "citations.yaml"
     config.write_text("sources:\n  SIPRI:\n    domains: [sipri.org]\n", encoding="utf-8")
-    archive = f"http://127.0.0.1:{_closed_port()}/web"
+    port = _closed_port()
+    archive = f"http://127.0.0.1:{port}/web"
     result = run(*audit_args(tmp_path, str(brief), "--config", str(config), "--archive-url",
                              archive, "--json", str(tmp_path / "out.json"), "--timeout", "2"))
     data = json.loads((tmp_path / "out.json").read_text())
@@ -283,6 +284,17 @@ def test_refused_urls_are_skipped_not_offline(tmp_path, run):
     (sipri,) = [c for c in data["citations"] if c["source"] == "SIPRI"]
     assert sipri["verdict"] == "inconclusive" and "offline" not in sipri["reasons"]
     assert "connection-refused" in sipri["reasons"]
+    # each thing said once, the archive named, no errno text (it said "no URL" three times
+    # and "(connection-refused: Connection refused)")
+    assert sipri["explanation"] == (
+        "Could not decide: no URL is known for this citation (no hyperlink, no pin, nothing "
+        f"discovered), because the archive (127.0.0.1:{port}) could not be asked: it refused "
+        "the connection.")
+    down = f"the archive (127.0.0.1:{port}) could not be asked: it refused the connection."
+    assert [c["explanation"] for c in refused] == [
+        f"Could not decide: 10.1.2.3 is a private address, refused without --allow-private; {down}",
+        f"Could not decide: 192.168.7.7 is a private address, refused without --allow-private; "
+        f"{down}"]
     assert ("Warning: every URL was refused before any request (private-address: see "
             "--allow-private), so nothing was checked.") in result.output
 
