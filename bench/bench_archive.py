@@ -3,6 +3,14 @@
 Run: ``.venv/bin/python bench/bench_archive.py`` (add ``--pywb`` for the
 lookups against a local pywb started from WARCs built here). Prints a
 Markdown table for docs/benchmarks.md. Nothing leaves 127.0.0.1.
+
+``--politeness`` times the archive phase of an audit of 40 citations (a
+lookup and the raw replay of the chosen snapshot each, through the pipeline's
+pool at its archive concurrency) against one local pywb: with the default
+rates (by endpoint: a loopback archive is not throttled), with no rate limit
+at all, and once with the old fixed 4 requests/s. The first two run in turn,
+A B A B, and the ratio is taken pair by pair (target, issue 12: default
+within 1.5x of no limit).
 """
 
 from __future__ import annotations
@@ -136,11 +144,92 @@ def bench_pywb(lookups: int = 100) -> list[tuple[str, str]]:
     ]
 
 
+def bench_politeness(
+    citations: int = 40, pairs: int = 5, only: str | None = None
+) -> list[tuple[str, str]]:
+    """``only`` ("default" or "none"): one phase of that kind, for ``farm-bench``."""
+    import math
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from fixtures_pywb import PywbServer, html_capture
+
+    from citecheck.archive.multi import make_archives
+    from citecheck.pipeline import AuditOptions
+    from citecheck.runner import run_pool
+
+    page = ("<!-- cookie banner --><div class='rail'>Related: other story</div>"
+            "<p class='byline'>By Staff</p><p>Statement number {i} of {m}.</p>")
+    captures = [
+        html_capture(f"http://mod.example.org/en/news/{i}.html", ts, page.format(i=i, m=ts[:6]),
+                     title=f"Statement {i}")
+        for i in range(citations)
+        for ts in ("20180402100000", "20180515080000", "20180515080000", "20180701120000")
+    ]
+    wanted = [(f"http://mod.example.org/en/news/{i}.html", "2018-05-14", "2018-06-04")
+              for i in range(citations)]
+    concurrency = AuditOptions().archive_concurrency
+
+    def phase(root: str, rate: float | None) -> float:
+        client = make_archives(HttpClient(HttpConfig(retries=0)), [(root, None)],
+                               rate_per_second=rate)
+
+        def one(item: tuple[str, str, str]) -> bytes | None:
+            lookup = client.lookup(*item)
+            assert lookup.snapshot is not None, lookup.error
+            return client.fetch_snapshot(lookup.snapshot).body
+
+        t = time.perf_counter()
+        bodies = list(run_pool(wanted, one, concurrency=concurrency, per_host=concurrency,
+                               host_of=lambda _item: "archive"))
+        elapsed = time.perf_counter() - t
+        assert len(bodies) == citations and all(body for _item, body in bodies)
+        return elapsed
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = PywbServer(Path(tmp)).init()
+        server.add(captures)
+        server.start()
+        try:
+            if only is not None:
+                took = phase(server.root, None if only == "default" else math.inf)
+                return [(f"archive phase, {citations} citations, rates: {only}", f"{took:.2f} s")]
+            phase(server.root, math.inf)  # warm-up: pywb loads its index
+            default, none, ratios = [], [], []
+            for _ in range(pairs):
+                a = phase(server.root, None)
+                b = phase(server.root, math.inf)
+                default.append(a)
+                none.append(b)
+                ratios.append(a / b)
+            old = phase(server.root, 4.0)
+        finally:
+            server.stop()
+    med = statistics.median
+    return [
+        (f"archive phase, {citations} citations on a local pywb, default rates (by endpoint), "
+         f"median of {pairs}", f"{med(default):.2f} s"),
+        (f"same, no rate limit, median of {pairs}", f"{med(none):.2f} s"),
+        ("ratio default / no limit, pair by pair (target <= 1.5)",
+         f"median {med(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})"),
+        ("same lookups at the old fixed 4 requests/s, once", f"{old:.2f} s"),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pywb", action="store_true", help="also time lookups on a local pywb")
+    parser.add_argument("--politeness", action="store_true",
+                        help="only the archive phase of 40 citations on a local pywb, default "
+                             "rates vs no rate limit")
+    parser.add_argument("--phase", choices=["default", "none"],
+                        help="one archive phase (default rates or none), for farm-bench")
     args = parser.parse_args()
-    rows = bench_cdx() + bench_rate_limit() + bench_warc()
+    if args.phase:
+        rows = bench_politeness(only=args.phase)
+    elif args.politeness:
+        rows = bench_politeness()
+    else:
+        rows = bench_cdx() + bench_rate_limit() + bench_warc()
     if args.pywb:
         rows += bench_pywb()
     print("| measurement | result |\n| --- | --- |")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import json
 import logging
 import os
@@ -16,7 +17,7 @@ import sqlite3
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import click
 
@@ -135,19 +136,99 @@ def _http_url(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+_ARCHIVE_ORDER = "citecheck.archive-options"  #: ctx.meta: (name, value) as given
+
+
+class _InOrder(click.Option):
+    """A repeatable option whose occurrences are noted in ``ctx.meta`` in command-line
+    order, so ``--archive-cdx-url`` can pair with the ``--archive-url`` before it."""
+
+    def add_to_parser(self, parser: Any, ctx: click.Context) -> None:
+        super().add_to_parser(parser, ctx)
+        for opt in self.opts:
+            parsed = getattr(parser, "_long_opt", {}).get(opt)
+            if parsed is None:  # another click: values are paired by position
+                continue
+            process = parsed.process
+
+            def noted(value: Any, state: Any, _process: Any = process, _name: Any = self.name
+                      ) -> None:
+                ctx.meta.setdefault(_ARCHIVE_ORDER, []).append((_name, value))
+                _process(value, state)
+
+            parsed.process = noted
+
+
+def _archive_urls(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Each value an http(s) URL (``memento:`` before one for a TimeMap endpoint)."""
+    for item in value or ():
+        _http_url(ctx, param, item.removeprefix("memento:") if param.name == "archive_url"
+                  else item)
+    return value
+
+
+def pair_archives(
+    order: list[tuple[str, str]], urls: tuple[str, ...], cdx_urls: tuple[str, ...]
+) -> tuple[tuple[str, str | None], ...]:
+    """``(root, CDX URL or None)`` per archive: each ``--archive-cdx-url`` pairs with
+    the ``--archive-url`` before it (the first one when it comes first). Values not
+    given on the command line (environment, default) pair by position."""
+    given = [(n, v) for n, v in order if n in ("archive_url", "archive_cdx_url")]
+    if sorted(v for n, v in given if n == "archive_url") != sorted(urls) or sorted(
+        v for n, v in given if n == "archive_cdx_url"
+    ) != sorted(cdx_urls):
+        given = [("archive_url", u) for u in urls]
+        for i, cdx in enumerate(cdx_urls):
+            given.insert(min(2 * i + 1, len(given)), ("archive_cdx_url", cdx))
+    pairs: list[list[Any]] = []
+    early: str | None = None
+    for name, value in given:
+        if name == "archive_url":
+            pairs.append([value, None])
+        elif not pairs and early is None:
+            early = value
+        elif pairs and pairs[-1][1] is None and not pairs[-1][0].startswith("memento:"):
+            pairs[-1][1] = value
+        else:
+            where = pairs[-1][0] if pairs else "the first archive"
+            raise click.UsageError(f"--archive-cdx-url {value}: {where} has its CDX URL already"
+                                   if pairs and not pairs[-1][0].startswith("memento:") else
+                                   f"--archive-cdx-url {value}: {where} is a TimeMap endpoint")
+    if early is not None:
+        if pairs[0][1] is not None or pairs[0][0].startswith("memento:"):
+            raise click.UsageError(f"--archive-cdx-url {early}: no --archive-url to pair with")
+        pairs[0][1] = early
+    return tuple((root, cdx) for root, cdx in pairs)
+
+
 def archive_options(f: F) -> F:
+    @functools.wraps(f)
+    def with_archives(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        urls = tuple(kwargs.pop("archive_url") or ("https://web.archive.org/web",))
+        archives = pair_archives(ctx.meta.get(_ARCHIVE_ORDER, []), urls,
+                                 tuple(kwargs.pop("archive_cdx_url") or ()))
+        return f(*args, archive_url=archives[0][0], archive_cdx_url=archives[0][1],
+                 archives=archives, **kwargs)
+
     options = [
-        click.option("--archive-url", default="https://web.archive.org/web", show_default=True,
-                     envvar="CITECHECK_ARCHIVE_URL", callback=_http_url,
-                     help="Wayback-style collection root, "
-                          "e.g. http://127.0.0.1:8080/web for pywb."),
-        click.option("--archive-cdx-url", envvar="CITECHECK_ARCHIVE_CDX_URL", callback=_http_url,
-                     help="CDX endpoint when it cannot be derived from --archive-url."),
+        click.option("--archive-url", cls=_InOrder, multiple=True,
+                     default=("https://web.archive.org/web",), show_default=True,
+                     envvar="CITECHECK_ARCHIVE_URL", callback=_archive_urls,
+                     help="Wayback-style collection root, e.g. http://127.0.0.1:8080/web for "
+                          "pywb, or memento:URL for a Memento TimeMap endpoint. Repeat it "
+                          "(or list several in the variable, space-separated) to ask several "
+                          "archives: the best snapshot over all of them is used."),
+        click.option("--archive-cdx-url", cls=_InOrder, multiple=True,
+                     envvar="CITECHECK_ARCHIVE_CDX_URL", callback=_archive_urls,
+                     help="CDX endpoint of the --archive-url before it, when it cannot be "
+                          "derived (ROOT/cdx; the Internet Archive's own)."),
         click.option("--no-archive", is_flag=True, help="Skip archive lookups."),
     ]
+    wrapped: Any = with_archives
     for option in reversed(options):
-        f = option(f)
-    return f
+        wrapped = option(wrapped)
+    return cast(F, wrapped)
 
 
 def fail_on_option(f: F) -> F:
@@ -231,8 +312,10 @@ def report_options(f: F) -> F:
               help="Counted failures must be at least this far apart (e.g. 1d).")
 @click.option("--save-missing", is_flag=True,
               help="Ask the Internet Archive to save live sources it has never captured.")
-@click.option("--archive-rate", default=4.0, show_default=True, type=click.FloatRange(0.01),
-              envvar="CITECHECK_ARCHIVE_RATE", help="Requests per second to the archive.")
+@click.option("--archive-rate", type=click.FloatRange(0.01),
+              envvar="CITECHECK_ARCHIVE_RATE",
+              help="Requests per second to each archive (default: 1 to the Internet "
+                   "Archive's CDX, none for a local one).")
 @click.option("-v", "--verbose", count=True, help="Progress and notes on stderr, even off a TTY.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | None,
@@ -318,7 +401,7 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
     from citecheck.store import Store
 
     _require_db(db_path)
-    with Store(db_path) as store:
+    with Store(db_path, read_only=True) as store:
         runs = store.runs()
         _require_run(db_path, runs, run_id)
         changes = store.history(subject, run_id)
@@ -390,7 +473,7 @@ def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: 
     _require_db(db_path)
     if not any((html_path, json_path, markdown_path, junit_path, report_dir)):
         json_path = "-"
-    with Store(db_path) as store:
+    with Store(db_path, read_only=True) as store:
         runs = store.runs()
         if not runs:
             raise InputError(f"{db_path}: no runs recorded yet (run `citecheck audit` first)")
@@ -557,7 +640,8 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
                   db_path: str, concurrency: int, per_host: int, timeout: float,
                   max_age_seconds: float,
                   allow_private: bool, user_agent: str | None, archive_url: str,
-                  archive_cdx_url: str | None, no_archive: bool, fail_on: str, retries: int,
+                  archive_cdx_url: str | None, archives: tuple[tuple[str, str | None], ...],
+                  no_archive: bool, fail_on: str, retries: int,
                   max_retry_wait: float, no_soft404_probe: bool, verbose: int,
                   quiet: bool) -> None:
     """Check URLs live (status, redirects, soft 404s) and find their closest snapshots.
@@ -598,10 +682,9 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
         with _stop_on_sigterm(), Store(db_path) as store:
             archive = None
             if not no_archive:
-                from citecheck.archive import ArchiveClient
+                from citecheck.archive.multi import make_archives
 
-                archive = ArchiveClient(client, archive_url=archive_url, cdx_url=archive_cdx_url,
-                                        cache=store.lookup_cache(),
+                archive = make_archives(client, archives, cache=store.lookup_cache(),
                                         max_age_seconds=max_age_seconds)
             progress.stage("URLs", len(set(wanted)))
             run = run_check(
@@ -665,7 +748,7 @@ def _evidence(archive_dir: str, db_path: str) -> list[Any]:
     from citecheck.store import Store
 
     if os.path.exists(db_path):
-        with Store(db_path) as store:
+        with Store(db_path, read_only=True) as store:
             rows = list(store.db.table("evidence").rows_where(order_by="id"))
         if rows:
             return with_stored_headers(records_from_rows(rows), archive_dir)
@@ -682,8 +765,9 @@ def _evidence(archive_dir: str, db_path: str) -> list[Any]:
 @click.option("--fetch", is_flag=True, help="Also fetch the chosen snapshot's raw bytes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the lookups as JSON.")
 @archive_options
-@click.option("--rate", default=3.0, show_default=True, type=click.FloatRange(0.01),
-              envvar="CITECHECK_ARCHIVE_RATE", help="Requests per second to the archive.")
+@click.option("--rate", "--archive-rate", type=click.FloatRange(0.01),
+              envvar="CITECHECK_ARCHIVE_RATE",
+              help="Requests per second to each archive (default by endpoint, as for audit).")
 @click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(0.1),
               envvar="CITECHECK_TIMEOUT", help="Connect/read timeout in seconds.")
 @click.option("--allow-private", is_flag=True, envvar="CITECHECK_ALLOW_PRIVATE",
@@ -694,7 +778,8 @@ def _evidence(archive_dir: str, db_path: str) -> list[Any]:
               help="Reuse answers younger than this from --db (e.g. 30m, 7d; 0 = never).")
 def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str | None,
                    window_days: int, fetch: bool, as_json: bool, archive_url: str,
-                   archive_cdx_url: str | None, no_archive: bool, rate: float, timeout: float,
+                   archive_cdx_url: str | None, archives: tuple[tuple[str, str | None], ...],
+                   no_archive: bool, rate: float | None, timeout: float,
                    allow_private: bool, db_path: str, max_age_seconds: float) -> None:
     """Find the archived snapshot of each URL closest to a cited date.
 
@@ -705,7 +790,7 @@ def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str
     \b
         citecheck archive lookup http://tass.com/world/1011109 --date 2018-06-25
     """
-    from citecheck.archive import ArchiveClient
+    from citecheck.archive.multi import make_archives
     from citecheck.http import HttpClient, HttpConfig
     from citecheck.models import LookupStatus
     from citecheck.store import Store
@@ -714,8 +799,8 @@ def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str
         raise click.UsageError("--no-archive leaves nothing to look up")
     http = HttpClient(HttpConfig.from_timeout(timeout, allow_private=allow_private))
     store = Store(db_path)
-    client = ArchiveClient(http, archive_url, archive_cdx_url, rate_per_second=rate,
-                           cache=store.lookup_cache(), max_age_seconds=max_age_seconds)
+    client = make_archives(http, archives, rate_per_second=rate, cache=store.lookup_cache(),
+                           max_age_seconds=max_age_seconds)
     out, missing = [], 0
     with store:
         lookups = [(url, client.lookup(url, cited_date, published, window_days=window_days))
@@ -737,16 +822,45 @@ def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str
             extra += "  (cached)" if lookup.from_cache else ""
             extra += f"  fetch failed: {snap.error}" if snap.error else ""
             days = f"{snap.distance_days:g} days  " if snap.distance_days is not None else ""
-            click.echo(f"found  {url}  {snap.timestamp}  {days}{snap.archive_url}{extra}")
+            where = f"  ({snap.archive})" if len(archives) > 1 and snap.archive else ""
+            click.echo(f"found  {url}  {snap.timestamp}  {days}{snap.archive_url}{extra}{where}")
         elif lookup.status is LookupStatus.NONE:
             click.echo(f"none   {url}  no snapshot with status 200 in the window "
                        f"({len(lookup.candidates)} other captures)")
         else:
             click.echo(f"error  {url}  archive could not be asked: {lookup.error}")
     if as_json:
-        click.echo(json.dumps({"archive": archive_url, "lookups": out}, indent=2,
-                              ensure_ascii=False))
+        click.echo(json.dumps({"archive": archive_url, "archives": [a for a, _ in archives],
+                               "lookups": out}, indent=2, ensure_ascii=False))
     click.get_current_context().exit(int(ExitCode.FINDINGS if missing else ExitCode.OK))
+
+
+@archive_group.command("export")
+@click.option("--wacz", "wacz_path", required=True, metavar="FILE",
+              type=click.Path(dir_okay=False), help="Write a WACZ here.")
+@click.option("--run", "run_id", type=int, help="The run to export (default: the latest).")
+@_archive_dir_option
+@db_option
+def archive_export(wacz_path: str, run_id: int | None, archive_dir: str, db_path: str) -> None:
+    """Pack a run's WARC evidence into a WACZ that ReplayWeb.page opens.
+
+    Its pages.jsonl lists the cited pages: the live response and the snapshot
+    each verdict of the run rests on.
+
+    Example:
+
+    \b
+        citecheck archive export --wacz evidence.wacz --run 3
+    """
+    from citecheck.archive.wacz import export_wacz
+    from citecheck.store import Store
+
+    with Store(db_path) as store:
+        stored = store.load_run(run_id)
+    done = export_wacz(wacz_path, stored.verdicts, archive_dir,
+                       title=f"citecheck run {stored.run.id}")
+    click.echo(f"wrote {done.path}: {len(done.pages)} cited pages from "
+               f"{len(done.warcs)} WARC file(s)", err=True)
 
 
 @archive_group.command("save")

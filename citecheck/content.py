@@ -34,6 +34,7 @@ Choices, documented because they decide verdicts:
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import io
 import logging
@@ -44,6 +45,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date as Date
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,9 @@ class PageContent:
     title: str | None = None
     text: str = ""  #: main text (article body)
     full_text: str = ""  #: every visible text, for quotes outside the main text
+    #: the text of comments, related-story rails, navigation, footers and cookie
+    #: banners: a quotation found only here is not the page's word
+    boilerplate: str = ""
     date: str | None = None  #: ISO, at its precision (YYYY-MM-DD or YYYY-MM)
     date_source: str | None = None  #: htmldate | htmldate-extensive | pdf-first-page | pdf-metadata
     date_confidence: str | None = None  #: high | low
@@ -77,7 +82,7 @@ class PageContent:
 
     @property
     def readable(self) -> bool:
-        return bool(self.text.strip() or self.full_text.strip())
+        return bool(self.text.strip() or self.full_text.strip() or self.boilerplate.strip())
 
     @property
     def dates(self) -> tuple[str, ...]:
@@ -225,12 +230,22 @@ def _extract_html(html: str, url: str) -> PageContent:
     has_article = any(
         len(el.text_content()) > ARTICLE_MIN_CHARS for el in tree.iter("article")
     )
+    # the <article> shortcut reads a copy of the page without its boilerplate (its own
+    # parse, as baseline() made before); other pages go to trafilatura's full extractor,
+    # which prunes the same regions itself
+    clean = lxml.html.document_fromstring(html) if has_article else None
+    boiler_nodes = boilerplate_nodes(clean if clean is not None else tree)
+    boilerplate = "\n".join(_squash("\n".join(_node_text(n))) for n in boiler_nodes)
+    if clean is not None:
+        for node in boiler_nodes:
+            node.drop_tree()
     full_text = _squash(_visible_text(tree))
 
-    main, extractor = _trafilatura_text(html, url, has_article), "trafilatura"
+    main, extractor = _trafilatura_text(html, url, clean), "trafilatura"
     visible = len(full_text)
     if not main or (visible > 400 and len(main) < 0.1 * visible):
-        fallback = _bs4_text(html)
+        rest = html if clean is None else lxml.html.tostring(clean, encoding="unicode")
+        fallback = _bs4_text(rest)
         if len(fallback) > len(main or ""):
             main, extractor = fallback, "bs4"
     main = main or ""
@@ -239,6 +254,7 @@ def _extract_html(html: str, url: str) -> PageContent:
         title = _squash(h1[0].text_content()) if h1 else None
     return PageContent(
         url=url, kind="html", title=title or None, text=main, full_text=full_text or main,
+        boilerplate=boilerplate,
         date=date, date_source=date_source, date_confidence=confidence,
         language=guess_language(main or full_text, declared), declared_language=declared,
         extractor=extractor if main else "none", sitename=sitename, description=description,
@@ -308,17 +324,18 @@ def _html_date(tree, html: str, url: str) -> tuple[str | None, str | None, str |
     return (found, "htmldate-extensive", "low") if found else (None, None, None)
 
 
-def _trafilatura_text(html: str, url: str, has_article: bool = False) -> str:
+def _trafilatura_text(html: str, url: str, article: object = None) -> str:
     """Main text by trafilatura: its baseline extractor (the publisher's
-    ``<article>`` or JSON-LD ``articleBody``) when the page marks its article,
-    else the full extractor (``fast=True``: no readability/justext fallbacks)."""
+    ``<article>`` or JSON-LD ``articleBody``) on ``article``, the page's tree
+    without its boilerplate, when the page marks its article; else the full
+    extractor (``fast=True``: no readability/justext fallbacks; comments off)."""
     try:
         from trafilatura import bare_extraction, baseline
     except ImportError:  # pragma: no cover
         return ""
     try:
-        if has_article:
-            _tree, text, length = baseline(html)
+        if article is not None:
+            _tree, text, length = baseline(article)
             if length > ARTICLE_MIN_CHARS:
                 return _squash(text)
         doc = bare_extraction(html, url=url, fast=True, with_metadata=False,
@@ -329,6 +346,109 @@ def _trafilatura_text(html: str, url: str, has_article: bool = False) -> str:
         return ""
     found = doc.get("text") if isinstance(doc, dict) else getattr(doc, "text", None)
     return _squash(found or "")
+
+
+# ------------------------------------------------------------ boilerplate
+
+#: regions that are not the article whatever their class: navigation, footers, sidebars
+#: (and the site's own ``<header>``, a child of ``<body>``; roles navigation, contentinfo)
+_BOILERPLATE_TAGS = frozenset({"nav", "footer", "aside"})
+#: an element holding this much of the page's text is its frame, not boilerplate
+_FRAME_SHARE = 0.5
+
+
+#: elements whose class or id is tested (trafilatura tests the same kinds)
+_BOILERPLATE_CANDIDATES = ("div", "section", "p", "span", "ul", "ol", "li", "aside", "details",
+                           "form", "header", "footer", "nav", "dl", "table")
+
+
+@functools.lru_cache(maxsize=1)
+def _boilerplate_scan() -> Any:
+    """The elements worth a look, found in C: those with a class, id or role, and
+    the structural tags (in document order)."""
+    from lxml import etree
+
+    return etree.XPath("//*[@class or @id or @role or self::nav or self::footer "
+                       "or self::aside or self::header]")
+
+
+@functools.lru_cache(maxsize=1)
+def _boilerplate_rules() -> tuple[Any, Any, Any, Any]:
+    """(class pattern, id pattern, comments class pattern, comments id pattern) of
+    boilerplate regions.
+
+    The class and id tokens are trafilatura's own vocabulary for navigation,
+    related stories, footers, cookie consent, share bars, newsletters, sidebars and
+    banners, bylines and ads (``trafilatura.xpaths``), tested with Python's ``re``
+    in one pass: its XPath forms call back into Python for every element of the
+    page, which cost 2 ms a page. Its token groups for page metadata, embeds and
+    "expand"/"slide" containers are left out: those hold article text too.
+    """
+    from trafilatura import xpaths as x
+
+    groups_class = ("_NAV_CLASS_TOKENS", "_RELATED_CLASS_TOKENS", "_FOOTER_CLASS_TOKENS",
+                    "_CONSENT_CLASS_TOKENS", "_CONSENT_ID_CLASS_TOKENS", "_AD_CLASS_TOKENS",
+                    "_SHARE_SOCIAL_ID_CLASS_TOKENS", "_NEWSLETTER_ID_CLASS_TOKENS",
+                    "_UI_CHROME_ID_CLASS_TOKENS", "_AUTHOR_CLASS_TOKENS",
+                    "_AUTHOR_ID_CLASS_TOKENS", "_TAGS_CLASS_TOKENS", "_TAGS_ID_CLASS_TOKENS")
+    groups_id = ("_NAV_ID_TOKENS", "_RELATED_ID_TOKENS", "_FOOTER_ID_TOKENS",
+                 "_CONSENT_ID_CLASS_TOKENS", "_SHARE_ID_TOKENS", "_AD_ID_TOKENS",
+                 "_SHARE_SOCIAL_ID_CLASS_TOKENS", "_NEWSLETTER_ID_CLASS_TOKENS",
+                 "_UI_CHROME_ID_CLASS_TOKENS", "_AUTHOR_ID_CLASS_TOKENS", "_TAGS_ID_CLASS_TOKENS")
+    class_tokens = [t for g in groups_class for t in getattr(x, g)]
+    id_tokens = [t for g in groups_id for t in getattr(x, g)]
+    return (
+        re.compile("|".join(class_tokens)),
+        re.compile("|".join(id_tokens)),
+        re.compile(x._COMMENTS_CLASS),
+        re.compile(f"^(?:{x._COMMENTS_ID}|disqus_thread|dsq-comments)"),
+    )
+
+
+def boilerplate_nodes(tree: Any) -> list[Any]:
+    """The outermost elements of ``tree`` that are comments, related-story rails,
+    navigation, footers, sidebars, bylines, share bars or cookie banners. An
+    element that holds the article (an ``<article>``, ``<main>`` or ``<h1>``; or,
+    unless it is a comments section, half the page's text) is a page's frame,
+    however it is named."""
+    try:
+        klass, ident, comments_class, comments_id = _boilerplate_rules()
+    except (ImportError, AttributeError, re.error):  # a trafilatura without this vocabulary
+        logger.debug("boilerplate vocabulary unavailable", exc_info=True)
+        return []
+    body = tree.find("body")
+    total = 0
+    kept: list[Any] = []
+    chosen: set[Any] = set()
+    for node in _boilerplate_scan()(tree):  # document order: ancestors first
+        tag, c, i = node.tag, node.get("class") or "", node.get("id") or ""
+        comments = bool((c and comments_class.search(c)) or (i and comments_id.search(i)))
+        if not comments and not (
+            tag in _BOILERPLATE_TAGS
+            or (tag == "header" and node.getparent() is body)
+            or node.get("role") in ("navigation", "contentinfo")
+            or (tag in _BOILERPLATE_CANDIDATES and (
+                (c and klass.search(c)) or (i and ident.search(i))))
+        ):
+            continue
+        if any(a in chosen for a in node.iterancestors()):
+            continue  # inside a region already taken
+        if tag in ("article", "main", "body", "html") or node.find(".//article") is not None \
+                or node.find(".//main") is not None or node.find(".//h1") is not None:
+            continue
+        if not comments:
+            total = total or len((body if body is not None else tree).text_content()) or 1
+            if len(node.text_content()) > _FRAME_SHARE * total:
+                continue
+        kept.append(node)
+        chosen.add(node)
+    return kept
+
+
+def _node_text(node: Any) -> list[str]:
+    """The visible text pieces of one element."""
+    return [str(t) for t in node.xpath(
+        ".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]")]
 
 
 def _bs4_text(html: str) -> str:

@@ -84,6 +84,10 @@ class Citation:
     #: ISO end of a date range (``May 14–15``) at ``date_precision``; ``date`` is its start
     date_end: str | None = None
     locator: str | None = None  #: pin-point as written: ``p. 5``, ``pp. 3-4``, ``§ 3``
+    style: str = "parenthetical"  #: how it was written: ``parenthetical`` | ``note``
+    #: the snapshot the author chose (Robust Links ``data-versionurl``), checked first
+    version_url: str | None = None
+    version_date: str | None = None  #: ISO date of that snapshot (``data-versiondate``)
 
     def to_dict(self) -> dict[str, Any]:
         return _record_dict(self)
@@ -101,6 +105,10 @@ class Document:
     #: (line, start col, end col, href) of each hyperlink in ``text``: 1-based
     #: columns, end exclusive
     links: tuple[tuple[int, int, int, str], ...] = ()
+    #: (link URL, snapshot URL, ISO snapshot date) of each link with Robust Links attributes
+    versions: tuple[tuple[str, str | None, str | None], ...] = ()
+    #: (line, start col, end col, label, note text, note URLs) of each numbered-note mark
+    notes: tuple[tuple[int, int, int, str, str, tuple[str, ...]], ...] = ()
 
 
 # -------------------------------------------------------------------- registry
@@ -224,6 +232,8 @@ class Snapshot:
     distance_days: float | None = None  #: from the cited date
     error: str | None = None  #: why fetching the replay failed (fetch_snapshot)
     body: bytes | None = field(default=None, repr=False, compare=False)
+    #: the archive it came from: its ``--archive-url`` (a Wayback root or ``memento:URL``)
+    archive: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _record_dict(self)
@@ -305,6 +315,27 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class QuoteChange:
+    """A quotation that matches a passage of the page but changes what it says
+    (reason ``misquote``): a number, a negation or a proper name differs."""
+
+    quote: str  #: the quotation as the brief gives it
+    page: str  #: the passage of the page it stands for, as the page writes it
+    #: (kind, quoted words, page words); kind: number | negation | name
+    differences: tuple[tuple[str, str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"quote": self.quote, "page": self.page, "differences": [
+            {"kind": k, "quoted": q, "page": p} for k, q, p in self.differences]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> QuoteChange:
+        return cls(d.get("quote", ""), d.get("page", ""), tuple(
+            (x.get("kind", ""), x.get("quoted", ""), x.get("page", ""))
+            for x in d.get("differences") or ()))
+
+
+@dataclass(frozen=True)
 class Verdict:
     """The decision for one citation, with reasons and evidence."""
 
@@ -321,6 +352,8 @@ class Verdict:
     quotes_found: tuple[str, ...] = ()
     quotes_missing: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()  #: local WARC record references: file#offset
+    misquotes: tuple[QuoteChange, ...] = ()  #: quotations that change the page's words
+    quotes_in_boilerplate: tuple[str, ...] = ()  #: found only in comments, rails, nav, ...
 
     def to_dict(self) -> dict[str, Any]:
         out = self.citation.to_dict()
@@ -338,5 +371,7 @@ class Verdict:
             quotes_found=list(self.quotes_found),
             quotes_missing=list(self.quotes_missing),
             evidence=list(self.evidence),
+            misquotes=[m.to_dict() for m in self.misquotes],
+            quotes_in_boilerplate=list(self.quotes_in_boilerplate),
         )
         return out

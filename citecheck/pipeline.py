@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, cast
 from urllib.parse import urlsplit
 
 from citecheck import __version__
@@ -130,7 +130,9 @@ class AuditOptions:
     confirm_after: int = 1  #: failing runs needed before a source is dead
     confirm_interval: float = 0.0  #: seconds between counted failures
     save_missing: bool = False
-    archive_rate: float = 4.0  #: archive requests per second
+    archive_rate: float | None = None  #: requests per second to each archive (None: by endpoint)
+    #: every archive asked, (root or memento:URL, CDX URL); empty: archive_url alone
+    archives: tuple[tuple[str, str | None], ...] = ()
     archive_concurrency: int = 4
 
     def to_dict(self) -> dict[str, Any]:
@@ -244,16 +246,13 @@ def _save_page(*args: Any, **kwargs: Any) -> Any:
 
 
 def _make_archive(http: Any, options: AuditOptions, **hooks: Any) -> _Archive:
-    from citecheck.archive import ArchiveClient
+    from citecheck.archive.multi import make_archives
 
-    return ArchiveClient(
-        http,
-        archive_url=options.archive_url,
-        cdx_url=options.archive_cdx_url,
-        rate_per_second=options.archive_rate,
-        max_age_seconds=options.max_age,
+    archives = options.archives or ((options.archive_url, options.archive_cdx_url),)
+    return cast(_Archive, make_archives(
+        http, archives, rate_per_second=options.archive_rate, max_age_seconds=options.max_age,
         **hooks,
-    )
+    ))
 
 
 def _make_warc(archive_dir: str, run_id: int) -> Any:
@@ -755,9 +754,18 @@ def _audit_run(
     # 3b. archive lookups (skipped offline: the archive is a host like any other)
     published = {doc.name: options.published or doc.published for doc in documents}
     lookups: dict[LookupKey, ArchiveLookup] = {}
+    #: the snapshot the author chose (Robust Links), checked first: citecheck.authored
+    authored: dict[tuple[str, str], ArchiveLookup] = {}
     if archive is not None and not offline:
-        lookups = _archive_lookups(citations, chosen, archive, store, options, stages,
-                                   progress, published)
+        from citecheck.authored import author_lookup
+
+        for c in citations:
+            if c.version_url and chosen[(c.document, c.id)]:
+                found = author_lookup(c, archive, store)
+                if found is not None:
+                    authored[(c.document, c.id)] = found
+        lookups = _archive_lookups([c for c in citations if (c.document, c.id) not in authored],
+                                   chosen, archive, store, options, stages, progress, published)
         if archive_host:  # a failure names the archive that failed
             lookups = {k: replace(v, archive=v.archive or archive_host)
                        if v.status is LookupStatus.ERROR else v for k, v in lookups.items()}
@@ -771,7 +779,8 @@ def _audit_run(
         for c in cits:
             url = chosen[(c.document, c.id)]
             live = results.get(url) if url else None
-            lookup = lookups.get((url, c.date, published[doc.name])) if url else None
+            lookup = authored.get((c.document, c.id)) or (
+                lookups.get((url, c.date, published[doc.name])) if url else None)
             inputs[(c.document, c.id)] = _inputs(c, registry, candidates[(c.document, c.id)],
                                                  live, lookup, thresholds)
     reusable = store.verdicts_for_fingerprints(

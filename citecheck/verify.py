@@ -40,11 +40,12 @@ from citecheck.models import (
     LiveStatus,
     LookupStatus,
     Pin,
+    QuoteChange,
     SourceEntry,
     Verdict,
     VerdictKind,
 )
-from citecheck.textmatch import find_quote, normalize, similarity
+from citecheck.textmatch import QuoteMatch, find_quote, locate, normalize, similarity
 from citecheck.urls import host_in_domains, host_of
 
 #: reason code -> what it means, in words a reviewer reads
@@ -94,6 +95,10 @@ REASONS: dict[str, str] = {
     "content-unreadable": "the page's text could not be read, so quotations were not checked",
     "no-snapshot": "the archive has no snapshot near the cited date",
     "archive-error": "the archive could not be asked",
+    # quotations: misquotes and boilerplate (issue 10)
+    "misquote": "a quotation matches the page but changes a number, a negation or a name",
+    "quote-in-boilerplate": "a quotation is found only in the page's comments, related "
+    "stories, navigation, footer or banners, not in its main text",
 }
 
 LANGUAGE_NAMES = {"ru": "Russian", "zh": "Chinese", "ja": "Japanese", "ko": "Korean",
@@ -101,7 +106,8 @@ LANGUAGE_NAMES = {"ru": "Russian", "zh": "Chinese", "ja": "Japanese", "ko": "Kor
                   "es": "Spanish", "en": "English"}
 
 #: failures that mean the text itself no longer supports the citation
-CONTENT_FAILURES = frozenset({"date-mismatch", "quote-not-found", "title-mismatch"})
+CONTENT_FAILURES = frozenset({"date-mismatch", "quote-not-found", "title-mismatch",
+                              "misquote", "quote-in-boilerplate"})
 
 
 #: network and access failures, naming who failed: ``{who}`` is the host, or "it"
@@ -241,6 +247,8 @@ class CopyCheck:
     quotes_found: tuple[str, ...] = ()
     quotes_missing: tuple[str, ...] = ()
     text: str = field(default="", repr=False)  #: the copy's main text, normalised
+    misquotes: tuple[QuoteChange, ...] = ()  #: quotations that change the page's words
+    quotes_in_boilerplate: tuple[str, ...] = ()  #: found only outside the main text
 
     @property
     def supports(self) -> bool:
@@ -399,32 +407,45 @@ def check_copy(
     quote_status = CheckStatus.SKIPPED
     found: list[str] = []
     missing: list[str] = []
+    changed: list[QuoteChange] = []
+    outside: list[str] = []
     if quotes:
         if not content.readable:
             quote_status = CheckStatus.UNKNOWN
             notes.append("content-unreadable")
         else:
-            full = None
             foreign: str | None = None
             for quote in quotes:
-                match = find_quote(quote, main, t.quote_min_score)
-                if not match.found and content.full_text and content.full_text != content.text:
-                    full = full if full is not None else normalize(content.full_text)
-                    match = find_quote(quote, full, t.quote_min_score)
-                if match.found:
+                match, where = _locate_quote(quote, content, main, t.quote_min_score)
+                if match.found and where != "boilerplate":
                     found.append(quote)
-                    continue
-                lang = languages_differ(quote, content, source, t.quote_language)
-                if lang:
+                elif match.misquotes and where != "boilerplate":
+                    changed.append(_quote_change(quote, match, content))
+                elif where == "boilerplate":
+                    outside.append(quote)
+                elif lang := languages_differ(quote, content, source, t.quote_language):
                     foreign = lang
                 else:
                     missing.append(quote)
-            if missing:
+            if missing or changed or outside:
                 quote_status = CheckStatus.FAIL
+            if missing:
                 failures.append("quote-not-found")
                 details["quote-not-found"] = "not found: " + "; ".join(
                     f"\u201c{q}\u201d" for q in missing
                 )
+            if changed:
+                failures.append("misquote")
+                details["misquote"] = "; ".join(
+                    f"quoted \u201c{c.quote}\u201d, the page says \u201c{c.page}\u201d"
+                    for c in changed
+                )
+            if outside:
+                failures.append("quote-in-boilerplate")
+                details["quote-in-boilerplate"] = "only in comments, related stories or other " \
+                    "boilerplate: " + "; ".join(f"\u201c{q}\u201d" for q in outside)
+            if quote_status is CheckStatus.FAIL:
+                pass
             elif foreign:
                 quote_status = CheckStatus.UNKNOWN
                 notes.append("quote-unverifiable-language")
@@ -449,8 +470,44 @@ def check_copy(
         failures=tuple(failures), notes=tuple(notes), details=tuple(details.items()),
         readable=content.readable, domain=domain, date=date_status, quotes=quote_status,
         page_date=content.date, corrected_date=corrected, quotes_found=tuple(found),
-        quotes_missing=tuple(missing), text=main,
+        quotes_missing=tuple(missing), text=main, misquotes=tuple(changed),
+        quotes_in_boilerplate=tuple(outside),
     )
+
+
+def _locate_quote(quote: str, content: PageContent, main: str,
+                  min_score: float) -> tuple[QuoteMatch, str]:
+    """Where ``quote`` is: ``main`` (the main text), ``page`` (elsewhere in the
+    visible text: a caption, a sidebar box), ``boilerplate`` (only in comments,
+    related-story rails, navigation, footers or banners) or ``none``; with the
+    match (which carries misquotes)."""
+    raw_main = content.text or content.full_text
+    match = find_quote(quote, main, min_score, raw_text=raw_main)
+    if match.found or match.misquotes:
+        return match, "main"
+    if not content.full_text or content.full_text == content.text:
+        return match, "none"
+    elsewhere = find_quote(quote, normalize(content.full_text), min_score,
+                           raw_text=content.full_text)
+    if not (elsewhere.found or elsewhere.misquotes):
+        return match, "none"
+    if content.boilerplate:
+        in_boiler = find_quote(quote, normalize(content.boilerplate), min_score,
+                               raw_text=content.boilerplate)
+        if in_boiler.found or in_boiler.misquotes:
+            return in_boiler, "boilerplate"
+    return elsewhere, "page"
+
+
+def _quote_change(quote: str, match: QuoteMatch, content: PageContent) -> QuoteChange:
+    """The misquote record: the page's passage as written, the changed words."""
+    first = match.misquotes[0]
+    raw = "\n".join((content.text, content.full_text))
+    page = " \u2026 ".join(
+        locate(m.page, raw) or m.page for m in match.misquotes
+    ) if len(match.misquotes) > 1 else (locate(first.page, raw) or first.page)
+    return QuoteChange(quote, page, tuple(
+        (d.kind, d.quoted, d.page) for m in match.misquotes for d in m.differences))
 
 
 # ---------------------------------------------------------------- decide
@@ -740,4 +797,6 @@ def verify_citation(
         corrected_date=corrected,
         quotes_found=basis.quotes_found if basis else (),
         quotes_missing=basis.quotes_missing if basis else (),
+        misquotes=basis.misquotes if basis else (),
+        quotes_in_boilerplate=basis.quotes_in_boilerplate if basis else (),
     )

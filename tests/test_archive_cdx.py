@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import responses
+from fixtures_archive import FakeTime
 
 from citecheck.archive import (
     ArchiveClient,
@@ -52,21 +53,6 @@ def pywb_body(*rows: tuple[str, str, str], fuzzy: bool = False) -> str:
             obj["is_fuzzy"] = "1"
         lines.append(json.dumps(obj))
     return "\n".join(lines) + "\n"
-
-
-class FakeTime:
-    """A clock that only moves when slept on: no real waiting in tests."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 3))
-        self.now += seconds
 
 
 def make_client(root: str = PYWB_ROOT, cdx: str | None = None, **kw) -> tuple[ArchiveClient, FakeTime]:  # noqa: E501

@@ -74,7 +74,8 @@ def test_locator_and_date_range_in_json_and_csv():
     result = run("extract", "-", "--format", "csv", "--published", "2018-06-04", input=text)
     assert result.exit_code == 0, result.output
     header = result.output.splitlines()[0].split(",")
-    assert header[-2:] == ["date_end", "locator"]  # added last: older columns keep their place
+    # each round's columns are added last: older columns keep their place
+    assert header[-5:] == ["date_end", "locator", "style", "version_url", "version_date"]
     first, second = csv.DictReader(io.StringIO(result.output))
     assert (first["locator"], first["date_end"]) == ("p. 5", "")
     assert (second["locator"], second["date_end"]) == ("", "2018-05-15")

@@ -44,7 +44,9 @@ V = VerdictKind
 # decided by exactly one row of RULES below. Axes:
 #   live:    None (not checked) and every LiveStatus
 #   content: for reachable pages: supports | quotes (supports, quotes found) |
-#            date (contradicts: date-mismatch) | domain (domain-mismatch);
+#            date (contradicts: date-mismatch) | domain (domain-mismatch) |
+#            misquote (a quotation changes the page's words) | boilerplate
+#            (quote-in-boilerplate: found only in comments, rails, ...);
 #            "-" when nothing was read
 #   archive: supports | contradicts (quote-not-found) | unread (found, body
 #            missing) | none | error | skipped
@@ -60,7 +62,9 @@ LIVE_CODE = {
 REACHABLE = {LiveStatus.OK, LiveStatus.REDIRECTED, LiveStatus.MOVED}
 UNREACHABLE = {None, LiveStatus.BLOCKED, LiveStatus.ERROR, LiveStatus.SKIPPED}
 SUPPORTING = {"supports", "quotes"}
-CONTRADICTING = {"date", "domain"}
+CONTRADICTING = {"date", "domain", "misquote", "boilerplate"}
+#: content failures that say the text changed (a snapshot that supports means drift)
+TEXT_CONTRADICTING = {"date", "misquote", "boilerplate"}
 ALL_ARCHIVE = {"supports", "contradicts", "unread", "none", "error", "skipped"}
 NOT_SUPPORTING_ARCHIVE = ALL_ARCHIVE - {"supports"}
 ARCHIVE_CODE = {"none": "no-snapshot", "error": "archive-error", "unread": "archive-error",
@@ -77,8 +81,8 @@ RULES = [
     (REACHABLE, {"quotes"}, ALL_ARCHIVE, {True}, V.VERIFIED, ["content-drift"]),
     (REACHABLE, SUPPORTING, ALL_ARCHIVE, {False}, V.VERIFIED, []),
     # reachable and contradicting
-    (REACHABLE, {"date"}, {"supports"}, {True, False}, V.RESCUED,
-     ["date-mismatch", "content-drift"]),
+    (REACHABLE, TEXT_CONTRADICTING, {"supports"}, {True, False}, V.RESCUED,
+     ["{content}", "content-drift"]),
     (REACHABLE, {"domain"}, {"supports"}, {False}, V.RESCUED, ["domain-mismatch"]),
     (REACHABLE, {"domain"}, {"supports"}, {True}, V.RESCUED,
      ["domain-mismatch", "content-drift"]),
@@ -100,6 +104,8 @@ CONTENT_CHECK = {
     "quotes": CopyCheck(quotes=CheckStatus.PASS, quotes_found=("q",)),
     "date": CopyCheck(failures=("date-mismatch",), date=CheckStatus.FAIL),
     "domain": CopyCheck(failures=("domain-mismatch",), domain=CheckStatus.FAIL),
+    "misquote": CopyCheck(failures=("misquote",), quotes=CheckStatus.FAIL),
+    "boilerplate": CopyCheck(failures=("quote-in-boilerplate",), quotes=CheckStatus.FAIL),
 }
 SNAPSHOT_CHECK = {
     "supports": CopyCheck(),
@@ -114,7 +120,7 @@ ARCHIVE_STATE = {
 
 def combinations():
     for live in [None, *LiveStatus]:
-        contents = ["supports", "quotes", "date", "domain"] if live in REACHABLE else ["-"]
+        contents = sorted(CONTENT_CHECK) if live in REACHABLE else ["-"]
         for content, archive in itertools.product(contents, sorted(ALL_ARCHIVE)):
             drifts = [False, True] if live in REACHABLE and archive in (
                 "supports", "contradicts") else [False]
@@ -141,7 +147,7 @@ ALL = list(combinations())
 
 
 def test_table_covers_every_combination():
-    assert len(ALL) == 3 * 4 * 6 + 3 * 4 * 2 + 5 * 6  # 126 combinations
+    assert len(ALL) == 3 * 6 * 6 + 3 * 6 * 2 + 5 * 6  # 174 combinations
     for combo in ALL:
         expected(*combo)  # exactly one rule each
 

@@ -7,6 +7,24 @@ in whichever dialect the archive speaks (:mod:`citecheck.archive.cdx`), and
 :class:`citecheck.http.HttpClient` (timeouts, size caps), waits for the
 archive host's rate limit and honours ``Retry-After``.
 
+Politeness is set by endpoint unless ``rate_per_second`` says otherwise (see
+:func:`default_rates`): the Internet Archive's CDX at one request a second,
+a loopback or private archive (a local pywb) not throttled at all, any
+other archive at :data:`DEFAULT_RATE`. A 429 holds back every request to the
+archive host: for its ``Retry-After``, or a minute when it sends none (the
+Internet Archive sends none).
+
+What the choice of a snapshot sees: the CDX rows of the page by SURT key
+(:func:`url_match_key`), one per distinct capture (the Internet Archive lists
+some captures 3-5 times), every distinct capture in the tie window (a second,
+paged query when the closest-first answer was cut at its limit), revisit
+records given the status of the capture they repeat, at most
+:data:`MAX_ROWS` rows read (logged when hit). A replay that the archive
+answers with its *own* redirect to the capture it holds (the Internet
+Archive's ``X-Archive-Redirect-Reason``, no ``Memento-Datetime``) is followed
+and the timestamp actually served recorded; an archived 301/302 (it has a
+``Memento-Datetime``) is the page's own redirect.
+
 Three outcomes per URL, never confused: a snapshot (``FOUND``), an answer that
 there is none in the window (``NONE``), or no usable answer at all (``ERROR``:
 down, slow, rate limited, garbage). Errors are never cached.
@@ -29,14 +47,16 @@ import dataclasses
 import ipaddress
 import json
 import logging
+import math
 import re
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Protocol, cast
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
-from citecheck.archive.cdx import CdxParseError, CdxRow, parse_cdx
+from citecheck.archive.cdx import CdxPage, CdxParseError, CdxRow, parse_cdx_page
 from citecheck.archive.dates import (
     Period,
     datetime_to_ts,
@@ -60,7 +80,21 @@ log = logging.getLogger(__name__)
 
 IA_ARCHIVE_URL = "https://web.archive.org/web"
 IA_CDX_URL = "https://web.archive.org/cdx/search/cdx"
-DEFAULT_RATE = 3.0  #: requests per second to one archive host
+DEFAULT_RATE = 3.0  #: requests per second to an archive host we know nothing about
+#: The Internet Archive's CDX server (``web.archive.org/cdx/*``) allows about 60
+#: requests a minute per client IP, averaged over 5 minutes (its staff, relayed by
+#: the maintainers of the ``wayback`` package, edgi-govdata-archiving/wayback#137
+#: and #153). Over that it answers 429, without ``Retry-After``; a client that
+#: ignores the 429s for more than a minute is blocked at the firewall (no
+#: connection at all) for an hour, doubled at each new offence. So: at most one
+#: CDX request a second, and a minute's pause after any 429 (IA_429_PAUSE).
+IA_CDX_RATE = 1.0
+IA_REPLAY_RATE = DEFAULT_RATE  #: ``id_`` replays from web.archive.org/web
+IA_429_PAUSE = 60.0  #: seconds every request to a host waits after a 429 without Retry-After
+UNTHROTTLED = math.inf  #: a loopback or private archive: the user's own machine or network
+MAX_ROWS = 5000  #: CDX rows read for one lookup, all queries together
+PAGE_ROWS = 1000  #: rows asked per page of the tie-window query
+REVISIT_QUERIES = 3  #: CDX queries at most to find what revisits repeat
 DEFAULT_WINDOW_DAYS = 365
 TIE_DAYS = 3.0  #: captures this close to the best one count as a near tie
 CDX_MAX_BYTES = 5 * 1024 * 1024
@@ -68,6 +102,7 @@ LISTING_MAX_BYTES = 256 * 1024  #: pywb's collinfo.json: a few names
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 _REPLAY_TARGET = re.compile(r"/\d{14}[a-z]{0,2}_?/(https?://.+)$", re.IGNORECASE)
+_REPLAY_AT = re.compile(r"/(\d{14})[a-z]{0,2}_?/(https?://.+)$", re.IGNORECASE)
 
 
 class LookupCache(Protocol):
@@ -93,6 +128,26 @@ def derive_cdx_url(archive_url: str) -> str:
     if host_of(archive_url) == "web.archive.org":
         return IA_CDX_URL
     return archive_url.rstrip("/") + "/cdx"
+
+
+def is_internet_archive(url: str) -> bool:
+    host = host_of(url)
+    return host == "archive.org" or host.endswith(".archive.org")
+
+
+def default_rates(cdx_url: str, archive_url: str | None = None) -> tuple[float, float]:
+    """``(CDX, replay)`` requests per second for an archive, by endpoint.
+
+    The Internet Archive: :data:`IA_CDX_RATE` and :data:`IA_REPLAY_RATE`; a
+    loopback or private host (both endpoints): unthrottled; else
+    :data:`DEFAULT_RATE`.
+    """
+    if is_internet_archive(cdx_url):
+        return IA_CDX_RATE, IA_REPLAY_RATE
+    hosts = [host_of(u) for u in (cdx_url, archive_url) if u]
+    if hosts and all(_is_private_host(h) for h in hosts):
+        return UNTHROTTLED, UNTHROTTLED
+    return DEFAULT_RATE, DEFAULT_RATE
 
 
 def collection_of(cdx_url: str) -> tuple[str, str] | None:
@@ -172,13 +227,20 @@ def _is_private_host(host: str) -> bool:
 
 
 def url_match_key(url: str) -> str:
-    """What makes two capture URLs "the same page" for an archive: no scheme, no ``www.``."""
-    norm = normalize_url(url if "://" in url else "http://" + url)
-    parts = urlsplit(norm)
-    host = (parts.hostname or "").removeprefix("www.")
-    port = f":{parts.port}" if parts.port else ""
-    path = parts.path or "/"
-    return f"{host}{port}{path}" + (f"?{parts.query}" if parts.query else "")
+    """What makes two capture URLs "the same page" for an archive: their SURT key.
+
+    The Internet Archive and pywb index captures by SURT (the ``surt``
+    package's canonical form): no scheme, no ``www``, default port, trailing
+    slash, path case and query order do not matter. Displayed URLs stay the
+    original ones; only the comparison uses the key.
+    """
+    from surt import surt
+
+    text = url.strip()
+    try:
+        return str(surt(text if "://" in text else "http://" + text))
+    except (ValueError, TypeError, UnicodeError):  # an URL surt cannot read: exact text
+        return normalize_url(text)
 
 
 class ArchiveClient:
@@ -189,7 +251,7 @@ class ArchiveClient:
         http: HttpClient,
         archive_url: str = IA_ARCHIVE_URL,
         cdx_url: str | None = None,
-        rate_per_second: float = DEFAULT_RATE,
+        rate_per_second: float | None = None,
         *,
         limiter: RateLimiter | None = None,
         cache: LookupCache | None = None,
@@ -202,6 +264,10 @@ class ArchiveClient:
         backoff: float = 1.0,
         candidate_limit: int = 50,
         tie_days: float = TIE_DAYS,
+        max_rows: int = MAX_ROWS,
+        page_rows: int = PAGE_ROWS,
+        pause_after_429: float = IA_429_PAUSE,
+        name: str | None = None,
     ) -> None:
         self.archive_url = archive_url.rstrip("/")
         self.cdx_url = cdx_url or derive_cdx_url(self.archive_url)
@@ -211,7 +277,21 @@ class ArchiveClient:
         self._collection_checked = self.collection is None
         self._collection_error: str | None = None
         self._collection_lock = threading.Lock()
-        self.limiter = limiter or RateLimiter(rate_per_second)
+        #: requests per second: (CDX, replays); one figure when given or a limiter is
+        cdx_rate, replay_rate = default_rates(self.cdx_url, self.archive_url)
+        if rate_per_second is not None:
+            cdx_rate = replay_rate = rate_per_second
+        self.rates = (cdx_rate, replay_rate)
+        self.limiter = limiter or RateLimiter(replay_rate)
+        #: the CDX endpoint's own spacing (None: the limiter's)
+        self._cdx_interval = None if limiter is not None or cdx_rate == replay_rate else (
+            1.0 / cdx_rate
+        )
+        self.pause_after_429 = pause_after_429
+        self.max_rows = max_rows
+        self.page_rows = page_rows
+        #: how reports name this archive (``snapshot.archive``)
+        self.name = name or self.archive_url
         self.cache = cache
         self.max_age_seconds = max_age_seconds
         self.evidence = evidence
@@ -241,6 +321,7 @@ class ArchiveClient:
         *,
         max_bytes: int | None = None,
         follow_redirects: bool = True,
+        cdx: bool = False,
     ) -> tuple[FetchResult | None, str | None]:
         """GET through the archive host's rate limit, honouring ``Retry-After``.
 
@@ -259,9 +340,10 @@ class ArchiveClient:
                     f"archive-unavailable: not asked, {self._failures} consecutive failures "
                     f"of {host} in this run"
                 )
+        key = f"{host} cdx" if cdx and self._cdx_interval is not None else host
         attempt = 0
         while True:
-            self.limiter.acquire(host)
+            self.limiter.acquire(key, self._cdx_interval if cdx else None)
             result = self.http.fetch(
                 url, params=params, max_bytes=max_bytes, follow_redirects=follow_redirects
             )
@@ -270,8 +352,15 @@ class ArchiveClient:
                 self._count(ok=True)
                 return result, None
             retry_after = parse_retry_after(result.headers.get("retry-after"))
+            if retry_after is None and result.status_code == 429:
+                # no Retry-After (the Internet Archive sends none): going on
+                # would get the client blocked, so every request waits a while
+                retry_after = min(self.pause_after_429, self.max_retry_after)
+                log.warning("%s without Retry-After: no request to %s for %.0fs",
+                            error, host, retry_after)
             if retry_after is not None:
-                self.limiter.hold_off(host, min(retry_after, self.max_retry_after))
+                for held in {host, key}:
+                    self.limiter.hold_off(held, min(retry_after, self.max_retry_after))
             too_long = retry_after is not None and retry_after > self.max_retry_after
             if attempt >= self.retries or too_long or result.status_code is None:
                 self._count(ok=False)
@@ -302,10 +391,15 @@ class ArchiveClient:
             self._failures = 0 if ok else self._failures + 1
 
     def _cdx(self, params: dict[str, str]) -> tuple[list[CdxRow] | None, str | None]:
+        page, error = self._cdx_page(params)
+        return (page.rows if page is not None else None), error
+
+    def _cdx_page(self, params: dict[str, str]) -> tuple[CdxPage | None, str | None]:
+        """One CDX query: its page of rows (with the resume key), or the error."""
         if self._collection_error is not None:  # known missing: not asked again
             return None, self._collection_error
         query = {"output": "json", "allowFuzzy": "0", **params}
-        result, error = self._get(self.cdx_url, query, max_bytes=CDX_MAX_BYTES)
+        result, error = self._get(self.cdx_url, query, max_bytes=CDX_MAX_BYTES, cdx=True)
         if error or result is None:
             return None, error
         if result.status_code != 200:
@@ -316,16 +410,16 @@ class ArchiveClient:
             # a CDX endpoint never answers a web page, even an empty one (a portal, a proxy)
             return None, f"bad-response: CDX endpoint {self.cdx_url} answered a web page"
         try:
-            rows = parse_cdx(result.body)
+            page = parse_cdx_page(result.body)
         except CdxParseError as exc:
             return None, f"bad-response: {exc}"
-        if rows:
+        if page.rows or page.skipped:
             self._collection_checked = True  # captures listed: the collection exists
-            return rows, None
+            return page, None
         # pywb answers "nothing" alike for a URL it never captured and for a
         # collection it does not have: tell the two apart once
         problem = self.check_collection()
-        return (None, problem) if problem else (rows, None)
+        return (None, problem) if problem else (page, None)
 
     def check_collection(self) -> str | None:
         """Why the CDX endpoint's pywb collection cannot be asked, or ``None``.
@@ -387,11 +481,21 @@ class ArchiveClient:
                 problem = self.check_collection() if hit.status is LookupStatus.NONE else None
                 if problem is not None:
                     return self._error(url, problem)
-                return dataclasses.replace(hit, from_cache=True)
+                return self._named(dataclasses.replace(hit, from_cache=True))
         result = self._lookup(url, cited_date, published, window_days)
         if self.cache is not None and result.status is not LookupStatus.ERROR:
             self.cache.put_lookup(key, result)
         return result
+
+    def _named(self, lookup: ArchiveLookup) -> ArchiveLookup:
+        """A cached lookup's snapshots name this archive (the cache key is this archive's)."""
+        def named(snap: Snapshot) -> Snapshot:
+            return snap if snap.archive else dataclasses.replace(snap, archive=self.name)
+
+        return dataclasses.replace(
+            lookup, snapshot=named(lookup.snapshot) if lookup.snapshot else None,
+            candidates=tuple(named(s) for s in lookup.candidates),
+        )
 
     def _error(self, url: str, error: str) -> ArchiveLookup:
         self.last_error = error
@@ -434,11 +538,23 @@ class ArchiveClient:
             self.last_error = error
             return ArchiveLookup(url, LookupStatus.ERROR, error=error, checked_at=checked_at)
         want = url_match_key(url)
-        snaps = [
-            self._snapshot(row, ref)
-            for row in rows
-            if url_match_key(row.original) == want and self._in_window(row, period, window_days)
-        ]
+        read = len(rows)
+        full = read >= self.candidate_limit  # cut at the limit: maybe one capture many times
+        rows = self._distinct(
+            r for r in rows
+            if url_match_key(r.original) == want and self._in_window(r, period, window_days)
+        )
+        if full and period is not None and rows:
+            more, error = self._tie_window(url, rows, ref, period, window_days, read)
+            if more is None:
+                self.last_error = error
+                return ArchiveLookup(url, LookupStatus.ERROR, error=error, checked_at=checked_at)
+            rows = self._distinct([*rows, *(r for r in more if url_match_key(r.original) == want)])
+        rows, error = self._resolve_revisits(url, rows)
+        if error is not None:
+            self.last_error = error
+            return ArchiveLookup(url, LookupStatus.ERROR, error=error, checked_at=checked_at)
+        snaps = [self._snapshot(row, ref) for row in rows]
         snaps.sort(key=lambda s: (s.distance_days or 0.0, s.timestamp))
         chosen = choose_snapshot(snaps, published, self.tie_days)
         if chosen is not None:
@@ -459,10 +575,88 @@ class ArchiveClient:
                 )
         return ArchiveLookup(url, LookupStatus.NONE, candidates=tuple(snaps), checked_at=checked_at)
 
+    @staticmethod
+    def _distinct(rows: Iterable[CdxRow]) -> list[CdxRow]:
+        """One row per capture: the Internet Archive lists some 3-5 times (same
+        timestamp and digest); a row with a status wins over a ``-`` one."""
+        out: dict[tuple[str, str], CdxRow] = {}
+        for row in rows:
+            key = (row.timestamp, row.digest or "")
+            old = out.get(key)
+            if old is None or (old.status is None and row.status is not None):
+                out[key] = row
+        return list(out.values())
+
+    def _tie_window(
+        self, url: str, rows: list[CdxRow], ref: Period, period: Period, window_days: int,
+        read: int,
+    ) -> tuple[list[CdxRow] | None, str | None]:
+        """Every capture in the tie window around the closest usable one.
+
+        The closest-first answer was cut at ``candidate_limit`` rows: repeated
+        rows of a few captures may fill it, hiding captures a day or two away
+        that the tie rule must see. So the window (the best distance plus
+        ``tie_days`` on both sides of the cited period) is asked in date order,
+        page after page (``showResumeKey``), up to ``max_rows`` rows in all.
+        """
+        usable = [r for r in rows if r.status is None or 200 <= r.status < 300]
+        best = min(distance_days(ts_to_datetime(r.timestamp), ref) for r in (usable or rows))
+        span = timedelta(days=min(best + self.tie_days, window_days))
+        params = {
+            "url": url, "from": datetime_to_ts(period[0] - span),
+            "to": datetime_to_ts(period[1] + span), "showResumeKey": "true",
+        }
+        out: list[CdxRow] = []
+        while read < self.max_rows:
+            limit = min(self.page_rows, self.max_rows - read)
+            page, error = self._cdx_page({**params, "limit": str(limit)})
+            if page is None:
+                return None, error
+            out.extend(page.rows)
+            read += len(page.rows) + len(page.skipped)
+            if not page.resume_key or len(page.rows) + len(page.skipped) < limit:
+                return out, None
+            params["resumeKey"] = page.resume_key
+        log.warning(
+            "%s: stopped reading CDX rows at the cap of %d; captures past it were not seen",
+            url, self.max_rows,
+        )
+        return out, None
+
+    def _resolve_revisits(
+        self, url: str, rows: list[CdxRow]
+    ) -> tuple[list[CdxRow], str | None]:
+        """Revisit rows (status ``-``) with the status of the capture they repeat.
+
+        A revisit record says "same content as the capture with this digest";
+        the archive replays it as that response. Its status is taken from a
+        row with the same digest, listed here or found by a query per digest
+        (at most :data:`REVISIT_QUERIES`). One whose original cannot be found
+        keeps no status (it is listed, never chosen).
+        """
+        known = {r.digest: r.status for r in rows if r.digest and r.status is not None}
+        pending = sorted({r.digest for r in rows if r.status is None and r.digest} - set(known))
+        for digest in pending[:REVISIT_QUERIES]:
+            found, error = self._cdx({"url": url, "filter": f"digest:{digest}", "limit": "20"})
+            if found is None:
+                return rows, error
+            status = next((r.status for r in found if r.digest == digest and r.status), None)
+            if status is not None:
+                known[digest] = status
+        out = []
+        for row in rows:
+            if row.status is None and row.digest in known:
+                row = dataclasses.replace(row, status=known[row.digest])
+            elif row.status is None:
+                log.info("%s: revisit %s repeats digest %s, not found", url, row.timestamp,
+                         row.digest)
+            out.append(row)
+        return out, None
+
     def _redirect_target(self, snapshot: Snapshot) -> tuple[str | None, str | None]:
         """Where an archived redirect pointed (the ``Location`` of its raw replay)."""
         raw_url = self.replay_url(snapshot.timestamp, snapshot.url, raw=True)
-        result, error = self._get(raw_url, follow_redirects=False)
+        result, error = self._replay(raw_url, snapshot.url)
         if result is None or error is not None:
             return None, error
         location = result.headers.get("location")
@@ -488,6 +682,7 @@ class ArchiveClient:
             distance_days=(
                 distance_days(ts_to_datetime(row.timestamp), period) if period is not None else None
             ),
+            archive=self.name,
         )
 
     # --------------------------------------------------------------- fetch
@@ -495,12 +690,19 @@ class ArchiveClient:
     def fetch_snapshot(self, snapshot: Snapshot) -> Snapshot:
         """The snapshot with its original bytes (``id_`` replay) in ``body``.
 
-        A failure is returned in ``error`` (``body`` stays ``None``), never raised.
+        The archive's own redirect to the capture it holds is followed and the
+        capture served recorded (timestamp, replay URL); an archived redirect
+        is an error here (the snapshot was chosen as a 2xx capture). A failure
+        is returned in ``error`` (``body`` stays ``None``), never raised.
         """
-        raw_url = self.replay_url(snapshot.timestamp, snapshot.url, raw=True)
-        result, error = self._get(raw_url)
+        raw_url = self._replay_of(snapshot)
+        result, error = self._replay(raw_url, snapshot.url)
         if result is not None and error is None:
-            if not (result.status_code and 200 <= result.status_code < 300):
+            status = result.status_code or 0
+            if status in REDIRECT_STATUSES:
+                error = (f"bad-response: {raw_url} replays an archived redirect "
+                         f"(HTTP {status} to {result.headers.get('location', '?')})")
+            elif not 200 <= status < 300:
                 error = f"bad-response: HTTP {result.status_code} replaying {raw_url}"
             elif result.truncated:
                 error = "bad-response: snapshot larger than the size cap"
@@ -508,13 +710,37 @@ class ArchiveClient:
             return dataclasses.replace(snapshot, error=error, body=None)
         self._keep_evidence(result)
         changes: dict[str, object] = {"body": result.body, "error": None}
-        moved = re.search(r"/(\d{14})id_/", result.final_url)
-        if moved and moved.group(1) != snapshot.timestamp:  # the archive redirected to a neighbour
-            changes["timestamp"] = moved.group(1)
-            changes["archive_url"] = self.replay_url(moved.group(1), snapshot.url)
+        served = served_timestamp(result)
+        if served and served != snapshot.timestamp:  # the archive served a neighbour
+            changes["timestamp"] = served
+            changes["archive_url"] = self._replay_at(served, snapshot)
         if result.content_type:
             changes["mimetype"] = result.content_type
         return dataclasses.replace(snapshot, **changes)  # type: ignore[arg-type]
+
+    def _replay_of(self, snapshot: Snapshot) -> str:
+        """Where the snapshot's original bytes are replayed."""
+        return self.replay_url(snapshot.timestamp, snapshot.url, raw=True)
+
+    def _replay_at(self, timestamp: str, snapshot: Snapshot) -> str:
+        """The replay URL of the capture of the snapshot's page at ``timestamp``."""
+        return self.replay_url(timestamp, snapshot.url)
+
+    def _replay(self, raw_url: str, page_url: str) -> tuple[FetchResult | None, str | None]:
+        """GET a raw replay, following only the archive's own redirects (a few at most).
+
+        The answer may still be a 3xx: the capture is an archived redirect.
+        """
+        for _hop in range(4):
+            result, error = self._get(raw_url, follow_redirects=False)
+            if result is None or error is not None:
+                return result, error
+            nxt = archive_hop(result, raw_url, page_url)
+            if nxt is None:
+                return result, None
+            log.debug("%s: the archive redirects to the capture it holds, %s", raw_url, nxt)
+            raw_url = nxt
+        return None, f"bad-response: the archive kept redirecting replays of {page_url}"
 
     def _keep_evidence(self, result: FetchResult) -> None:
         if self.evidence is None:
@@ -568,15 +794,66 @@ class ArchiveClient:
         return sorted(best.values(), key=_rank)[:limit]
 
 
+def archive_hop(result: FetchResult, asked: str, page_url: str) -> str | None:
+    """The next replay URL when a 3xx is the archive's own redirect, else ``None``.
+
+    The Internet Archive answers an ``id_`` request for a timestamp it does
+    not hold exactly with a 302 to the capture it has (``X-Archive-Redirect-Reason:
+    found capture at ...``) and no ``Memento-Datetime``. An archived 301/302
+    carries the ``Memento-Datetime`` of its capture: the page's own redirect,
+    not followed here. Without either header, a redirect to a replay of the
+    same page (by SURT) at another timestamp is the archive's own.
+    """
+    if result.status_code not in REDIRECT_STATUSES:
+        return None
+    location = result.headers.get("location")
+    if not location:
+        return None
+    target = urljoin(result.final_url or asked, location)
+    if "x-archive-redirect-reason" in result.headers:
+        return target
+    if "memento-datetime" in result.headers:
+        return None
+    here, there = _REPLAY_AT.search(asked), _REPLAY_AT.search(target)
+    if not (here and there) or here.group(1) == there.group(1):
+        return None
+    return target if url_match_key(there.group(2)) == url_match_key(page_url) else None
+
+
+def served_timestamp(result: FetchResult) -> str | None:
+    """The 14-digit timestamp of the capture a replay served.
+
+    Its ``Memento-Datetime`` when the archive sends one, else the timestamp in
+    the final replay URL.
+    """
+    header = result.headers.get("memento-datetime")
+    if header:
+        try:
+            return datetime_to_ts(parsedate_to_datetime(header))
+        except (TypeError, ValueError):
+            log.debug("unreadable Memento-Datetime %r", header)
+    moved = _REPLAY_AT.search(result.final_url or "")
+    return moved.group(1) if moved else None
+
+
 def _rank(snap: Snapshot) -> tuple[float, str]:
     return (snap.distance_days or 0.0, snap.timestamp)
 
 
 def choose_snapshot(
-    snapshots: list[Snapshot], published: str | None, tie_days: float = TIE_DAYS
+    snapshots: list[Snapshot], published: str | None, tie_days: float = TIE_DAYS,
+    *, unknown_ok: bool = False,
 ) -> Snapshot | None:
-    """The 2xx snapshot to use: the closest, or among near ties the last before publication."""
-    ok = [s for s in snapshots if s.status_code is not None and 200 <= s.status_code < 300]
+    """The 2xx snapshot to use: the closest, or among near ties the last before publication.
+
+    ``unknown_ok``: a snapshot of unknown status counts too (a TimeMap's
+    mementos; their replay tells).
+    """
+    ok = [
+        s for s in snapshots
+        if (s.status_code is None and unknown_ok)
+        or (s.status_code is not None and 200 <= s.status_code < 300)
+    ]
     if not ok:
         return None
     best = min(s.distance_days or 0.0 for s in ok)

@@ -18,25 +18,30 @@ class RateLimiter:
 
     def __init__(
         self,
-        rate_per_second: float = 3.0,
+        rate_per_second: float = 3.0,  #: ``math.inf``: no spacing (``hold_off`` still holds)
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if rate_per_second <= 0:
             raise ValueError("rate_per_second must be positive")
-        self.interval = 1.0 / rate_per_second
+        self.interval = 1.0 / rate_per_second  # 0.0 for math.inf
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
         self._next: dict[str, float] = {}
 
-    def acquire(self, host: str) -> float:
-        """Wait for ``host``'s next slot; returns the seconds waited."""
+    def acquire(self, host: str, interval: float | None = None) -> float:
+        """Wait for ``host``'s next slot; returns the seconds waited.
+
+        ``interval`` spaces this key's requests differently from the
+        limiter's own (an archive's CDX endpoint beside its replays).
+        """
+        step = self.interval if interval is None else interval
         with self._lock:
             now = self._clock()
             slot = max(now, self._next.get(host, now))
-            self._next[host] = slot + self.interval
+            self._next[host] = slot + step
         wait = slot - now
         if wait > 0:
             self._sleep(wait)

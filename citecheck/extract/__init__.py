@@ -23,6 +23,8 @@ from citecheck.extract.readers import (
     DATELINE_LINES,
     Rendered,
     absolute_links,
+    absolute_notes,
+    absolute_versions,
     decode,
     find_dateline,
     html_charset,
@@ -72,6 +74,7 @@ def read_document(
     name = source if source != "-" else "-"
     page_url = raw.name if raw.name.startswith(("http://", "https://")) else None
     links = absolute_links(rendered.links, page_url, rendered.base)
+    versions = absolute_versions(rendered.versions, page_url, rendered.base)
     head = rendered.text.split("\n", 200)[:200]
     date, origin = _publication_date(name, published, head, rendered, registry)
     return Document(
@@ -81,6 +84,8 @@ def read_document(
         published_from=origin,
         title=rendered.title,
         links=links,
+        versions=versions,
+        notes=absolute_notes(rendered.notes, page_url, rendered.base),
     )
 
 
@@ -93,6 +98,8 @@ def extract_citations(doc: Document, registry: Registry | None = None) -> list[C
             published=doc.published,
             registry=registry,
             links=doc.links,
+            versions={url: (version, date) for url, version, date in doc.versions},
+            notes=doc.notes,
         )
     )
 

@@ -4,7 +4,8 @@
 ``June 12, 2015``, ``September 2017``, ``2017``, ``4 June 2018``, ISO dates,
 two days of one month ``October 18, 28``) and ranges (``May 14–15``,
 ``May 14-15 2018``, ``May 30–June 2``, ``14–15 May``, ``May–June 2018``,
-``2016–2017``, ``2016–17``), and returns a :class:`WrittenDate`; ``resolve`` turns it into
+``2016–2017``, ``2016–17``), fiscal and academic years (``2018/19``,
+``FY2018``), and returns a :class:`WrittenDate`; ``resolve`` turns it into
 ISO strings (a range: its start, and its end beside it), inferring a missing
 year from the document's publication date. The month names are the one table
 below; ``datetime.date`` checks the calendar, python-dateutil reads timestamps.
@@ -82,6 +83,9 @@ _RANGES = (
 )
 #: 2016–17: the end year in two digits (with a hyphen, 01-12 is an ISO month: 2016-05)
 _SHORT_YEARS = re.compile(rf"{_Y1}\s*(?P<dash>[{_DASHES}])\s*(?P<yy>\d\d)")
+#: fiscal and academic years: 2018/19, 2018/2019, FY2018, FY 2018/19, FY2018-19
+_SLASH_YEARS = re.compile(rf"{_Y1}\s*/\s*(?P<yy>\d\d(?:\d\d)?)")
+_FISCAL = re.compile(r"(?:FY|fiscal(?:\s+year)?|financial\s+year)\s*(?P<rest>\d.*)", re.I)
 
 #: What a date-like remainder looks like even when it is not a valid date:
 #: it opens with a month name, a day and a month, or is all digits and separators.
@@ -151,6 +155,20 @@ def parse_date(text: str) -> WrittenDate | None:
         return dataclasses.replace(found, text=s) if found is not None else None
     if _NO_DATE.fullmatch(s):
         return WrittenDate(s, None)
+    fiscal = _FISCAL.fullmatch(s)
+    if fiscal:  # "FY2018": the year it is named by
+        found = parse_date(fiscal["rest"])
+        if found is None or found.precision is not DatePrecision.YEAR:
+            return None
+        return dataclasses.replace(found, text=s)
+    m = _SLASH_YEARS.fullmatch(s)
+    if m:  # 2018/19: a fiscal or academic year, when the second is the next one
+        y1 = int(m["y1"])
+        y2 = int(m["yy"]) if len(m["yy"]) == 4 else y1 - y1 % 100 + int(m["yy"])
+        if y2 < y1:
+            y2 += 100  # 1999/00
+        if y2 == y1 + 1:
+            return _year_range(s, y1, y2)
     if any(dash in s for dash in _DASHES):
         for form, precision in _RANGES:
             m = form.fullmatch(s)

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,7 @@ import yaml
 
 from citecheck.errors import NO_SUCH_FILE, InputError
 from citecheck.extract.dates import parse_iso_date
-from citecheck.extract.scan import Link
+from citecheck.extract.scan import Link, Note
 
 if TYPE_CHECKING:
     from citecheck.http import HttpClient
@@ -46,6 +46,9 @@ class Rendered:
     published: dt.date | None = None
     published_from: str | None = None
     base: str | None = None  #: ``<base href>`` of an HTML document
+    #: (link URL, snapshot URL, ISO date) of links with Robust Links attributes
+    versions: tuple[tuple[str, str | None, str | None], ...] = ()
+    notes: tuple[Note, ...] = ()  #: numbered-note marks with their notes' text
 
 
 # --------------------------------------------------------------- raw input
@@ -247,6 +250,29 @@ def absolute_links(links: tuple[Link, ...], *bases: str | None) -> tuple[Link, .
     return tuple(out)
 
 
+def absolute_notes(notes: tuple[Note, ...], *bases: str | None) -> tuple[Note, ...]:
+    """Note marks with their notes' URLs made absolute (only http(s) ones kept)."""
+    out = []
+    for line, start, end, label, text, urls in notes:
+        kept = absolute_links(tuple((0, 0, 0, u) for u in urls), *bases)
+        out.append((line, start, end, label, text, tuple(k[3] for k in kept)))
+    return tuple(out)
+
+
+def absolute_versions(
+    versions: tuple[tuple[str, str | None, str | None], ...], *bases: str | None
+) -> tuple[tuple[str, str | None, str | None], ...]:
+    """Robust Links entries with their URLs made absolute as :func:`absolute_links` does."""
+    out = []
+    for url, version, date in versions:
+        found = absolute_links(((0, 0, 0, url),), *bases)
+        if not found:
+            continue
+        snap = absolute_links(((0, 0, 0, version),), *bases) if version else ()
+        out.append((found[0][3], snap[0][3] if snap else None, date))
+    return tuple(out)
+
+
 # --------------------------------------------------------------- datelines
 
 _DATELINE_PREFIX = re.compile(
@@ -343,6 +369,29 @@ class _TextBuilder:
         return "\n".join(self.lines).rstrip("\n") + "\n"
 
 
+def robust_link(get: Callable[[str], str | None]) -> tuple[str, str | None, str | None]:
+    """(URL, snapshot URL, ISO snapshot date) of a link, by the Robust Links convention.
+
+    ``data-originalurl`` is the URL cited (else ``href``); ``data-versionurl``
+    the snapshot the author chose (else ``href``, when it is not the original);
+    ``data-versiondate`` its date. ``get`` reads one attribute of the link.
+    """
+    href = (get("href") or "").strip()
+    original = (get("data-originalurl") or "").strip()
+    version = (get("data-versionurl") or "").strip() or None
+    if original and href and href != original and version is None:
+        version = href  # <a href="SNAPSHOT" data-originalurl="URL">
+    date = parse_iso_date((get("data-versiondate") or "").strip())
+    stamp = _REPLAY_STAMP.search(version) if version and date is None else None
+    if stamp:  # no data-versiondate: the replay URL's timestamp says when
+        date = parse_iso_date(f"{stamp[1]}-{stamp[2]}-{stamp[3]}")
+    return original or href, version, date.isoformat() if date else None
+
+
+#: the 14-digit timestamp of a replay URL: .../web/20180514103000/https://...
+_REPLAY_STAMP = re.compile(r"/(\d{4})(\d\d)(\d\d)\d{6}(?:[a-z]{2}_)?/")
+
+
 def render_html(text: str, name: str) -> Rendered:
     from lxml import etree  # here: auditing Markdown and text briefs never needs lxml
     from lxml import html as lhtml
@@ -356,23 +405,28 @@ def render_html(text: str, name: str) -> Rendered:
     except (etree.ParserError, ValueError) as exc:
         raise InputError(f"{name}: malformed HTML: {exc}") from None
     out = _TextBuilder()
+    versions: list[tuple[str, str | None, str | None]] = []
+    notes = _html_notes(root)
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if event == "start":
-            if tag in _SKIP:
-                walker.skip_subtree()
+            if tag in _SKIP or (notes and el.get(_NOTE_ATTR) is not None):
+                walker.skip_subtree()  # a note's text is read as the note, not as the body
                 continue
             if tag in _BLOCK:
                 out.block()
             elif tag == "br":
                 out.newline()
-            if tag == "a" and el.get("href"):
-                out.open_link(el.get("href").strip())
+            if tag == "a" and _is_link(el):
+                url, version, date = robust_link(el.get)
+                out.open_link(url)
+                if version or date:
+                    versions.append((url, version, date))
             out.add(el.text)
         else:
             if tag not in _SKIP:  # a skipped element still ends, and has a tail
-                if tag == "a" and el.get("href"):
+                if tag == "a" and _is_link(el):
                     out.close_link()
                 if tag in _BLOCK:
                     out.block()
@@ -380,11 +434,83 @@ def render_html(text: str, name: str) -> Rendered:
     body_text = out.text()
     if not body_text.strip():
         raise InputError(f"{name}: malformed HTML: no text in the document body")
+    marks = tuple((line, start, end, label, *notes[href[1:]])
+                  for line, start, end, href in out.links
+                  if href.startswith("#") and href[1:] in notes
+                  for label in [href[1:]])
     title = root.findtext(".//title")
     published, origin = _html_published(root)
     base = next((el.get("href") for el in root.iter("base") if el.get("href")), None)
     return Rendered(body_text, tuple(out.links), " ".join(title.split()) if title else None,
-                    published, origin, base)
+                    published, origin, base, tuple(versions), marks)
+
+
+_NOTE_ATTR = "data-citecheck-note"
+_NOTE_REF_HINT = re.compile(r"foot|endnote|noteref|note-ref|fnref|\bfn\b|\bref\b", re.I)
+_NOTE_NUMBER = re.compile(r"^\s*\[?\d{1,4}[\].):]?\s+")
+
+
+def _html_notes(root: Any) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Endnotes linked from superscripts: note id -> (its text, its links' URLs).
+
+    A link to ``#id`` inside ``<sup>`` (or marked ``footnote``/``noteref`` by
+    class or role) is a note mark: it is shown as ``[1]``; the element with that
+    id (the block holding it, for an empty ``<a id>`` anchor) is the note, left
+    out of the body text. Links back to the text (``↩``) are not the note's.
+    """
+    notes: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href.startswith("#") or len(href) < 2:
+            continue
+        parent = a.getparent()
+        hint = " ".join((a.get("class") or "", a.get("role") or "", a.get("rel") or ""))
+        in_sup = a.getparent() is not None and (
+            parent.tag == "sup" or (parent.getparent() is not None
+                                    and parent.getparent().tag == "sup"))
+        if not (in_sup or _NOTE_REF_HINT.search(hint)):
+            continue
+        key = href[1:]
+        if key not in notes:
+            target = _note_element(root, key)
+            if target is None:
+                continue
+            notes[key] = _note_text(target)
+            target.set(_NOTE_ATTR, key)
+        label = " ".join(a.text_content().split()).strip("[]") or key
+        for child in list(a):
+            a.remove(child)
+        a.text = f"[{label}]"
+    return notes
+
+
+def _note_element(root: Any, key: str) -> Any:
+    found = root.xpath("//*[@id=$k or @name=$k]", k=key)
+    if not found:
+        return None
+    el = found[0]
+    if el.tag in ("a", "span") and not " ".join(el.text_content().split()):
+        el = el.getparent()  # <p><a id="fn1"></a>1. TASS, ...</p>
+    return el
+
+
+def _note_text(el: Any) -> tuple[str, tuple[str, ...]]:
+    text = " ".join(el.text_content().split())
+    urls = []
+    for a in el.iter("a"):
+        href = (a.get("data-originalurl") or a.get("href") or "").strip()
+        if href.startswith("#"):  # the link back to the mark
+            back = " ".join(a.text_content().split())
+            if back:
+                text = text.replace(back, " ", 1)
+        elif href:
+            urls.append(href)
+    text = _NOTE_NUMBER.sub("", " ".join(text.split()))
+    return text, tuple(urls)
+
+
+def _is_link(el: Any) -> bool:
+    return bool((el.get("href") or "").strip() or (el.get("data-originalurl") or "").strip())
 
 
 def _html_published(root: Any) -> tuple[dt.date | None, str | None]:
@@ -436,12 +562,15 @@ def _json_ld_date(data: Any, depth: int = 0) -> dt.date | None:
 _MD_TOKEN = re.compile(
     r"(?P<image>!\[(?P<alt>[^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\))"
     r"|(?P<inline>\[(?P<text>[^\[\]]*)\]\(\s*<?(?P<href>[^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\))"
+    r"|(?P<note>\[\^(?P<nkey>[^\[\]\s]+)\])"
     r"|(?P<ref>\[(?P<rtext>[^\[\]]+)\](?:\[(?P<rkey>[^\[\]]*)\])?)"
     r"|(?P<auto><(?P<aurl>https?://[^>\s]+)>)"
+    r"|(?P<html><[aA]\s[^<>]*>(?P<htext>[^<]*(?:<(?![/]?[aA][\s>])[^<]*)*)</[aA]\s*>)"
     r"|(?P<code>`+)"
     r"|(?P<emph>(?<![\w*_\\])[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?![\w*_]))"
 )
 _MD_EMPHASIS = re.compile(r"(?<![\w*_\\])[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?![\w*_])|`+")
+_NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:\s?(.*)$")
 _REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'(].*)?$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _FRONT_KEYS = ("published", "date", "datepublished", "pubdate", "publishdate", "published_at")
@@ -464,6 +593,7 @@ def render_markdown(text: str, name: str) -> Rendered:
             if published:
                 origin = "front-matter"
             lines[: end + 1] = [""] * (end + 1)
+    definitions = _md_note_definitions(lines)
     refs = {}
     for i, line in enumerate(lines):
         m = _REF_DEF.match(line)
@@ -472,6 +602,8 @@ def render_markdown(text: str, name: str) -> Rendered:
             lines[i] = ""
     out: list[str] = []
     links: list[Link] = []
+    versions: list[tuple[str, str | None, str | None]] = []
+    marks: list[tuple[int, int, int, str]] = []
     fenced = False
     for number, line in enumerate(lines, 1):
         if _FENCE.match(line):
@@ -481,10 +613,36 @@ def render_markdown(text: str, name: str) -> Rendered:
         if fenced:
             out.append("")
             continue
-        out.append(_md_line(line, number, refs, links))
+        out.append(_md_line(line, number, refs, links, versions, marks))
+    notes = []
+    for number, start, end, key in marks:
+        if key in definitions:
+            note_links: list[Link] = []
+            note_text = _md_line(definitions[key], 0, refs, note_links, [], [])
+            notes.append((number, start, end, key, note_text,
+                          tuple(href for *_, href in note_links)))
     if title is None:
         title = next((ln.lstrip("#").strip() for ln in lines if ln.startswith("# ")), None)
-    return Rendered("\n".join(out), tuple(links), title, published, origin)
+    return Rendered("\n".join(out), tuple(links), title, published, origin,
+                    versions=tuple(versions), notes=tuple(notes))
+
+
+def _md_note_definitions(lines: list[str]) -> dict[str, str]:
+    """``[^1]: text`` (and its indented continuation lines) by key; blanked in ``lines``."""
+    out: dict[str, str] = {}
+    key: str | None = None
+    for i, line in enumerate(lines):
+        m = _NOTE_DEF.match(line)
+        if m:
+            key = m.group(1).lower()
+            out[key] = m.group(2).strip()
+            lines[i] = ""
+        elif key is not None and line.startswith(("    ", "\t")) and line.strip():
+            out[key] += " " + line.strip()
+            lines[i] = ""
+        else:
+            key = None
+    return out
 
 
 def _front_matter(text: str, name: str) -> dict[Any, Any]:
@@ -509,7 +667,14 @@ def _as_date(value: Any) -> dt.date | None:
     return None
 
 
-def _md_line(line: str, number: int, refs: dict[str, str], links: list[Link]) -> str:
+def _md_line(
+    line: str,
+    number: int,
+    refs: dict[str, str],
+    links: list[Link],
+    versions: list[tuple[str, str | None, str | None]],
+    marks: list[tuple[int, int, int, str]],
+) -> str:
     stripped = re.match(r"^(\s{0,3}(?:#{1,6}\s+|>\s?)*)", line)
     prefix = stripped.end() if stripped else 0
     pieces: list[str] = []
@@ -531,6 +696,16 @@ def _md_line(line: str, number: int, refs: dict[str, str], links: list[Link]) ->
                 piece, href = m["rtext"], refs[key]
         elif m["auto"]:
             piece, href = m["aurl"], m["aurl"]
+        elif m["note"]:  # a footnote mark [^1], shown as [1]
+            piece = f"[{m['nkey']}]"
+            marks.append((number, length + 1, length + 1 + len(piece), m["nkey"].lower()))
+            pieces.append(piece)
+            length += len(piece)
+            continue
+        elif m["html"]:  # inline HTML: <a href=... data-versionurl=...>text</a>
+            piece, href, version, date = _html_anchor(m["html"])
+            if href and (version or date):
+                versions.append((href, version, date))
         else:  # code ticks and emphasis marks vanish
             continue
         piece = _MD_EMPHASIS.sub("", piece)  # [*MOFA*](url) cites MOFA
@@ -540,3 +715,16 @@ def _md_line(line: str, number: int, refs: dict[str, str], links: list[Link]) ->
         length += len(piece)
     pieces.append(line[pos:])
     return "".join(pieces)
+
+
+def _html_anchor(markup: str) -> tuple[str, str | None, str | None, str | None]:
+    """(text, URL, snapshot URL, snapshot date) of an ``<a ...>text</a>`` in Markdown."""
+    from lxml import etree
+    from lxml import html as lhtml
+
+    try:
+        el = lhtml.fragment_fromstring(markup)
+    except (etree.ParserError, ValueError):
+        return markup, None, None, None
+    url, version, date = robust_link(el.get)
+    return " ".join(el.text_content().split()), url or None, version, date

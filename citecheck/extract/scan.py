@@ -13,11 +13,19 @@ import bisect
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from citecheck.extract.dates import parse_iso_date, resolve
-from citecheck.extract.grammar import Part, parse_parenthetical, parse_part
+from citecheck.extract.grammar import (
+    Part,
+    parse_note,
+    parse_parenthetical,
+    parse_part,
+    source_label,
+    source_url,
+)
 from citecheck.models import Citation, SourceEntry
 
 #: a paragraph is flushed early past this many characters or lines
@@ -34,8 +42,9 @@ _QUOTE_OPENERS = re.compile(r"[“\"‘«„「]")
 _QUOTE_PAIRS = (("“", "”„"), ("«", "»"), ("「", "」"))
 #: closing marks of each opening quotation mark
 _CLOSERS = {"“": "”", '"': '"', "‘": "’", "«": "»", "„": "“”", "「": "」"}
-#: end of a sentence: its mark, closing quotes or brackets, blanks, then no a-z
-_BOUNDARY = re.compile(r"[.!?…][\"”“’»」)\]]*\s+(?=[^a-z\s])")
+#: end of a sentence: its mark, closing quotes or brackets, a note mark ``[1]``,
+#: blanks, then no a-z
+_BOUNDARY = re.compile(r"[.!?…][\"”“’»」)\]]*(?:\[\w{1,8}\])?\s+(?=[^a-z\s])")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof gen lt col maj capt adm sgt st no vs etc e.g i.e cf fig vol pp ed "
     "jan feb mar apr jun jul aug sep sept oct nov dec approx est inc co corp ltd jr sr".split()
@@ -48,6 +57,9 @@ class SourceLookup(Protocol):
 
 
 Link = tuple[int, int, int, str]  #: (line, start column, end column exclusive, href)
+#: a note mark in the text: (line, start column, end column exclusive, label, the
+#: note's text, the URLs its hyperlinks point to)
+Note = tuple[int, int, int, str, str, tuple[str, ...]]
 
 
 def iter_citations(
@@ -58,12 +70,53 @@ def iter_citations(
     registry: SourceLookup | None = None,
     links: Iterable[Link] = (),
     first_line: int = 1,
+    versions: Mapping[str, tuple[str | None, str | None]] | None = None,
+    notes: Iterable[Note] = (),
 ) -> Iterator[Citation]:
-    """Yield every citation in ``lines``, in order of appearance."""
-    pub = _as_date(published)
+    """Yield every citation in ``lines``, in order of appearance.
+
+    ``versions`` maps a link's URL to the (snapshot URL, ISO date) its Robust
+    Links attributes name; a record bound to that link carries them. Each of
+    ``notes`` whose text names a source, a date and/or a URL is a record of
+    style ``note`` at its mark, citing the sentence that carries the mark.
+    """
+    records = _iter_citations(lines, document, _as_date(published), registry, links, first_line,
+                              notes)
+    if not versions:
+        yield from records
+        return
+    for record in records:
+        version = versions.get(record.url) if record.url else None
+        if version is not None:
+            record = replace(record, version_url=version[0], version_date=version[1])
+        yield record
+
+
+def _iter_citations(
+    lines: Iterable[str],
+    document: str,
+    pub: dt.date | None,
+    registry: SourceLookup | None,
+    links: Iterable[Link],
+    first_line: int,
+    notes: Iterable[Note] = (),
+) -> Iterator[Citation]:
     by_line: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
     for link_line, start, end, href in links:
         by_line[link_line].append((start, end, href))
+    notes_by_line: dict[int, list[Note]] = defaultdict(list)
+    for note in notes:
+        notes_by_line[note[0]].append(note)
+    for start_line, paragraph in _paragraphs(lines, first_line):
+        if notes_by_line:
+            yield from _with_notes(paragraph, start_line, document, pub, registry, by_line,
+                                   notes_by_line)
+        else:
+            yield from _scan_paragraph(paragraph, start_line, document, pub, registry, by_line)
+
+
+def _paragraphs(lines: Iterable[str], first_line: int) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, lines) of each paragraph, flushed early past the caps."""
     paragraph: list[str] = []
     start_line = first_line
     size = 0
@@ -77,10 +130,69 @@ def iter_citations(
             if size < MAX_PARAGRAPH_CHARS and len(paragraph) < MAX_PARAGRAPH_LINES:
                 continue
         if paragraph:
-            yield from _scan_paragraph(paragraph, start_line, document, pub, registry, by_line)
+            yield start_line, paragraph
             paragraph, size = [], 0
     if paragraph:
-        yield from _scan_paragraph(paragraph, start_line, document, pub, registry, by_line)
+        yield start_line, paragraph
+
+
+def _with_notes(
+    paragraph: list[str],
+    start_line: int,
+    document: str,
+    pub: dt.date | None,
+    registry: SourceLookup | None,
+    links: dict[int, list[tuple[int, int, str]]],
+    notes: dict[int, list[Note]],
+) -> Iterator[Citation]:
+    """The parentheticals and the note records of one paragraph, in order."""
+    records = list(_scan_paragraph(paragraph, start_line, document, pub, registry, links))
+    marks = [n for i in range(len(paragraph)) for n in notes.get(start_line + i, ())]
+    if marks:
+        records.extend(_scan_notes(paragraph, start_line, marks, document, pub, registry))
+        records.sort(key=lambda c: (c.line, c.column))
+    yield from records
+
+
+def _scan_notes(
+    lines: Sequence[str],
+    first_line: int,
+    marks: list[Note],
+    document: str,
+    published: dt.date | None,
+    registry: SourceLookup | None,
+) -> Iterator[Citation]:
+    para = _Paragraph(lines, first_line)
+    offsets = [para.starts[line - first_line] + start - 1 for line, start, *_ in marks]
+    para.last_citation = max(offsets)
+    for offset, (line, column, _end, _label, text, urls) in zip(offsets, marks,
+                                                                strict=True):
+        sentence = para.citing_sentence(offset)
+        parsed, url = parse_note(text)
+        url = urls[0] if urls else url
+        if not parsed.sources and parsed.date is None and url is None:
+            continue  # "Author's interview." names nothing to check
+        source = parsed.sources[0][0] if parsed.sources else ""
+        if not source and url:
+            source = source_label(url)
+        source = " ".join(source.split())
+        entry = registry.lookup(source) if registry is not None and source else None
+        raw = " ".join(text.split())
+        common = dict(id=f"L{line}C{column}", source=source, raw=raw, line=line, column=column,
+                      document=document, source_key=entry.key if entry else None,
+                      context=" ".join(sentence.split()), quotes=quotations(sentence), url=url,
+                      malformed=parsed.problem is not None, problem=parsed.problem,
+                      locator=parsed.locator, style="note")
+        if parsed.date is None:
+            yield Citation(**common)  # type: ignore[arg-type]
+            continue
+        written = " ".join(parsed.date.text.split())
+        for n, resolved in enumerate(resolve(parsed.date, published)):
+            yield Citation(**{  # type: ignore[arg-type]
+                **common, "id": f"{common['id']}-{n + 1}" if n else common["id"],
+                "date_as_written": written, "date": resolved.iso,
+                "date_precision": resolved.precision, "year_inferred": resolved.year_inferred,
+                "date_end": resolved.end})
 
 
 def _as_date(value: dt.date | str | None) -> dt.date | None:
@@ -258,11 +370,12 @@ def _scan_paragraph(
         sentence = para.citing_sentence(open_pos)
         context = " ".join(sentence.split())
         quotes = quotations(sentence)
-        spans = [(open_pos + 1 + p.offset, open_pos + 1 + p.offset + len(p.raw)) for p in parts]
+        spans = [(open_pos + 1 + a, open_pos + 1 + b) for a, b in (
+            p.link_span or (p.offset, p.offset + len(p.raw)) for p in parts)]
         for part, span in zip(parts, spans, strict=True):
             url = _link_for(span, (open_pos, end_pos), spans, para_links) if para_links else None
-            yield from _records(part, span[0], para, document, published, registry,
-                                context, quotes, url)
+            yield from _records(part, open_pos + 1 + part.offset, para, document, published,
+                                registry, context, quotes, url)
 
 
 def _unterminated(text: str, open_pos: int) -> Part | None:
@@ -275,13 +388,16 @@ def _unterminated(text: str, open_pos: int) -> Part | None:
     raw = head.strip().rstrip(",;").rstrip()  # "(CSIS," at the end of a line
     if not raw or len(raw) > MAX_PARENTHETICAL:
         return None
-    source, source_offset, date, problem, locator = parse_part(raw)
-    if source is None:
+    parsed = parse_part(raw)
+    if not parsed.sources:
         return None
+    source, source_offset = parsed.sources[0]
+    date, problem = parsed.date, parsed.problem
     missing = "no closing parenthesis" + ("" if date else " and no date")
     offset = head.index(raw)
-    return Part(raw, offset, source, offset + (source_offset or 0), date,
-                missing if problem in (None, "no date") else f"{missing}; {problem}", locator)
+    return Part(raw, offset, source, offset + source_offset, date,
+                missing if problem in (None, "no date") else f"{missing}; {problem}",
+                parsed.locator)
 
 
 def _paragraph_links(
@@ -331,6 +447,8 @@ def _records(
     raw = " ".join(part.raw.split())
     key = entry.key if entry else None
     ident = f"L{line}C{column}"
+    if url is None and part.source_offset is not None and "/" in source:
+        url = source_url(source)  # "(www.kremlin.ru/events/president/news/57425, May 5)"
     if part.date is None:
         yield Citation(id=ident, source=source, raw=raw, line=line, column=column,
                        document=document, source_key=key, context=context, quotes=quotes,

@@ -22,7 +22,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from citecheck.models import LiveResult, LiveStatus, Verdict, VerdictKind
+from citecheck.models import LiveResult, LiveStatus, QuoteChange, Verdict, VerdictKind
 from citecheck.report.common import (
     VERDICT_ORDER,
     cited_date,
@@ -34,6 +34,7 @@ from citecheck.report.common import (
 )
 from citecheck.report.model import RunReport
 from citecheck.report.reasons import explain_change, explain_reason
+from citecheck.textmatch import marked
 
 VERDICT_TEXT = {
     VerdictKind.VERIFIED: "Reachable live, and the content matches the citation.",
@@ -229,6 +230,18 @@ def _live_short(live: LiveResult | None) -> str:
     return f"{live.status_code} {label}" if live.status_code else label
 
 
+def _misquote_view(change: QuoteChange) -> dict[str, Any]:
+    """Both versions of a misquoted passage, cut into (text, changed) pieces that
+    the template escapes and marks."""
+    quoted = [q for _, q, _ in change.differences]
+    page = [p for _, _, p in change.differences]
+    return {
+        "quote": marked(change.quote, quoted),
+        "page": marked(change.page, page),
+        "kinds": sorted({kind for kind, _, _ in change.differences}),
+    }
+
+
 def _citation_view(index: int, verdict: Verdict) -> dict[str, Any]:
     citation = verdict.citation
     snapshot = verdict.snapshot
@@ -257,6 +270,8 @@ def _citation_view(index: int, verdict: Verdict) -> dict[str, Any]:
         "quotes": list(citation.quotes),
         "quotes_found": list(verdict.quotes_found),
         "quotes_missing": list(verdict.quotes_missing),
+        "misquotes": [_misquote_view(m) for m in verdict.misquotes],
+        "quotes_in_boilerplate": list(verdict.quotes_in_boilerplate),
         "malformed": citation.malformed,
         "problem": citation.problem,
         "explanation": verdict.explanation,
@@ -289,6 +304,7 @@ def _citation_view(index: int, verdict: Verdict) -> dict[str, Any]:
             if snapshot.distance_days is None
             else plural(round(snapshot.distance_days), "day"),
             "digest": snapshot.digest,
+            "archive": snapshot.archive,
         },
         "archive_error": verdict.archive_error,
         "evidence": list(verdict.evidence),

@@ -42,6 +42,10 @@ def _details(verdict: Verdict) -> str:
         lines.append(f"sentence: {one_line(citation.context)}")
     for quote in verdict.quotes_missing:
         lines.append(f"quote not found: {quote}")
+    for change in verdict.misquotes:
+        lines.append(f"misquote: quoted {change.quote!r}; the page says {change.page!r}")
+    for quote in verdict.quotes_in_boilerplate:
+        lines.append(f"quote only in boilerplate: {quote}")
     for url in verdict.urls:
         lines.append(f"url: {url}")
     if verdict.live is not None:

@@ -75,6 +75,9 @@ REASON_TEXT: dict[str, str] = {
     "year-inferred": "The citation has no year; it was inferred from the publication date.",
     "year-corrected": "The inferred year was wrong; the page's date corrects it.",
     "quote-not-found": "A quotation from the citing sentence is not on the page.",
+    "misquote": "A quotation matches the page but changes a number, a negation or a name.",
+    "quote-in-boilerplate": "A quotation is only in the page's comments, related stories, "
+    "navigation, footer or banners, not in the article itself.",
     "quote-found": "The quotations from the citing sentence are on the page.",
     "domain-mismatch": "The page is not on a site of the cited source.",
     "title-mismatch": "The page's title does not match the expected title.",

@@ -65,7 +65,14 @@ class Store(Runs, Checks, Snapshots, History):
         *,
         busy_timeout: float | None = None,
         clock: Callable[[], float] = time.time,
+        read_only: bool = False,
+        on_lock_wait: Callable[[str], None] | None = None,
     ) -> None:
+        """``read_only``: for commands that only read (``mode=ro``: nothing created,
+        migrated or written, so a database in a read-only place works).
+        ``on_lock_wait(path)`` is called once when a lock has been awaited for
+        ``LOCK_NOTICE_SECONDS`` (default: a line on stderr)."""
         if busy_timeout is None:
             busy_timeout = BUSY_TIMEOUT_SECONDS
-        super().__init__(path, busy_timeout=busy_timeout, clock=clock)
+        super().__init__(path, busy_timeout=busy_timeout, clock=clock, read_only=read_only,
+                         on_lock_wait=on_lock_wait)

@@ -8,6 +8,7 @@ import functools
 import hashlib
 import os
 import sqlite3
+import sys
 import threading
 import time
 import zlib
@@ -17,12 +18,15 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from citecheck.errors import RunError
+from citecheck.errors import InputError, RunError
 from citecheck.store.records import now_iso
 from citecheck.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 #: bodies larger than this are not kept in the database (the WARC has them)
 MAX_STORED_BODY = 12 * 1024 * 1024
+
+#: after this long waiting for another process's lock, say so (once)
+LOCK_NOTICE_SECONDS = 2.0
 
 T = TypeVar("T")
 D = TypeVar("D", bound="Database")
@@ -48,6 +52,12 @@ def classify_db_error(exc: BaseException, path: str) -> RunError:
     error = RunError(f"{path}: {reason}")
     error.__cause__ = exc if isinstance(exc, Exception) else None
     return error
+
+
+def _say_waiting(path: str) -> None:
+    sys.stderr.write(f"citecheck: {path}: waiting for the database lock "
+                     "(held by another process)\n")
+    sys.stderr.flush()
 
 
 def _guarded(method: Callable[..., T]) -> Callable[..., T]:
@@ -76,26 +86,96 @@ class Database:
         *,
         busy_timeout: float,
         clock: Callable[[], float] = time.time,
+        read_only: bool = False,
+        on_lock_wait: Callable[[str], None] | None = None,
     ) -> None:
         self.path = str(path)
         self.clock = clock
+        self.read_only = read_only
+        self._busy_timeout = busy_timeout
         self._lock = threading.RLock()
+        self._on_lock_wait = on_lock_wait or _say_waiting
+        self._said_waiting = False
         try:
             if self.path != ":memory:":
                 parent = Path(self.path).parent
                 if not parent.is_dir():
                     raise RunError(f"{self.path}: directory {parent} does not exist")
-            conn = sqlite3.connect(self.path, timeout=busy_timeout, check_same_thread=False)
-            # no sqlite-utils plugins: citecheck uses none, and looking them up
-            # (every installed package's entry points) cost each command ~10 ms
-            self.db = sqlite_utils.Database(conn, execute_plugins=False)
-            if self.path != ":memory:":
-                self._enable_wal(busy_timeout)
-            conn.execute("PRAGMA foreign_keys = OFF")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
+            with self._waiting():
+                if read_only:
+                    conn = self._connect_read_only(busy_timeout)
+                else:
+                    conn = sqlite3.connect(self.path, timeout=busy_timeout,
+                                           check_same_thread=False)
+                # no sqlite-utils plugins: citecheck uses none, and looking them up
+                # (every installed package's entry points) cost each command ~10 ms
+                self.db = sqlite_utils.Database(conn, execute_plugins=False)
+                self._refuse_foreign()
+                if read_only:
+                    if self._version() == 0:
+                        # an empty file: an empty history, read from an empty schema
+                        conn.close()
+                        conn = sqlite3.connect(":memory:", check_same_thread=False)
+                        self.db = sqlite_utils.Database(conn, execute_plugins=False)
+                        self._migrate()
+                    conn.execute("PRAGMA query_only = ON")
+                    return
+                if self.path != ":memory:":
+                    self._enable_wal(busy_timeout)
+                conn.execute("PRAGMA foreign_keys = OFF")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                self._migrate()
         except sqlite3.DatabaseError as exc:
             raise classify_db_error(exc, self.path) from exc
+
+    def _connect_read_only(self, timeout: float) -> sqlite3.Connection:
+        """Open for reading only (``mode=ro``): nothing is created, migrated or written.
+
+        In a read-only place (a CI artifact, a read-only volume) SQLite cannot
+        create the WAL's shared-memory file, so there the file is opened as
+        ``immutable``: nobody can be writing to it through this mount.
+        """
+        uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+        try:
+            conn.execute("select count(*) from sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            conn.close()
+            if os.access(Path(self.path).parent, os.W_OK):
+                raise
+            conn = sqlite3.connect(uri + "&immutable=1", uri=True, timeout=timeout,
+                                   check_same_thread=False)
+        return conn
+
+    def _refuse_foreign(self) -> None:
+        """Another application's SQLite file is not touched (no tables added, no WAL):
+        only an empty file or one with citecheck's schema is used."""
+        if self.db.table("schema_version").exists():
+            return
+        tables = self.db.table_names()
+        if tables:
+            shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+            raise InputError(
+                f"{self.path}: not a citecheck database (it holds other tables: {shown}); "
+                "pass another --db"
+            )
+
+    @contextlib.contextmanager
+    def _waiting(self) -> Iterator[None]:
+        """Say once, after LOCK_NOTICE_SECONDS, that we are waiting for another
+        process's lock; the wait itself goes on up to the busy timeout."""
+        timer = threading.Timer(LOCK_NOTICE_SECONDS, self._notice_waiting)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+
+    def _notice_waiting(self) -> None:
+        if not self._said_waiting:
+            self._said_waiting = True
+            self._on_lock_wait(self.path)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -132,7 +212,7 @@ class Database:
         if conn.in_transaction:
             yield
             return
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin_immediate(conn)
         try:
             yield
         except BaseException:
@@ -142,6 +222,21 @@ class Database:
         else:
             if conn.in_transaction:
                 conn.execute("COMMIT")
+
+    def _begin_immediate(self, conn: sqlite3.Connection) -> None:
+        """BEGIN IMMEDIATE: at once when the lock is free (no timer, no thread),
+        else waiting up to the busy timeout with the notice of :meth:`_waiting`."""
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+            with self._waiting():
+                conn.execute("BEGIN IMMEDIATE")
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
 
     def _migrate(self) -> None:
         if self._version() >= SCHEMA_VERSION:

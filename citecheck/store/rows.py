@@ -11,6 +11,7 @@ from citecheck.models import (
     DatePrecision,
     LiveResult,
     LiveStatus,
+    QuoteChange,
     Redirect,
     Snapshot,
     Verdict,
@@ -64,6 +65,7 @@ def _snapshot_from_dict(d: dict[str, Any]) -> Snapshot:
         mimetype=d.get("mimetype"),
         distance_days=d.get("distance_days"),
         error=d.get("error"),
+        archive=d.get("archive"),
     )
 
 
@@ -88,6 +90,7 @@ def _live_from_dict(d: dict[str, Any]) -> LiveResult:
 _CITATION_FIELDS = (
     "id", "source", "raw", "line", "column", "document", "source_key", "date_as_written",
     "date", "year_inferred", "context", "url", "malformed", "problem", "date_end", "locator",
+    "style", "version_url", "version_date",
 )
 
 
@@ -120,4 +123,6 @@ def verdict_from_dict(d: dict[str, Any]) -> Verdict:
         quotes_found=tuple(d.get("quotes_found") or ()),
         quotes_missing=tuple(d.get("quotes_missing") or ()),
         evidence=tuple(d.get("evidence") or ()),
+        misquotes=tuple(QuoteChange.from_dict(m) for m in d.get("misquotes") or ()),
+        quotes_in_boilerplate=tuple(d.get("quotes_in_boilerplate") or ()),
     )
