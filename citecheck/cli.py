@@ -22,7 +22,14 @@ from typing import Any, NoReturn, cast
 import click
 
 from citecheck import __version__
-from citecheck.errors import CitecheckError, ExitCode, InputError
+from citecheck.errors import (
+    NO_SUCH_FILE,
+    CitecheckError,
+    ExitCode,
+    InputError,
+    Terminated,
+    interrupt_code,
+)
 
 # The library is imported inside each command, not here: `--help`, `--version`
 # and `check` then never load the report templates (jinja2), the content
@@ -44,9 +51,9 @@ class CitecheckGroup(click.Group):
         except CitecheckError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(int(exc.exit_code))
-        except KeyboardInterrupt:  # not click's "Aborted!" and exit 1, which means findings
-            click.echo("Error: interrupted", err=True)
-            ctx.exit(int(ExitCode.RUN_FAILED))
+        except KeyboardInterrupt as exc:  # not click's "Aborted!" and exit 1 (findings)
+            click.echo(f"Error: interrupted{_by(exc)}", err=True)
+            ctx.exit(int(interrupt_code(exc)))
         except sqlite3.DatabaseError as exc:
             click.echo(f"Error: database: {exc}", err=True)
             ctx.exit(int(ExitCode.RUN_FAILED))
@@ -258,7 +265,8 @@ def cli() -> None:
     and write reports that flag dead or mismatched sources.
 
     Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or
-    input error, 3 the run itself failed.
+    input error, 3 the run itself failed, 130 interrupted (Ctrl-C), 143
+    terminated (SIGTERM).
     """
 
 
@@ -357,8 +365,8 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
     with _stop_on_sigterm(), Store(db_path) as store:
         try:
             result = run_audit(documents, store, options, progress=progress)
-        except KeyboardInterrupt:
-            _interrupted()
+        except KeyboardInterrupt as exc:
+            _interrupted(exc)
         from citecheck.accept import find_accept
 
         report = build_report(store, result.run_id, verdicts=result.verdicts,
@@ -415,8 +423,7 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
     _require_db(db_path)
     with Store(db_path, read_only=True) as store:
         runs = store.runs()
-        if run_id is not None and all(r.id != run_id for r in runs):
-            raise InputError(f"{db_path}: no run with id {run_id}")
+        _require_run(db_path, runs, run_id)
         changes = store.history(subject, run_id)
     failing = [c for c in changes if c.kind in ("newly-dead", "newly-mismatched")]
     code = int(ExitCode.FINDINGS if fail_on_new and failing else ExitCode.OK)
@@ -427,12 +434,21 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
     if not runs:
         click.echo("No runs recorded yet: run `citecheck audit` first.")
         return
-    if not changes:
+    finished = [r.id for r in runs if r.status == "finished"] or [runs[0].id]
+    target = changes[0].run if changes else (run_id or max(finished))
+    first = not any(r.id < target and r.status == "finished" for r in runs)
+    if first:
+        click.echo(f"Run {target} is the first run: there is no earlier run to compare it with.")
+        if not changes:
+            return
+        click.echo("Its failing citations count as new:")
+    elif not changes:
         click.echo("No changes since the previous run"
                    + (f" for {subject}." if subject else "."))
         return
-    click.echo(f"Changes in run {changes[0].run} since earlier runs"
-               + (f" for {subject}:" if subject else ":"))
+    else:
+        click.echo(f"Changes in run {changes[0].run} since earlier runs"
+                   + (f" for {subject}:" if subject else ":"))
     for title, attr in (("By source", "source"), ("By document", "document")):
         groups: dict[str, list[Any]] = defaultdict(list)
         for change in changes:
@@ -481,6 +497,10 @@ def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: 
     if not any((html_path, json_path, markdown_path, junit_path, report_dir)):
         json_path = "-"
     with Store(db_path, read_only=True) as store:
+        runs = store.runs()
+        if not runs:
+            raise InputError(f"{db_path}: no runs recorded yet (run `citecheck audit` first)")
+        _require_run(db_path, runs, run_id)
         data = build_report(store, run_id, accept=accept)
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
                             junit=junit_path, report_dir=report_dir)
@@ -526,6 +546,7 @@ def accept_command(db_path: str, run_id: int | None, reason_code: str | None, by
     import datetime as dt
 
     from citecheck.accept import AcceptList, entries_for, load_accept, write_entries
+    from citecheck.models import Severity
     from citecheck.store import Store
 
     _require_db(db_path)
@@ -677,12 +698,12 @@ def _print_fix(result: Any, written: str | None) -> None:
 @contextlib.contextmanager
 def _stop_on_sigterm() -> Iterator[None]:
     """A killed job (SIGTERM: CI timeouts, ``kill``) stops like Ctrl-C: finished work
-    saved, the run marked interrupted, one Error line and exit 3."""
+    saved, the run marked interrupted, one Error line, and exit 143 (130 for Ctrl-C)."""
     import signal
     import threading
 
     def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+        raise Terminated
 
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -694,11 +715,16 @@ def _stop_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _interrupted() -> NoReturn:
-    """Ctrl-C: one line and exit 3 (a failed run, not findings); checks are saved as they land."""
-    click.echo("Error: interrupted; every finished check is saved: run the same "
+def _interrupted(exc: BaseException) -> NoReturn:
+    """Ctrl-C or SIGTERM: one line and exit 130 or 143 (the shell's convention, neither
+    findings nor a failed run); checks are saved as they land."""
+    click.echo(f"Error: interrupted{_by(exc)}; every finished check is saved: run the same "
                "command again to resume", err=True)
-    click.get_current_context().exit(int(ExitCode.RUN_FAILED))
+    click.get_current_context().exit(int(interrupt_code(exc)))
+
+
+def _by(exc: BaseException) -> str:
+    return " by SIGTERM" if isinstance(exc, Terminated) else ""
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
@@ -710,7 +736,14 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 
 def _require_db(path: str) -> None:
     if not os.path.exists(path):
-        raise InputError(f"{path}: no such database (run `citecheck audit` first, or pass --db)")
+        raise InputError(f"{path}: {NO_SUCH_FILE} (no database yet: run `citecheck audit` "
+                         "first, or pass --db)")
+
+def _require_run(db_path: str, runs: list[Any], run_id: int | None) -> None:
+    """A ``--run`` that names no run is an input error (exit 2), for every command."""
+    if run_id is not None and all(r.id != run_id for r in runs):
+        raise InputError(f"{db_path}: no run with id {run_id}")
+
 
 def brief_fetch_options(f: F) -> F:
     """--timeout and --allow-private for reading a brief given as an http(s) URL."""
@@ -794,11 +827,13 @@ def sources_command(document: str | None, config_path: str | None,
     from citecheck.registry import find_registry
 
     registry = find_registry(config_path)
+    # the brief is opened first: a missing one is one Error line, not a listing and then it
+    extraction = open_citations(document, published=published, registry=registry,
+                                client=_brief_client(document, timeout, allow_private)) \
+        if document else None
     out = sys.stdout
     write_registry(registry, out)
-    if document:
-        extraction = open_citations(document, published=published, registry=registry,
-                                    client=_brief_client(document, timeout, allow_private))
+    if document and extraction is not None:
         unknown = unknown_sources(extraction.citations, registry)
         if not unknown:
             click.echo(f"\n{document}: every source it cites is in the registry")
@@ -856,8 +891,8 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
     from citecheck.pipeline import Progress
     from citecheck.store import Store
 
-    # a junk argument is a typo (usage error); a junk line in a list is reported
-    # per URL (skipped, invalid-url) like any other bad entry, and the rest checked
+    # a junk argument is a typo, a junk line in a list names its file and line: both
+    # are input errors (exit 2) before anything is checked
     wanted = validate_urls(urls) + (read_url_list(urls_from) if urls_from else [])
     if not wanted:
         raise click.UsageError("give URLs as arguments or with --urls-from FILE")
@@ -868,7 +903,7 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
     )
     progress = Progress(sys.stderr, enabled=not quiet and (verbose > 0 or sys.stderr.isatty()))
     client = HttpClient(config)
-    interrupted = False
+    interrupted: KeyboardInterrupt | None = None
     try:
         with _stop_on_sigterm(), Store(db_path) as store:
             archive = None
@@ -885,13 +920,13 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
                 on_lookup=lambda _l: progress.advance("archive"),
                 on_stage=progress.stage, soft404_probe=not no_soft404_probe,
             )
-    except KeyboardInterrupt:
-        interrupted = True
+    except KeyboardInterrupt as exc:
+        interrupted = exc
     finally:
         client.close()
         progress.close()
-    if interrupted:
-        _interrupted()
+    if interrupted is not None:
+        _interrupted(interrupted)
     if json_path:
         text = run.to_json()
         if json_path == "-":
@@ -937,14 +972,14 @@ def _archive_dir_option(f: F) -> F:
 
 def _evidence(archive_dir: str, db_path: str) -> list[Any]:
     """The evidence index: from the database if it has one, else by scanning the WARCs."""
-    from citecheck.archive.warcstore import iter_evidence, records_from_rows
+    from citecheck.archive.warcstore import iter_evidence, records_from_rows, with_stored_headers
     from citecheck.store import Store
 
     if os.path.exists(db_path):
         with Store(db_path, read_only=True) as store:
             rows = list(store.db.table("evidence").rows_where(order_by="id"))
         if rows:
-            return records_from_rows(rows)
+            return with_stored_headers(records_from_rows(rows), archive_dir)
     return list(iter_evidence(archive_dir))
 
 
@@ -1096,23 +1131,31 @@ def archive_save(urls: tuple[str, ...], wait: float, as_json: bool, timeout: flo
 def archive_list(archive_dir: str, db_path: str, as_json: bool) -> None:
     """List the local evidence: every response kept as a WARC record.
 
-    Reads the database's index when there is one, else scans the WARC files.
+    Each line: when, the stored status and content type, the URL, where it
+    is kept; soft-404 probes (random missing pages asked of each host) are
+    marked as such. Reads the database's index when there is one, else scans
+    the WARC files.
 
     Example:
 
     \b
         citecheck archive list --archive-dir archive
     """
+    from citecheck.urls import is_probe_url
+
     records = _evidence(archive_dir, db_path)
     if as_json:
-        click.echo(json.dumps({"records": [r.to_dict() for r in records]}, indent=2))
+        click.echo(json.dumps({"records": [{**r.to_dict(), "probe": is_probe_url(r.url)}
+                                           for r in records]}, indent=2))
         return
     if not records:
         click.echo(f"No evidence recorded in {archive_dir} yet.")
         return
     for r in records:
         status = str(r.status_code) if r.status_code is not None else "-"
-        click.echo(f"{r.recorded_at:20}  {status:>3}  {r.url}  {r.ref}")
+        probe = "  (soft-404 probe)" if is_probe_url(r.url) else ""
+        click.echo(f"{r.recorded_at:20}  {status:>3}  {r.content_type or '-'}  {r.url}  "
+                   f"{r.ref}{probe}")
 
 
 @archive_group.command("show")

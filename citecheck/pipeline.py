@@ -24,9 +24,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, cast
+from urllib.parse import urlsplit
 
 from citecheck import __version__
-from citecheck.errors import ExitCode, InputError, RunError
+from citecheck.errors import NO_SUCH_FILE, ExitCode, InputError, RunError, interrupt_code
 from citecheck.lazy import Deferred  # here too: pipeline.Deferred, as it was
 from citecheck.models import (
     ArchiveLookup,
@@ -98,7 +99,7 @@ def expand_inputs(inputs: Sequence[str]) -> list[str]:
         elif path.exists():
             out.append(item)
         else:
-            raise InputError(f"{item}: no such file or directory")
+            raise InputError(f"{item}: {NO_SUCH_FILE}")
     # one document once, however it was named: "h.md" and "./h.md", a folder and a file in it
     unique: dict[str, str] = {}
     for item in out:
@@ -552,22 +553,28 @@ def confirm_failure(
     )
 
 
-def could_not_discover(verdict: Verdict, error: str, *, offline: bool = False) -> Verdict:
+def could_not_discover(verdict: Verdict, error: str, *, offline: bool = False,
+                       archive_host: str | None = None) -> Verdict:
     """``unresolved`` because the archive's index could not be asked is ``inconclusive``.
 
-    "No URL found" and "could not look" are different facts (STYLE.md).
+    "No URL found" and "could not look" are different facts (STYLE.md). The
+    sentence says each once, and names the archive that failed (``archive_host``).
     """
+    from citecheck.verify import REASONS, archive_failure
+
     code = error.split(":", 1)[0].strip() or "archive-unavailable"
     reasons: tuple[str, ...] = ("offline",) if offline else ()
     reasons += ("archive-unavailable",) if code != "archive-unavailable" else ()
+    if code == "internal-error":  # our bug while resolving, not the archive's failure
+        why = f"none could be discovered ({error.partition(':')[2].strip()})"
+    else:
+        why = f"because {archive_failure(error, archive_host)}"
     return replace(
         verdict,
         verdict=VerdictKind.INCONCLUSIVE,
         reasons=(*reasons, code, *verdict.reasons),
-        explanation=(
-            "No URL is known for this citation and the archive's index could not be "
-            f"asked to discover one ({error}). {verdict.explanation}"
-        ).strip(),
+        explanation=f"Could not decide: {REASONS['no-url']}, {why}."
+        + (f" {REASONS['offline'].capitalize()}." if offline else ""),
     )
 
 
@@ -652,8 +659,8 @@ def run_audit(
             result = dataclasses.replace(result, skipped=tuple(skipped),
                                          exit_code=max(result.exit_code, ExitCode.USAGE))
         return result
-    except KeyboardInterrupt:
-        store.finish_run(run_id, {}, status="interrupted", exit_code=int(ExitCode.RUN_FAILED))
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: every finished check is kept
+        store.finish_run(run_id, {}, status="interrupted", exit_code=int(interrupt_code(exc)))
         raise
     except BaseException:
         store.finish_run(run_id, {}, status="failed", exit_code=int(ExitCode.RUN_FAILED))
@@ -695,6 +702,9 @@ def _audit_run(
             evidence=warc if recorder is not None else None,
             on_evidence=recorder.index if recorder is not None else None,
         )
+    #: the archive host discovery asks (its CDX index), named when it fails
+    archive_root = getattr(archive, "cdx_url", None) or getattr(archive, "archive_url", None)
+    archive_host = urlsplit(archive_root).netloc if isinstance(archive_root, str) else None
 
     # 2. resolve: candidate URLs for every citation
     from citecheck.verify import resolution_of
@@ -768,6 +778,9 @@ def _audit_run(
                     authored[(c.document, c.id)] = found
         lookups = _archive_lookups([c for c in citations if (c.document, c.id) not in authored],
                                    chosen, archive, store, options, stages, progress, published)
+        if archive_host:  # a failure names the archive that failed
+            lookups = {k: replace(v, archive=v.archive or archive_host)
+                       if v.status is LookupStatus.ERROR else v for k, v in lookups.items()}
 
     # 4. verify, confirm, store; the verdicts that can be reused are read in one query
     from citecheck.verify import Thresholds
@@ -809,7 +822,8 @@ def _audit_run(
                                   reasons=("offline", *verdict.reasons))
             missed = undiscovered.get((c.document, c.id))
             if missed and verdict.verdict is VerdictKind.UNRESOLVED:
-                verdict = could_not_discover(verdict, missed, offline=offline)
+                verdict = could_not_discover(verdict, missed, offline=offline,
+                                             archive_host=archive_host)
             decided.append(VerdictRow(verdict, keys[c.id], fingerprint, doc_ids[doc.name]))
             verdicts.append(_without_bodies(verdict))
         if len(decided) >= 500:  # a few large transactions: cheap, and little to redo

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from citecheck.errors import ConfigError
+from citecheck.errors import NO_SUCH_FILE, ConfigError
 from citecheck.extract.dates import DateError, parse_date, parse_iso_date, resolve
 from citecheck.models import DocumentEntry, Pin, SourceEntry
 from citecheck.urls import host_in_domains, normalize_url
@@ -155,7 +155,7 @@ def load_registry(path: str | os.PathLike[str]) -> Registry:
     name = os.fspath(path)
     p = Path(name)
     if not p.exists():
-        raise ConfigError(name, "no such file")
+        raise ConfigError(name, NO_SUCH_FILE)
     if p.is_dir():
         raise ConfigError(name, "is a directory, not a YAML file")
     limit = MAX_REGISTRY_BYTES

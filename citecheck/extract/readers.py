@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 import yaml
 
-from citecheck.errors import InputError
+from citecheck.errors import NO_SUCH_FILE, InputError
 from citecheck.extract.dates import parse_iso_date
 from citecheck.extract.scan import Link, Note
 
@@ -82,7 +82,7 @@ def load(source: str, client: HttpClient | None = None) -> RawInput:
 def _checked_path(path: str) -> Path:
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{path}: {NO_SUCH_FILE}")
     if p.is_dir():
         raise InputError(f"{path}: is a directory, not a document")
     return p
