@@ -118,7 +118,7 @@ def test_fix_without_an_audit_is_an_input_error(tmp_path):
     assert result.output.strip().splitlines()[-1].startswith(f"Error: {other}: no finished audit")
     missing = CliRunner().invoke(cli, ["fix", str(other), "--diff", "--db",
                                        str(tmp_path / "none.db")])
-    assert missing.exit_code == 2 and "no such database" in missing.output
+    assert missing.exit_code == 2 and "no such file" in missing.output
     assert not (tmp_path / "none.db").exists()
 
 
