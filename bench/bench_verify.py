@@ -8,7 +8,11 @@ checks, drift. Every page is distinct, so the per-body memo never helps.
 
 Usage::
 
-    .venv/bin/python bench/bench_verify.py [--pages 200] [--seed 1]
+    .venv/bin/python bench/bench_verify.py [--pages 200] [--seed 1] [--messy]
+
+``--messy`` puts the related-stories rail, a share bar and a readers' comments
+section inside ``<article>``, as many CMSs do; ``--extract-only`` times the
+content extraction of the live bodies alone.
 
 Target: < 20 ms CPU per citation on average.
 """
@@ -48,7 +52,18 @@ def sentence(rng: random.Random, n: int) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def article(rng: random.Random, i: int, date: str, quote: str, size_kb: int) -> bytes:
+def comments(rng: random.Random, n: int) -> str:
+    """A readers' comments section, as CMSs put it inside ``<article>``."""
+    items = "".join(
+        f"<li class='comment'><div class='comment-author'>reader{k}</div>"
+        f"<div class='comment-content'><p>{sentence(rng, rng.randint(8, 30))}</p></div></li>"
+        for k in range(n))
+    return (f"<section id='comments' class='comments-area'><h3>{n} comments</h3>"
+            f"<ol class='comment-list'>{items}</ol></section>")
+
+
+def article(rng: random.Random, i: int, date: str, quote: str, size_kb: int,
+            messy: bool = False) -> bytes:
     paragraphs = []
     while sum(len(p) for p in paragraphs) < size_kb * 1024 * 0.8:
         paragraphs.append(" ".join(sentence(rng, rng.randint(12, 28))
@@ -59,6 +74,13 @@ def article(rng: random.Random, i: int, date: str, quote: str, size_kb: int) -> 
     related = "".join(f"<li><a href='/news/{i}-{k}'>{sentence(rng, 8)}</a></li>"
                       for k in range(8))
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    rail = f"<aside><h2>Related</h2><ul>{related}</ul></aside>"
+    inside = ""
+    if messy:  # the rail, a share bar and the readers' comments inside <article>
+        inside = (f"<div class='related-stories'><ul>{related}</ul></div>"
+                  "<div class='share-bar'><a href='#'>Share</a></div>"
+                  f"{comments(rng, rng.randint(3, 12))}")
+        rail = ""
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>Article {i} | Ministry</title>"
@@ -67,14 +89,14 @@ def article(rng: random.Random, i: int, date: str, quote: str, size_kb: int) -> 
         "<script>window.dataLayer=[];function gtag(){dataLayer.push(arguments)}</script>"
         "<link rel='stylesheet' href='/static/site.css'></head><body>"
         f"<header><nav><ul>{nav}</ul></nav></header><main><article>"
-        f"<h1>Article {i}</h1><div class='meta'>Published {date}</div>{body}</article>"
-        f"<aside><h2>Related</h2><ul>{related}</ul></aside></main>"
+        f"<h1>Article {i}</h1><div class='meta'>Published {date}</div>{body}{inside}</article>"
+        f"{rail}</main>"
         "<footer><p>Copyright Ministry. All rights reserved.</p></footer>"
         "<script src='/static/app.js'></script></body></html>"
     ).encode()
 
 
-def workload(pages: int, seed: int) -> list[tuple]:
+def workload(pages: int, seed: int, messy: bool = False) -> list[tuple]:
     rng = random.Random(seed)
     source = SourceEntry("MOD", domains=("mil.example",))
     items = []
@@ -82,7 +104,7 @@ def workload(pages: int, seed: int) -> list[tuple]:
         day = f"2017-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         quote = sentence(rng, 7).rstrip(".").lower()
         size = rng.randint(5, 20)
-        live_body = article(rng, i, day, quote, size)
+        live_body = article(rng, i, day, quote, size, messy)
         snap_body = live_body.replace(b"Section 3", b"Section three")  # template change
         url = f"https://eng.mil.example/news/{i}"
         cit = Citation(id=f"L{i}C1", source="MOD", raw=f"MOD, {day}", line=i + 1, column=1,
@@ -99,12 +121,33 @@ def workload(pages: int, seed: int) -> list[tuple]:
     return items
 
 
+def extract_only(items: list[tuple]) -> None:
+    """CPU per page of :func:`citecheck.content.extract_content` (memo cleared)."""
+    from citecheck import content
+
+    for it in workload(3, 1000):
+        content.extract_content(it[3].body, "text/html", it[3].url)
+    content._CACHE.clear()
+    start = time.process_time()
+    for it in items:
+        content.extract_content(it[3].body, "text/html", it[3].url)
+    print(f"extraction CPU per page: {(time.process_time() - start) / len(items) * 1000:.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--messy", action="store_true",
+                        help="put the related rail, a share bar and readers' comments inside "
+                        "<article> (where the main-text fix has work to do)")
+    parser.add_argument("--extract-only", action="store_true",
+                        help="time content extraction of the live bodies alone")
     args = parser.parse_args()
-    items = workload(args.pages, args.seed)
+    items = workload(args.pages, args.seed, args.messy)
+    if args.extract_only:
+        extract_only(items)
+        return
     # warm-up: imports and first-call setup of trafilatura/htmldate, not per citation
     warm = workload(3, args.seed + 1000)
     for cit, source, cands, live, lookup, _size in warm:

@@ -7,6 +7,12 @@ run.
 
 Choices, documented because they decide verdicts:
 
+- Boilerplate first: readers' comments, related-story rails, navigation, site
+  headers and footers, sidebars, share bars, bylines and cookie or newsletter
+  banners (trafilatura's own class/id vocabulary for them, and the structural
+  tags) are cut out of the page trafilatura reads, so they never enter the
+  main text, and kept apart in ``boilerplate``: a quotation found only there
+  is not the page's word (reason ``quote-in-boilerplate``).
 - HTML main text comes from trafilatura: its baseline extractor when the page
   marks its article (an ``<article>`` with 400+ characters, or JSON-LD
   ``articleBody``), which is what publishers' article pages do and costs half
@@ -15,7 +21,7 @@ Choices, documented because they decide verdicts:
   trafilatura returns nothing or clearly less than the page shows, the
   visible text from BeautifulSoup is used instead (``extractor == "bs4"``).
   ``full_text`` always keeps every visible text node, so a quotation in a
-  sidebar or caption can still be found.
+  caption or fact box can still be found (unless it is in ``boilerplate``).
 - The publication date comes from htmldate with ``original_date=True`` (the
   first publication, not "updated"). It first runs with
   ``extensive_search=False``: only markup a publisher writes on purpose
@@ -230,22 +236,19 @@ def _extract_html(html: str, url: str) -> PageContent:
     has_article = any(
         len(el.text_content()) > ARTICLE_MIN_CHARS for el in tree.iter("article")
     )
-    # the <article> shortcut reads a copy of the page without its boilerplate (its own
-    # parse, as baseline() made before); other pages go to trafilatura's full extractor,
-    # which prunes the same regions itself
-    clean = lxml.html.document_fromstring(html) if has_article else None
-    boiler_nodes = boilerplate_nodes(clean if clean is not None else tree)
+    # trafilatura reads its own parse of the page with the boilerplate dropped (the
+    # parse it made itself before): baseline() on <article> pages, else the full extractor
+    clean = lxml.html.document_fromstring(html)
+    boiler_nodes = boilerplate_nodes(clean)
     boilerplate = "\n".join(_squash("\n".join(_node_text(n))) for n in boiler_nodes)
-    if clean is not None:
-        for node in boiler_nodes:
-            node.drop_tree()
+    for node in boiler_nodes:
+        node.drop_tree()
     full_text = _squash(_visible_text(tree))
 
-    main, extractor = _trafilatura_text(html, url, clean), "trafilatura"
+    main, extractor = _trafilatura_text(clean, url, has_article), "trafilatura"
     visible = len(full_text)
     if not main or (visible > 400 and len(main) < 0.1 * visible):
-        rest = html if clean is None else lxml.html.tostring(clean, encoding="unicode")
-        fallback = _bs4_text(rest)
+        fallback = _bs4_text(_without_boilerplate(html))
         if len(fallback) > len(main or ""):
             main, extractor = fallback, "bs4"
     main = main or ""
@@ -254,7 +257,7 @@ def _extract_html(html: str, url: str) -> PageContent:
         title = _squash(h1[0].text_content()) if h1 else None
     return PageContent(
         url=url, kind="html", title=title or None, text=main, full_text=full_text or main,
-        boilerplate=_squash(boilerplate),
+        boilerplate=boilerplate,
         date=date, date_source=date_source, date_confidence=confidence,
         language=guess_language(main or full_text, declared), declared_language=declared,
         extractor=extractor if main else "none", sitename=sitename, description=description,
@@ -324,21 +327,21 @@ def _html_date(tree, html: str, url: str) -> tuple[str | None, str | None, str |
     return (found, "htmldate-extensive", "low") if found else (None, None, None)
 
 
-def _trafilatura_text(html: str, url: str, article: object = None) -> str:
-    """Main text by trafilatura: its baseline extractor (the publisher's
-    ``<article>`` or JSON-LD ``articleBody``) on ``article``, the page's tree
-    without its boilerplate, when the page marks its article; else the full
-    extractor (``fast=True``: no readability/justext fallbacks; comments off)."""
+def _trafilatura_text(clean: Any, url: str, has_article: bool = False) -> str:
+    """Main text by trafilatura from ``clean``, the page's tree without its
+    boilerplate: its baseline extractor (the publisher's ``<article>`` or JSON-LD
+    ``articleBody``) when the page marks its article, else the full extractor
+    (``fast=True``: no readability/justext fallbacks; comments off)."""
     try:
         from trafilatura import bare_extraction, baseline
     except ImportError:  # pragma: no cover
         return ""
     try:
-        if article is not None:
-            _tree, text, length = baseline(article)
+        if has_article:
+            _tree, text, length = baseline(clean)
             if length > ARTICLE_MIN_CHARS:
                 return _squash(text)
-        doc = bare_extraction(html, url=url, fast=True, with_metadata=False,
+        doc = bare_extraction(clean, url=url, fast=True, with_metadata=False,
                               include_comments=False, include_tables=True)
     except Exception:  # noqa: BLE001
         return ""
@@ -348,55 +351,111 @@ def _trafilatura_text(html: str, url: str, article: object = None) -> str:
     return _squash(found or "")
 
 
+def _without_boilerplate(html: str) -> str:
+    """``html`` re-serialised without its boilerplate regions (for the fallback)."""
+    import lxml.html
+
+    tree = lxml.html.document_fromstring(html)
+    for node in boilerplate_nodes(tree):
+        node.drop_tree()
+    return str(lxml.html.tostring(tree, encoding="unicode"))
+
+
 # ------------------------------------------------------------ boilerplate
 
-#: regions that are not the article: navigation, site header and footer, sidebars
-_BOILERPLATE_TAGS = ("//nav|//footer|//aside|//body/header"
-                     "|//*[@role='navigation']|//*[@role='contentinfo']")
+#: regions that are not the article whatever their class: navigation, footers, sidebars
+#: (and the site's own ``<header>``, a child of ``<body>``; roles navigation, contentinfo)
+_BOILERPLATE_TAGS = frozenset({"nav", "footer", "aside"})
 #: an element holding this much of the page's text is its frame, not boilerplate
 _FRAME_SHARE = 0.5
 
 
-@functools.lru_cache(maxsize=1)
-def _boilerplate_xpaths() -> tuple[Any, ...]:
-    """trafilatura's own expressions for comments sections and for the regions it
-    discards (share bars, related stories, cookie banners, newsletters, ...),
-    then the structural tags."""
-    from lxml import etree
-    from trafilatura import xpaths
+#: elements whose class or id is tested (trafilatura tests the same kinds)
+_BOILERPLATE_CANDIDATES = ("div", "section", "p", "span", "ul", "ol", "li", "aside", "details",
+                           "form", "header", "footer", "nav", "dl", "table")
 
-    return (*xpaths.COMMENTS_XPATH, xpaths.REMOVE_COMMENTS_XPATH[0],
-            xpaths.OVERALL_DISCARD_XPATH[0], etree.XPath(_BOILERPLATE_TAGS))
+
+@functools.lru_cache(maxsize=1)
+def _boilerplate_scan() -> Any:
+    """The elements worth a look, found in C: those with a class, id or role, and
+    the structural tags (in document order)."""
+    from lxml import etree
+
+    return etree.XPath("//*[@class or @id or @role or self::nav or self::footer "
+                       "or self::aside or self::header]")
+
+
+@functools.lru_cache(maxsize=1)
+def _boilerplate_rules() -> tuple[Any, Any, Any, Any]:
+    """(class pattern, id pattern, comments class pattern, comments id pattern) of
+    boilerplate regions.
+
+    The class and id tokens are trafilatura's own vocabulary for navigation,
+    related stories, footers, cookie consent, share bars, newsletters, sidebars and
+    banners, bylines and ads (``trafilatura.xpaths``), tested with Python's ``re``
+    in one pass: its XPath forms call back into Python for every element of the
+    page, which cost 2 ms a page. Its token groups for page metadata, embeds and
+    "expand"/"slide" containers are left out: those hold article text too.
+    """
+    from trafilatura import xpaths as x
+
+    groups_class = ("_NAV_CLASS_TOKENS", "_RELATED_CLASS_TOKENS", "_FOOTER_CLASS_TOKENS",
+                    "_CONSENT_CLASS_TOKENS", "_CONSENT_ID_CLASS_TOKENS", "_AD_CLASS_TOKENS",
+                    "_SHARE_SOCIAL_ID_CLASS_TOKENS", "_NEWSLETTER_ID_CLASS_TOKENS",
+                    "_UI_CHROME_ID_CLASS_TOKENS", "_AUTHOR_CLASS_TOKENS",
+                    "_AUTHOR_ID_CLASS_TOKENS", "_TAGS_CLASS_TOKENS", "_TAGS_ID_CLASS_TOKENS")
+    groups_id = ("_NAV_ID_TOKENS", "_RELATED_ID_TOKENS", "_FOOTER_ID_TOKENS",
+                 "_CONSENT_ID_CLASS_TOKENS", "_SHARE_ID_TOKENS", "_AD_ID_TOKENS",
+                 "_SHARE_SOCIAL_ID_CLASS_TOKENS", "_NEWSLETTER_ID_CLASS_TOKENS",
+                 "_UI_CHROME_ID_CLASS_TOKENS", "_AUTHOR_ID_CLASS_TOKENS", "_TAGS_ID_CLASS_TOKENS")
+    class_tokens = [t for g in groups_class for t in getattr(x, g)]
+    id_tokens = [t for g in groups_id for t in getattr(x, g)]
+    return (
+        re.compile("|".join(class_tokens)),
+        re.compile("|".join(id_tokens)),
+        re.compile(x._COMMENTS_CLASS),
+        re.compile(f"^(?:{x._COMMENTS_ID}|disqus_thread|dsq-comments)"),
+    )
 
 
 def boilerplate_nodes(tree: Any) -> list[Any]:
     """The outermost elements of ``tree`` that are comments, related-story rails,
-    navigation, footers, sidebars or cookie banners. An element that holds the
-    article (an ``<article>``, ``<main>`` or ``<h1>``; or, unless it is a comments
-    section, half the page's text) is a page's frame, however it is named."""
+    navigation, footers, sidebars, bylines, share bars or cookie banners. An
+    element that holds the article (an ``<article>``, ``<main>`` or ``<h1>``; or,
+    unless it is a comments section, half the page's text) is a page's frame,
+    however it is named."""
     try:
-        found: dict[Any, bool] = {}  #: node -> a comments section (however large)
-        expressions = _boilerplate_xpaths()
-        for index, xpath in enumerate(expressions):
-            for node in xpath(tree):
-                found.setdefault(node, index < len(expressions) - 2)
-    except Exception:  # noqa: BLE001 - a trafilatura without these expressions
-        logger.debug("boilerplate expressions unavailable", exc_info=True)
-        return []
-    if not found:
+        klass, ident, comments_class, comments_id = _boilerplate_rules()
+    except (ImportError, AttributeError, re.error):  # a trafilatura without this vocabulary
+        logger.debug("boilerplate vocabulary unavailable", exc_info=True)
         return []
     body = tree.find("body")
-    total = len((body if body is not None else tree).text_content()) or 1
-    kept = []
-    for node, comments in found.items():
-        if node.tag in ("article", "main", "body", "html") or node.find(".//article") is not None \
+    total = 0
+    kept: list[Any] = []
+    chosen: set[Any] = set()
+    for node in _boilerplate_scan()(tree):  # document order: ancestors first
+        tag, c, i = node.tag, node.get("class") or "", node.get("id") or ""
+        comments = bool((c and comments_class.search(c)) or (i and comments_id.search(i)))
+        if not comments and not (
+            tag in _BOILERPLATE_TAGS
+            or (tag == "header" and node.getparent() is body)
+            or node.get("role") in ("navigation", "contentinfo")
+            or (tag in _BOILERPLATE_CANDIDATES and (
+                (c and klass.search(c)) or (i and ident.search(i))))
+        ):
+            continue
+        if any(a in chosen for a in node.iterancestors()):
+            continue  # inside a region already taken
+        if tag in ("article", "main", "body", "html") or node.find(".//article") is not None \
                 or node.find(".//main") is not None or node.find(".//h1") is not None:
             continue
-        if not comments and len(node.text_content()) > _FRAME_SHARE * total:
-            continue
+        if not comments:
+            total = total or len((body if body is not None else tree).text_content()) or 1
+            if len(node.text_content()) > _FRAME_SHARE * total:
+                continue
         kept.append(node)
-    chosen = set(kept)
-    return [n for n in kept if not any(a in chosen for a in n.iterancestors())]
+        chosen.add(node)
+    return kept
 
 
 def _node_text(node: Any) -> list[str]:

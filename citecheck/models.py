@@ -256,6 +256,8 @@ class ArchiveLookup:
     error: str | None = None
     checked_at: str = ""
     from_cache: bool = False
+    #: the archive host asked (``host[:port]``), so that its failure names it
+    archive: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _record_dict(self)

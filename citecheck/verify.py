@@ -23,6 +23,7 @@ import calendar
 import dataclasses
 import functools
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
@@ -112,6 +113,59 @@ LANGUAGE_NAMES = {"ru": "Russian", "zh": "Chinese", "ja": "Japanese", "ko": "Kor
 #: failures that mean the text itself no longer supports the citation
 CONTENT_FAILURES = frozenset({"date-mismatch", "quote-not-found", "title-mismatch",
                               "claim-not-supported", "misquote", "quote-in-boilerplate"})
+
+
+#: network and access failures, naming who failed: ``{who}`` is the host, or "it"
+#: when the sentence already says it was the archive
+FAILED: dict[str, str] = {
+    "dns-error": "{who} does not resolve (DNS)",
+    "timeout": "{who} did not answer in time",
+    "tls-error": "the TLS handshake with {who} failed",
+    "connection-reset": "{who} reset the connection",
+    "connection-refused": "{who} refused the connection",
+    "connection-error": "the connection to {who} failed",
+    "bad-response": "{who} sent an answer that is not valid HTTP",
+    "no-response": "{who} sent no response",
+    "rate-limited": "{who} rate-limits us (429)",
+    "http-429": "{who} answers 429 Too Many Requests",
+    "blocked": "{who} blocks automated access",
+    "bot-wall": "a bot wall of {who} stands in front of the page",
+    "http-401": "{who} asks for a login (401)",
+    "http-403": "{who} refuses access (403)",
+    "private-address": "{who} is a private address, refused without --allow-private",
+}
+
+#: a host our own error messages name ("cannot resolve HOST", "HTTP 503 from HOST")
+_NAMED_HOST = re.compile(r"\b(?:resolve|from|of)\s+(\[?[A-Za-z0-9.:-]+\.[A-Za-z0-9-]+\]?(?::\d+)?)")
+#: the operating system's own words: "[Errno -2] Name or service not known"
+_ERRNO = re.compile(r"\s*\[Errno -?\d+\][^;,()]*")
+
+
+def failure_phrase(code: str, who: str) -> str | None:
+    """What failure ``code`` means, naming ``who`` failed; None if it is no failure."""
+    if code in FAILED:
+        return FAILED[code].format(who=who)
+    if code.startswith("http-") and code[5:].isdigit():
+        return f"{who} answers HTTP {code[5:]}"
+    return None
+
+
+def archive_failure(error: str, host: str | None = None) -> str:
+    """``the archive (HOST) could not be asked: WHY`` from an archive error
+    (``code: text``), without the raw code or the operating system's errno text."""
+    code, _, text = error.partition(":")
+    code, text = code.strip(), _ERRNO.sub("", text).strip()
+    named = _NAMED_HOST.search(text)
+    host = host or (named.group(1) if named else None)
+    http = re.match(r"HTTP (\d+)(?: from \S+)?(.*)$", text)
+    if http:
+        why = f"it answers HTTP {http.group(1)}{http.group(2)}"
+    else:
+        why = failure_phrase(code, "it") or (
+            text.replace(f" of {host}", "").replace(f" from {host}", "") if host else text
+        ) or code
+    who = f"the archive ({host})" if host else "the archive"
+    return f"{who} could not be asked: {why}"
 
 
 def describe(code: str) -> str:
@@ -632,7 +686,9 @@ def _decision(kind: VerdictKind, reasons: Sequence[str], details: Mapping[str, s
     reasons = _unique(reasons)
     details = details or {}
     said = {"http-429"} if "rate-limited" in reasons else set()  # one sentence for both
-    phrases = [details.get(code) or describe(code) for code in reasons if code not in said]
+    # each thing said once: two codes may come to one sentence
+    phrases = list(dict.fromkeys(details.get(code) or describe(code) for code in reasons
+                                 if code not in said))
     sentence = (lead or _LEAD[kind]) + (": " + "; ".join(phrases) if phrases else "") + "."
     return Decision(kind, reasons, sentence, basis)
 
@@ -730,7 +786,7 @@ def verify_citation(
         if snapshot is not None and snapshot.body is not None:
             snap_error = snap_error or "the archive replayed no readable content"
         details["archive-error"] = (
-            f"the archive could not be asked: {lookup.error}" if lookup.error
+            archive_failure(lookup.error, lookup.archive) if lookup.error
             else "the snapshot could not be read" + (f": {snap_error}" if snap_error else "")
         )
     if resolution is Resolution.UNRESOLVED and candidates:
@@ -749,6 +805,12 @@ def verify_citation(
     if citation.malformed and citation.problem:
         details["malformed"] = citation.problem
     live_status = live.status if live is not None else None
+    if live is not None and resolution is not Resolution.UNRESOLVED:
+        host = host_of(live.url)  # the host asked: a failure is its own, not "the site's"
+        for code in live_codes(live_status, live.reasons, live.status_code, live.error):
+            phrase = failure_phrase(code, host) if host else None
+            if phrase and code not in details:
+                details[code] = phrase
     decision = decide(
         malformed=citation.malformed,
         resolution=resolution,

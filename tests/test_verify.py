@@ -719,8 +719,48 @@ def test_dead_with_an_unreachable_archive_says_a_copy_may_exist():
     assert v.verdict is V.DEAD and v.reasons == ("http-404", "archive-error")
     assert "no archived snapshot supports" not in v.explanation
     assert v.explanation.startswith("The page is dead, and the archive could not be checked")
-    assert "could not be asked: connection-refused" in v.explanation
+    assert "could not be asked: it refused the connection" in v.explanation  # no raw code
     # with no snapshot at all, the usual sentence
     none = ArchiveLookup("http://127.0.0.5/404", LookupStatus.NONE)
     v = verify_citation(cite(), MOD, LINK, live(None, LiveStatus.DEAD, 404), none)
     assert v.explanation.startswith("The page is dead and no archived snapshot supports")
+
+
+# ------------------------------------------- reason sentences name who failed (issue 15)
+
+
+def _error_lookup(error: str) -> ArchiveLookup:
+    return ArchiveLookup(url=URL, status=LookupStatus.ERROR, error=error)
+
+
+@pytest.mark.parametrize(
+    "live_result, lookup, explanation",
+    [
+        (live(None, LiveStatus.ERROR, None, reasons=["dns-error"]),
+         _error_lookup("dns-error: cannot resolve web.archive.org: [Errno -2] Name or service "
+                       "not known"),
+         "Could not decide: eng.mil.ru does not resolve (DNS); the archive (web.archive.org) "
+         "could not be asked: it does not resolve (DNS)."),
+        (live(None, LiveStatus.ERROR, None, reasons=["timeout"]),
+         _error_lookup("rate-limited: HTTP 429 from web.archive.org (Retry-After 5s)"),
+         "Could not decide: eng.mil.ru did not answer in time; the archive (web.archive.org) "
+         "could not be asked: it answers HTTP 429 (Retry-After 5s)."),
+        (live(None, LiveStatus.ERROR, 503, reasons=["http-503"]),
+         _error_lookup("connection-refused: [Errno 111] Connection refused"),
+         "Could not decide: eng.mil.ru answers HTTP 503; the archive could not be asked: it "
+         "refused the connection."),
+        (live(None, LiveStatus.BLOCKED, 403, reasons=["http-403"]),
+         _error_lookup("archive-unavailable: HTTP 503 from archive.example.org"),
+         "Could not decide: eng.mil.ru refuses access (403); the archive (archive.example.org) "
+         "could not be asked: it answers HTTP 503."),
+        (live(None, LiveStatus.SKIPPED, None, reasons=["private-address"]), None,
+         "Could not decide: eng.mil.ru is a private address, refused without --allow-private."),
+    ],
+)
+def test_reason_sentences_name_the_host_that_failed(live_result, lookup, explanation):
+    # issue 15 (5): "the site"/"the host name" named no host, the archive's failure came
+    # with its raw code and errno ("dns-error: cannot resolve ...: [Errno -2] ...")
+    v = verify_citation(cite(), MOD, LINK, live_result, lookup)
+    assert v.verdict is V.INCONCLUSIVE
+    assert v.explanation == explanation
+    assert "Errno" not in v.explanation and "the site" not in v.explanation
