@@ -193,3 +193,15 @@ def test_extract_cli_reads_a_docx(tmp_path):
     assert result.exit_code == 0, result.output
     assert "published: 2018-06-04 (from docx-properties)" in result.output
     assert "https://mofa.example/news/2018/05/14/partnership" in result.output
+
+
+@pytest.mark.parametrize("kind", ["docx", "pdf"])
+def test_stdin_docx_and_pdf_are_sniffed(kind, html_records):
+    data = to_docx(BRIEF, PUBLISHED) if kind == "docx" else to_pdf(BRIEF, PUBLISHED)
+    result = CliRunner().invoke(cli, ["extract", "-", "--format", "json"], input=data)
+    assert result.exit_code == 0, result.output
+    import json
+
+    got = [(c["source"], c["date_as_written"], c["date"], c["locator"], c["url"], c["malformed"])
+           for c in json.loads(result.output)["citations"]]
+    assert got == html_records
