@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 import yaml
 
-from citecheck.errors import InputError
+from citecheck.errors import NO_SUCH_FILE, InputError
 from citecheck.extract.dates import parse_iso_date
 from citecheck.extract.scan import Link, Note
 
@@ -82,7 +82,7 @@ def load(source: str, client: HttpClient | None = None) -> RawInput:
 def _checked_path(path: str) -> Path:
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{path}: {NO_SUCH_FILE}")
     if p.is_dir():
         raise InputError(f"{path}: is a directory, not a document")
     return p
@@ -575,7 +575,8 @@ def _json_ld_date(data: Any, depth: int = 0) -> dt.date | None:
 
 _MD_TOKEN = re.compile(
     r"(?P<image>!\[(?P<alt>[^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\))"
-    r"|(?P<inline>\[(?P<text>[^\[\]]*)\]\(\s*<?(?P<href>[^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\))"
+    r"|(?P<inline>\[(?P<text>[^\[\]]*)\]\(\s*<?(?P<href>[^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)"
+    r"(?P<attrs>\{[^{}\n]*\})?)"  # Pandoc/kramdown link attributes: Robust Links
     r"|(?P<note>\[\^(?P<nkey>[^\[\]\s]+)\])"
     r"|(?P<ref>\[(?P<rtext>[^\[\]]+)\](?:\[(?P<rkey>[^\[\]]*)\])?)"
     r"|(?P<auto><(?P<aurl>https?://[^>\s]+)>)"
@@ -585,7 +586,9 @@ _MD_TOKEN = re.compile(
 )
 _MD_EMPHASIS = re.compile(r"(?<![\w*_\\])[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?![\w*_])|`+")
 _NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:\s?(.*)$")
-_REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'(].*)?$")
+_REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'({].*)?$")
+_MD_ATTRS = re.compile(r"\{([^{}\n]*)\}\s*$")
+_MD_ATTR = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'}]+))""")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _FRONT_KEYS = ("published", "date", "datepublished", "pubdate", "publishdate", "published_at")
 
@@ -609,14 +612,15 @@ def render_markdown(text: str, name: str) -> Rendered:
             lines[: end + 1] = [""] * (end + 1)
     definitions = _md_note_definitions(lines)
     refs = {}
+    versions: list[tuple[str, str | None, str | None]] = []
     for i, line in enumerate(lines):
         m = _REF_DEF.match(line)
         if m:
-            refs[m.group(1).strip().lower()] = m.group(2)
+            attrs = _MD_ATTRS.search(line, m.end(2))
+            refs[m.group(1).strip().lower()] = _md_robust(m.group(2), attrs, versions)
             lines[i] = ""
     out: list[str] = []
     links: list[Link] = []
-    versions: list[tuple[str, str | None, str | None]] = []
     marks: list[tuple[int, int, int, str]] = []
     fenced = False
     for number, line in enumerate(lines, 1):
@@ -701,7 +705,7 @@ def _md_line(
         if m["image"]:
             piece, href = m["alt"], None
         elif m["inline"]:
-            piece, href = m["text"], m["href"]
+            piece, href = m["text"], _md_robust(m["href"], m["attrs"], versions)
         elif m["ref"]:
             key = (m["rkey"] or m["rtext"]).strip().lower()
             if key not in refs:
@@ -729,6 +733,21 @@ def _md_line(
         length += len(piece)
     pieces.append(line[pos:])
     return "".join(pieces)
+
+
+def _md_robust(href: str, attrs: re.Match[str] | str | None,
+               versions: list[tuple[str, str | None, str | None]]) -> str:
+    """The URL a Markdown link cites, reading Robust Links in a Pandoc/kramdown
+    attribute block (``{data-originalurl="..." data-versiondate="..."}``)."""
+    block = attrs.group(1) if isinstance(attrs, re.Match) else attrs
+    if not block or "data-" not in block:
+        return href
+    values = {m[1].lower(): next(g for g in m.groups()[1:] if g is not None)
+              for m in _MD_ATTR.finditer(block)}
+    url, version, date = robust_link(lambda key: href if key == "href" else values.get(key))
+    if url and (version or date):
+        versions.append((url, version, date))
+    return url or href
 
 
 def _html_anchor(markup: str) -> tuple[str, str | None, str | None, str | None]:
