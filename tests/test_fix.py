@@ -378,3 +378,14 @@ def test_html_url_written_out_as_the_source_is_linked(tmp_path):
     path.write_bytes(result.fixed)
     again = fix_document(str(path), result.fixed, "html", records)
     assert again.fixed == result.fixed and again.count(Status.ALREADY) == 1
+
+
+def test_plan_reads_the_verdicts_own_support():
+    from citecheck.models import Support
+
+    against = Verdict(cite(), VerdictKind.RESCUED, snapshot=S,
+                      support=Support(score=0.1, label="not-supported", copy="snapshot"))
+    assert plan(against).action is Action.LEAVE
+    backed = Verdict(cite(), VerdictKind.DEAD, snapshot=S,
+                     support=Support(score=0.9, label="supported", copy="snapshot"))
+    assert plan(backed).action is Action.SNAPSHOT

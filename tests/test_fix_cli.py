@@ -161,7 +161,10 @@ def _record(url: str, kind: VerdictKind, snapshot: Snapshot | None,
 
     c = Citation(id="L1C1", source="MOFA", raw="MOFA, May 14", line=1, column=1, url=url,
                  date="2018-05-14")
-    return AuditRecord(Verdict(c, kind, live=LiveResult(url, status), snapshot=snapshot),
+    from citecheck.models import Support
+
+    return AuditRecord(Verdict(c, kind, live=LiveResult(url, status), snapshot=snapshot,
+                               support=Support(0.9, "supported", "snapshot")),
                        {"label": "supported", "copy": "snapshot"})
 
 
@@ -191,6 +194,7 @@ def test_archive_now_captures_what_has_no_recent_snapshot():
     assert out[0].verdict.snapshot.archive_url.endswith("/20261202010203/https://a.example/none")
     assert out[0].verdict.snapshot.timestamp == "20261202010203"
     assert out[0].support is None  # the support measured an older copy
+    assert out[0].verdict.support.label == "unknown"
     assert out[1].verdict.snapshot == out[0].verdict.snapshot
     assert out[2].verdict.snapshot is not None
     assert out[2].verdict.snapshot.timestamp == "20261202010203"

@@ -74,7 +74,11 @@ def snapshot_supports(verdict: Verdict, support: Mapping[str, Any] | None) -> bo
 
 
 def plan(verdict: Verdict, support: Mapping[str, Any] | None = None) -> LinkFix:
-    """The fix for one citation (see docs/fix.md for the table)."""
+    """The fix for one citation (see docs/fix.md for the table); ``support``
+    defaults to the verdict's own claim support."""
+    if support is None:
+        own = getattr(verdict, "support", None)
+        support = own.to_dict() if own is not None else None
     c = verdict.citation
     url = c.url or (verdict.urls[0] if verdict.urls else None)
     snap = verdict.snapshot

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from citecheck.models import Snapshot, VerdictKind
+from citecheck.models import Snapshot, Support, VerdictKind
 
 from . import AuditRecord
 
@@ -87,5 +87,8 @@ def archive_now(
             out.append(record)
             continue
         # a capture made now: not measured, so the support measured on an older copy goes
-        out.append(AuditRecord(dataclasses.replace(record.verdict, snapshot=snap), None))
+        verdict = dataclasses.replace(record.verdict, snapshot=snap)
+        if verdict.support.copy == "snapshot":
+            verdict = dataclasses.replace(verdict, support=Support())
+        out.append(AuditRecord(verdict, None))
     return out, notes
