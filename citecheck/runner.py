@@ -338,11 +338,13 @@ async def _check_all(urls: list[str], fetcher: Any, *, concurrency: int, per_hos
 
 def _async_fetcher(client: Any, concurrency: int) -> tuple[Any, ThreadPoolExecutor | None]:
     """``client`` if its class has a coroutine ``afetch`` (asked of the class: a
-    wrapper forwarding attributes must not be bypassed), else an adapter calling
-    its ``fetch`` in a thread pool."""
+    wrapper forwarding attributes must not be bypassed) and it does not say
+    ``async_ready = False``, else an adapter calling its ``fetch`` in a thread
+    pool."""
     import inspect
 
-    if inspect.iscoroutinefunction(getattr(type(client), "afetch", None)):
+    if inspect.iscoroutinefunction(getattr(type(client), "afetch", None)) and getattr(
+            client, "async_ready", True):
         return client, None
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="citecheck")
     return _ThreadedFetcher(client, pool), pool
