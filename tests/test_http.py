@@ -303,6 +303,20 @@ def test_a_timeout_is_retried_once_at_once():
 
 
 @fake_web.activate
+def test_a_hanging_host_gets_one_try_per_page_after_its_second_try_timed_out():
+    hang = aiohttp.SocketTimeoutError("Timeout on reading data from socket")
+    fake_web.get("http://hangs.test/1", body=hang)
+    fake_web.get("http://hangs.test/2", body=hang)
+    fake_web.get("http://hangs.test/3", body=b"back")
+    fake_web.get("http://hangs.test/4", body=hang)
+    client = make_client()
+    assert client.fetch("http://hangs.test/1").attempts == 2
+    assert client.fetch("http://hangs.test/2").attempts == 1  # known to hang
+    assert client.fetch("http://hangs.test/3").body == b"back"
+    assert client.fetch("http://hangs.test/4").attempts == 2  # it answered since
+
+
+@fake_web.activate
 def test_a_slow_page_is_found_on_its_second_try():
     fake_web.get("http://example.org/slow",
                  body=aiohttp.SocketTimeoutError("Timeout on reading data from socket"))
