@@ -480,6 +480,25 @@ class RecordingClient:
             self._recorder.record(result, self._kind)
         return result
 
+    @property
+    def async_ready(self) -> bool:
+        """Whether :meth:`afetch` may be awaited: the wrapped client has a coroutine
+        ``afetch`` (the live runner asks; a fake with only ``fetch`` is called in
+        threads)."""
+        import inspect
+
+        return inspect.iscoroutinefunction(getattr(type(self._client), "afetch", None))
+
+    async def afetch(self, url: str, **kwargs: Any) -> FetchResult:
+        """:meth:`fetch` on the event loop; the response is recorded off the loop."""
+        import asyncio
+
+        result: FetchResult = await self._client.afetch(url, **kwargs)
+        if self._recorder is not None and (self._want is None or self._want(result)):
+            await asyncio.get_running_loop().run_in_executor(
+                None, self._recorder.record, result, self._kind)
+        return result
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
 
