@@ -411,6 +411,8 @@ class HttpClient:
         self.guard = AddressGuard(self.config.allow_private, resolve)
         self.slots = HostSlots(self.config.per_host)
         self.rng = rng or random.Random()
+        #: hosts whose last page timed out on its second try too: no second tries
+        self._hanging: set[str] = set()
         self._aio: Any = None  # the aiohttp.ClientSession, made on the loop
         # proxies from the environment, read once: aiohttp's trust_env reads the
         # environment and ~/.netrc again on every request (most of its CPU time)
@@ -468,11 +470,11 @@ class HttpClient:
         try:
             # a backstop a little past the deadline: the body reader stops at the
             # deadline itself and keeps what it has
-            return await asyncio.wait_for(
+            return await _within(
                 self._fetch(state, params, headers,
                             cfg.max_bytes if max_bytes is None else max_bytes, follow_redirects),
                 cfg.deadline + _GRACE)
-        except asyncio.TimeoutError:
+        except _DeadlineReached:
             return state.fail("timeout", f"deadline of {cfg.deadline:g}s exceeded",
                               state.current, attempts=max(1, state.attempts),
                               waited=state.waited)
@@ -508,11 +510,12 @@ class HttpClient:
                 return state.fail("private-address", str(exc), current)
             except (socket.gaierror, UnicodeError) as exc:
                 return state.fail("dns-error", f"cannot resolve {parts.hostname}: {exc}", current)
-            hop = await self._attempts(state, headers, cap, cookies)
+            hop = await self._attempts(state, parts.hostname.lower(), headers, cap, cookies)
             resp, result = hop.response, hop.result
             if result is not None:  # an error, or a finished (read) response
                 return _with(result, url=url, redirects=tuple(chain),
-                             elapsed=time.monotonic() - state.start, address=address)
+                             elapsed=time.monotonic() - state.start, address=address,
+                             attempts=state.attempts, waited=state.waited)
             assert resp is not None
             location = resp.headers.get("location")
             if follow_redirects and resp.status in _REDIRECTS and location:
@@ -544,39 +547,47 @@ class HttpClient:
 
     # -- one hop, with retries
 
-    async def _attempts(self, state: _State, headers: dict[str, str] | None, cap: int,
-                        cookies: _Cookies) -> _Hop:
+    async def _attempts(self, state: _State, host: str, headers: dict[str, str] | None,
+                        cap: int, cookies: _Cookies) -> _Hop:
+        """One hop, asked again while worth it; ``state`` says how many times and
+        how long it paused."""
         cfg = self.config
         current = state.current
         start = state.start
         waited = 0.0
         attempt = 0
         timeouts = 0
-        host = (urlsplit(current).hostname or "").lower()
         while True:
             attempt += 1
             state.attempts, state.waited = attempt, waited
             remaining = cfg.deadline - (time.monotonic() - start)
             if remaining <= 0:
+                state.attempts = attempt - 1
                 return _Hop(result=FetchResult(
-                    current, current, error="timeout", attempts=attempt - 1, waited=waited,
+                    current, current, error="timeout",
                     error_text=f"deadline of {cfg.deadline:g}s exceeded"))
             async with self.slots.get(host):
                 hop = await self._once(current, headers, start, cap, remaining, cookies)
             outcome = hop.result
+            if hop.response is not None or (outcome is not None and outcome.status_code):
+                self._hanging.discard(host)  # it answers (again)
             retry_after: float | None = None
             if hop.response is not None:
                 code = hop.response.status
                 if code not in RETRY_STATUSES:
                     return hop
                 retry_after = parse_retry_after(hop.response.headers.get("retry-after"))
-            elif outcome is not None and outcome.error == "timeout" and timeouts == 0 and (
-                    cfg.deadline - (time.monotonic() - start) > 0.1):
-                # a slow page gets one more try, at once, within the deadline
-                timeouts += 1
-                continue
+            elif outcome is not None and outcome.error == "timeout":
+                if timeouts == 0 and host not in self._hanging and (
+                        cfg.deadline - (time.monotonic() - start) > 0.1):
+                    # a slow page gets one more try, at once, within the deadline
+                    timeouts += 1
+                    continue
+                if timeouts:  # its second try timed out too: the host hangs, its
+                    self._hanging.add(host)  # other pages get one try each
+                return hop
             elif outcome is not None and outcome.error not in RETRY_ERRORS:
-                return _Hop(result=_with(outcome, attempts=attempt, waited=waited))
+                return hop
             # worth another try: how long to wait?
             pause = retry_after if retry_after is not None else backoff_delay(
                 attempt - 1 - timeouts, cfg.backoff, cfg.backoff_max, self.rng)
@@ -585,10 +596,8 @@ class HttpClient:
                        or pause >= left)
             if give_up:
                 if hop.response is not None:
-                    return _Hop(result=_with(await self._read(current, hop.response, start, cap),
-                                             attempts=attempt, waited=waited))
-                assert outcome is not None
-                return _Hop(result=_with(outcome, attempts=attempt, waited=waited))
+                    return _Hop(result=await self._read(current, hop.response, start, cap))
+                return hop
             if hop.response is not None:
                 hop.response.release()
             await self._pause(pause)
@@ -696,12 +705,15 @@ class HttpClient:
         except ValueError as exc:
             decoder = _Decoder("")
             error, error_text = "decoding-error", str(exc)
+        content = resp.content
         try:
             while True:
                 # readany returns what has arrived: a body trickling in byte by
                 # byte cannot hold a read past the deadline
-                left = start + self.config.deadline - time.monotonic()
-                chunk = await _within(resp.content.readany(), left)
+                chunk = content.read_nowait(_CHUNK)  # what has arrived, without a timer
+                if not chunk and not content.at_eof():
+                    left = start + self.config.deadline - time.monotonic()
+                    chunk = await _within(content.readany(), left)
                 if not chunk:
                     break
                 if keep_raw:

@@ -480,6 +480,25 @@ class RecordingClient:
             self._recorder.record(result, self._kind)
         return result
 
+    @property
+    def async_ready(self) -> bool:
+        """Whether :meth:`afetch` may be awaited: the wrapped client has a coroutine
+        ``afetch`` (the live runner asks; a fake with only ``fetch`` is called in
+        threads)."""
+        import inspect
+
+        return inspect.iscoroutinefunction(getattr(type(self._client), "afetch", None))
+
+    async def afetch(self, url: str, **kwargs: Any) -> FetchResult:
+        """:meth:`fetch` on the event loop; the response is recorded off the loop."""
+        import asyncio
+
+        result: FetchResult = await self._client.afetch(url, **kwargs)
+        if self._recorder is not None and (self._want is None or self._want(result)):
+            await asyncio.get_running_loop().run_in_executor(
+                None, self._recorder.record, result, self._kind)
+        return result
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
 
@@ -756,10 +775,12 @@ def _audit_run(
     # URLs refused by policy (skipped) and cached ones were not asked of the network
     tried = [r for r in results.values()
              if not r.from_cache and r.status is not LiveStatus.SKIPPED]
-    if undiscovered and tried and all(
+    if undiscovered and (tried or not results) and all(
             r.status is LiveStatus.ERROR and any(_unreachable(c) for c in r.reasons)
             for r in tried):
-        # every host tried live was unreachable and the archive could not be reached either
+        # every host tried live was unreachable (or there was no URL at all) and the
+        # archive could not be reached either; URLs refused by policy were not tried,
+        # so a run of refused URLs is not called offline on the archive's word alone
         offline = offline or all(_unreachable(e) for e in undiscovered.values())
     refused = bool(results) and all(r.refused for r in results.values())
 

@@ -111,6 +111,13 @@ _FLUSH = object()
 _STOP = object()
 
 
+class _Many:
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+
 class BatchedWrites:
     """Hands items to ``write_many`` in batches, from one writer thread.
 
@@ -136,6 +143,13 @@ class BatchedWrites:
             raise self._error
         self._queue.put(item)
 
+    def put_many(self, items: list[Any]) -> None:
+        """Several items in one hand-over (the writer wakes once for them)."""
+        if self._error is not None:
+            raise self._error
+        if items:
+            self._queue.put(_Many(items))
+
     def close(self) -> None:
         """Write what is pending and stop; re-raise a write failure."""
         if self._thread.is_alive():
@@ -156,17 +170,27 @@ class BatchedWrites:
             if item is not _FLUSH and item is not _STOP:
                 if not batch:
                     deadline = time.monotonic() + self._max_delay
-                batch.append(item)
+                batch.extend(item.items if isinstance(item, _Many) else (item,))
+            while len(batch) > self._max_items:  # a big hand-over: written in full batches
+                if not self._write(batch[:self._max_items]):
+                    return
+                del batch[:self._max_items]
             if batch and (item is _FLUSH or item is _STOP or len(batch) >= self._max_items
                           or time.monotonic() >= deadline):
-                try:
-                    self._write_many(batch)
-                except BaseException as exc:  # raised in the workers and by close()
-                    self._error = exc
+                if not self._write(batch):
                     return
                 batch = []
             if item is _STOP:
                 return
+
+
+    def _write(self, batch: list[Any]) -> bool:
+        try:
+            self._write_many(batch)
+        except BaseException as exc:  # raised by the next put() and by close()
+            self._error = exc
+            return False
+        return True
 
 
 class LiveCacheLike(Protocol):
@@ -211,15 +235,18 @@ def check_urls(
         writer = BatchedWrites(cache.put_live_many)
     put_live = writer.put if writer is not None else getattr(cache, "put_live", None)
     try:
-        for result in check_on_loop(todo, client, concurrency=concurrency, per_host=per_host,
-                                    soft404_probe=soft404_probe, keep_body=fetch_body):
-            if put_live is not None:
-                put_live(result)
-            if result.body is not None and not keep_body:
-                result = replace(result, body=None)
-            results[result.url] = result
-            if on_result is not None:
-                on_result(result)
+        for landed in _check_batches(todo, client, concurrency=concurrency, per_host=per_host,
+                                     soft404_probe=soft404_probe, keep_body=fetch_body):
+            if writer is not None:
+                writer.put_many(landed)
+            for result in landed:
+                if writer is None and put_live is not None:
+                    put_live(result)
+                if result.body is not None and not keep_body:
+                    result = replace(result, body=None)
+                results[result.url] = result
+                if on_result is not None:
+                    on_result(result)
     finally:
         if writer is not None:
             writer.close()  # every result is in the cache before we return (or raise)
@@ -268,6 +295,21 @@ def check_on_loop(
     evidence) is called in a pool of ``concurrency`` threads. Leaving early
     (an error, Ctrl-C) cancels the checks still running.
     """
+    for landed in _check_batches(urls, client, concurrency=concurrency, per_host=per_host,
+                                 soft404_probe=soft404_probe, keep_body=keep_body):
+        yield from landed
+
+
+def _check_batches(
+    urls: list[str],
+    client: Fetcher,
+    *,
+    concurrency: int,
+    per_host: int,
+    soft404_probe: bool = True,
+    keep_body: bool = True,
+) -> Iterator[list[LiveResult]]:
+    """:func:`check_on_loop`, the results in the batches they were handed over in."""
     if not urls:
         return
     from citecheck.http import submit_async
@@ -279,10 +321,10 @@ def check_on_loop(
                                      land=landed.put))
     try:
         while True:
-            item = landed.get()
-            if item is _DONE:
+            batch = landed.get()
+            if batch is _DONE:
                 break
-            yield item
+            yield batch
         future.result()  # re-raises what stopped the checks (a RunError)
     finally:
         if not future.done():
@@ -302,6 +344,7 @@ async def _check_all(urls: list[str], fetcher: Any, *, concurrency: int, per_hos
     from citecheck.live import AsyncProbes, acheck_url, error_result
 
     per_host = max(1, per_host)
+    batch = _Batches(land, asyncio.get_running_loop())
     probes = AsyncProbes()
     slots = asyncio.Semaphore(max(1, concurrency))
     queues: dict[str, deque[str]] = {}
@@ -323,7 +366,7 @@ async def _check_all(urls: list[str], fetcher: Any, *, concurrency: int, per_hos
         while queue:
             url = queue.popleft()
             async with slots:
-                land(await one(url, spare and not is_home_page(url)))
+                batch.add(await one(url, spare and not is_home_page(url)))
 
     tasks = [asyncio.ensure_future(worker(queue, soft404_probe and len(queue) < per_host))
              for queue in queues.values() for _ in range(min(per_host, len(queue)))]
@@ -333,16 +376,50 @@ async def _check_all(urls: list[str], fetcher: Any, *, concurrency: int, per_hos
     finally:
         for task in tasks:
             task.cancel()
+        batch.flush()
         land(_DONE)
+
+
+class _Batches:
+    """Results handed to the other thread a few at a time: one hand-over per
+    result would wake that thread, and wait for the GIL, 2,000 times a run
+    (seconds on a loaded machine). A batch goes when it holds ``size`` or
+    after ``delay`` seconds, so a result still lands within a blink."""
+
+    def __init__(self, land: Callable[[Any], None], loop: Any, *, size: int = 128,
+                 delay: float = 0.02) -> None:
+        self._land = land
+        self._loop = loop
+        self._size = size
+        self._delay = delay
+        self._items: list[Any] = []
+        self._timer: Any = None
+
+    def add(self, item: Any) -> None:
+        self._items.append(item)
+        if len(self._items) >= self._size:
+            self.flush()
+        elif self._timer is None:
+            self._timer = self._loop.call_later(self._delay, self.flush)
+
+    def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._items:
+            items, self._items = self._items, []
+            self._land(items)
 
 
 def _async_fetcher(client: Any, concurrency: int) -> tuple[Any, ThreadPoolExecutor | None]:
     """``client`` if its class has a coroutine ``afetch`` (asked of the class: a
-    wrapper forwarding attributes must not be bypassed), else an adapter calling
-    its ``fetch`` in a thread pool."""
+    wrapper forwarding attributes must not be bypassed) and it does not say
+    ``async_ready = False``, else an adapter calling its ``fetch`` in a thread
+    pool."""
     import inspect
 
-    if inspect.iscoroutinefunction(getattr(type(client), "afetch", None)):
+    if inspect.iscoroutinefunction(getattr(type(client), "afetch", None)) and getattr(
+            client, "async_ready", True):
         return client, None
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="citecheck")
     return _ThreadedFetcher(client, pool), pool

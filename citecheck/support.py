@@ -85,14 +85,31 @@ def _key(word: str) -> str | None:
     return str(_stemmer().stemWord(low.replace("\u2019", "'")))
 
 
+#: punctuation that separates words (``.``, ``,``, ``%`` and apostrophes stay inside
+#: numbers and words, and are stripped at their ends)
+_SEPARATORS = str.maketrans({c: " " for c in "!\"#$&()*+-/:;<=>?@[\\]^_`{|}~\u2013\u2014"
+                             "\u201c\u201d\u00ab\u00bb\u2018\u2026\u00b7"})
+
+
+def _words(text: str) -> list[str]:
+    """The words and numbers of ``text`` as written (``1,000``, ``60%``, ``Russia's``):
+    ``str.split`` after a translation, at a fifth of a regular expression's CPU."""
+    out = []
+    for word in text.translate(_SEPARATORS).split():
+        word = word.strip(".,'\u2019")
+        if word and word != "%":
+            out.append(word)
+    return out
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
     """(as written, key) of each word or number of ``text`` that is not a stop word."""
-    return [(word, key) for word in _WORD.findall(text) if (key := _key(word)) is not None]
+    return [(word, key) for word in _words(text) if (key := _key(word)) is not None]
 
 
 def _key_set(text: str) -> frozenset[str]:
     """The keys of ``text``'s words and numbers, stop words left out."""
-    keys = set(map(_key, set(_WORD.findall(text))))
+    keys = set(map(_key, set(_words(text))))
     keys.discard(None)
     return frozenset(keys)  # type: ignore[arg-type]
 
@@ -245,7 +262,13 @@ def explain(terms: Sequence[Term], found: set[str], page: _Page, score: float,
         if elsewhere:
             sentence += f"; {', '.join(elsewhere)} appear{'' if len(elsewhere) > 1 else 's'} " \
                 "on the page but not in the best passages"
-    missing = [t.text for t in terms if t.key not in found and not t.key[0].isdigit()]
+    names = [t.text for t in terms[1:]  # the first word is capitalised as the sentence's
+             if t.text[0].isupper() and t.key not in page.vocabulary]
+    if names:
+        sentence += f"; the name{'s' if len(names) > 1 else ''} {', '.join(names)} " \
+            f"appear{'' if len(names) > 1 else 's'} nowhere on the page"
+    missing = [t.text for t in terms if t.key not in found and not t.key[0].isdigit()
+               and t.text not in names]
     if missing and label != "supported":
         shown = ", ".join(missing[:8]) + (", ..." if len(missing) > 8 else "")
         sentence += f"; missing: {shown}"

@@ -65,6 +65,10 @@ def test_the_authors_snapshot_is_checked_not_the_archives_nearest(brief, tmp_pat
     asked = [a[0] for a in archive.asked]
     assert "http://gov.test/gone" not in asked and "http://gov.test/later" in asked
     assert by_source["TASS"].snapshot.timestamp == "20180514000000"
+    data = kremlin.to_dict()  # what audit --json writes
+    assert (data["style"], data["version_url"], data["version_date"]) == (
+        "parenthetical", AUTHOR_SNAP, "2017-01-02")
+    assert data["snapshot"]["timestamp"] == "20170102030405"
 
 
 def test_an_unreplayable_author_snapshot_falls_back_to_the_archive(brief, tmp_path):

@@ -314,3 +314,18 @@ def test_history_after_the_first_run_says_it_is_the_first(tmp_path, run, fake_st
     second = run("history", "--db", db)
     assert second.output.startswith("Changes in run 2 since earlier runs:")
     assert run("history", "--db", db, "--run", "1").output.startswith("Run 1 is the first run")
+
+
+def test_no_url_at_all_and_the_archive_unreachable_is_still_offline(tmp_path, run):
+    # the bundled example offline (issue 15, 7): every citation needs discovery and the
+    # archive cannot be reached; that stays "offline", unlike refused URLs above
+    brief = tmp_path / "brief.md"
+    brief.write_text("4 June 2018\n\nIt grew (SIPRI, 2017). It fell (SIPRI, 2016).\n",
+                     encoding="utf-8")
+    config = tmp_path / "citations.yaml"
+    config.write_text("sources:\n  SIPRI:\n    domains: [sipri.org]\n", encoding="utf-8")
+    archive = f"http://127.0.0.1:{_closed_port()}/web"
+    result = run(*audit_args(tmp_path, str(brief), "--config", str(config), "--archive-url",
+                             archive, "--timeout", "2"))
+    assert result.exit_code == 0, result.output
+    assert "appears to be offline" in result.output

@@ -1,7 +1,8 @@
 """``citecheck demo`` (issue 15, item 7): the real command, offline, on its simulated web.
 
-It must show all seven verdicts in its report in under 30 s, say where the
-report is, and leave no process behind, also when it is interrupted.
+It must show all seven verdicts in its report, say where the report is, and
+leave no process behind, also when it is interrupted (its time, under 30 s,
+is measured by ``bench/bench_demo.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from click.testing import CliRunner
 
 from citecheck.cli import cli
 from citecheck.demo import EXPECTED
+from citecheck.store import Store
 
 VERDICTS = {"verified", "rescued", "mismatch", "dead", "unresolved", "inconclusive", "malformed"}
 
@@ -69,14 +71,12 @@ def _pywb_running(seen: Seen) -> bool:
 
 
 @pytest.mark.slow
-def test_demo_shows_all_seven_verdicts_quickly_and_leaves_nothing_behind(tmp_path):
-    started = time.monotonic()
-    proc = _demo(["--report-dir", "out", "--json", "demo.json"], tmp_path)
+def test_demo_shows_all_seven_verdicts_and_leaves_nothing_behind(tmp_path):
+    # its time (under 30 s) is measured by bench/bench_demo.py, not asserted here
+    proc = _demo(["--report-dir", "out", "--json", "demo.json", "--db", "kept.db"], tmp_path)
     seen = _watch(proc, timeout=120)
-    out, err = proc.communicate(timeout=30)
-    elapsed = time.monotonic() - started
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err[-3000:]
-    assert elapsed < 30, f"the demo took {elapsed:.1f} s"
     assert _pywb_running(seen), "the demo started no pywb"
     assert _survivors(seen) == []
 
@@ -99,7 +99,9 @@ def test_demo_shows_all_seven_verdicts_quickly_and_leaves_nothing_behind(tmp_pat
     assert f"The demo's report: {Path('out') / 'citecheck-demo.html'}" in err
     assert "Traceback" not in err
     # nothing of the demo stays on disk but what was asked for
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json", "out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json", "kept.db", "out"]
+    with Store(tmp_path / "kept.db", read_only=True) as store:
+        assert [r.status for r in store.runs()] == ["finished"]
 
 
 @pytest.mark.slow
@@ -111,7 +113,7 @@ def test_an_interrupted_demo_stops_its_servers(tmp_path, sig):
     proc.send_signal(sig)  # to the demo alone, not its process group
     _out, err = proc.communicate(timeout=30)
     assert proc.returncode != 0
-    assert "Traceback" not in err
+    assert "Error: interrupted" in err and "Traceback" not in err
     time.sleep(0.2)
     assert _survivors(seen) == []
 

@@ -193,3 +193,40 @@ def test_extract_cli_reads_a_docx(tmp_path):
     assert result.exit_code == 0, result.output
     assert "published: 2018-06-04 (from docx-properties)" in result.output
     assert "https://mofa.example/news/2018/05/14/partnership" in result.output
+
+
+@pytest.mark.parametrize("kind", ["docx", "pdf"])
+def test_stdin_docx_and_pdf_are_sniffed(kind, html_records):
+    data = to_docx(BRIEF, PUBLISHED) if kind == "docx" else to_pdf(BRIEF, PUBLISHED)
+    result = CliRunner().invoke(cli, ["extract", "-", "--format", "json"], input=data)
+    assert result.exit_code == 0, result.output
+    import json
+
+    got = [(c["source"], c["date_as_written"], c["date"], c["locator"], c["url"], c["malformed"])
+           for c in json.loads(result.output)["citations"]]
+    assert got == html_records
+
+
+def test_pdf_two_columns_are_read_column_by_column(tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    left = ("Beijing and Moscow upgraded their partnership in May, as the ministry said "
+            "(MOFA, May 14). The statement was long and it wraps over several lines here.")
+    right = ("Russian officials described the talks as frank and useful for both sides "
+             "(TASS, April 3). More words follow to fill the column to its end.")
+    pdf.set_xy(10, 20)
+    pdf.multi_cell(85, 6, left)
+    pdf.set_xy(110, 20)
+    pdf.multi_cell(85, 6, right)
+    doc = _read(tmp_path, "columns.pdf", bytes(pdf.output()))
+    paragraphs = [" ".join(p.split()) for p in doc.text.split("\n\n")]
+    assert paragraphs == [left, right]
+    records = extract_citations(doc)
+    assert [(c.source, c.context) for c in records] == [
+        ("MOFA", "Beijing and Moscow upgraded their partnership in May, as the ministry said "
+                 "(MOFA, May 14)."),
+        ("TASS", "Russian officials described the talks as frank and useful for both sides "
+                 "(TASS, April 3).")]

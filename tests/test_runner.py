@@ -471,3 +471,46 @@ def test_leaving_early_stops_the_checks():
     release.set()
     stream.close()  # the consumer leaves: the checks not yet started never start
     assert len(client.fetched) < len(urls)
+
+
+class AsyncFake(FakeClient):
+    """A client with a coroutine afetch; its fetch must not be called."""
+
+    async def afetch(self, url, **kwargs):
+        return FakeClient.fetch(self, url, **kwargs)
+
+    def fetch(self, url, **kwargs):
+        raise AssertionError("the synchronous fetch was called")
+
+
+class Recorder:
+    def __init__(self):
+        self.recorded = []
+        self.threads = set()
+
+    def record(self, result, kind="live"):
+        self.threads.add(threading.current_thread().name)
+        self.recorded.append((result.url, kind))
+
+
+def test_the_audits_recording_client_is_awaited_and_records_every_response():
+    from citecheck.pipeline import RecordingClient
+
+    recorder = Recorder()
+    client = RecordingClient(AsyncFake(), recorder)
+    assert client.async_ready
+    urls = [f"http://h{i}.test/p" for i in range(5)]
+    results = check_urls(urls, client, soft404_probe=False)
+    assert all(r.status is LiveStatus.OK for r in results.values())
+    assert sorted(u for u, _ in recorder.recorded) == sorted(urls)
+    assert "citecheck-http" not in recorder.threads  # written off the event loop
+
+
+def test_a_recording_client_around_a_synchronous_fake_is_called_in_threads():
+    from citecheck.pipeline import RecordingClient
+
+    recorder = Recorder()
+    client = RecordingClient(FakeClient(), recorder)
+    assert not client.async_ready
+    results = check_urls(["http://a.test/1", "http://b.test/2"], client, soft404_probe=False)
+    assert len(results) == 2 and len(recorder.recorded) == 2

@@ -155,6 +155,7 @@ def test_another_page_of_the_same_site_and_day_does_not_support():
     # the claim's figures are evidence: said in words
     assert "1999, 2006, 30, 60% appear nowhere on the page" in s.explanation
     assert "China" in s.missing
+    assert "the names China, Russia's, Russian appear nowhere on the page" in s.explanation
 
 
 def test_changed_figures_lower_the_score_and_are_named():

@@ -12,9 +12,10 @@ is an :class:`~citecheck.errors.InputError` naming it.
   footnote and endnote references as ``[n]`` marks, the notes read from their
   parts; deleted text of tracked changes left out; the core properties'
   title, and their modified (else created) date.
-- PDF: text fragments placed by their position on the page (lines top to
-  bottom, fragments left to right; a wider gap between lines ends a
-  paragraph); link annotations bound to the fragments they cover; the Info
+- PDF: text fragments in the order the file writes them (a second column
+  after the first), grouped into lines by their position (fragments of a
+  line left to right; a wider gap between lines, or a step up the page, ends
+  a paragraph); link annotations bound to the fragments they cover; the Info
   dictionary's title and creation (else modification) date.
 """
 
@@ -238,8 +239,9 @@ def _pdf_page(page: Any) -> list[list[tuple[str, list[tuple[int, int, str]]]]]:
         if uri and annot.get("/Rect"):
             x1, y1, x2, y2 = (float(v) for v in annot["/Rect"])
             annots.append((min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2), str(uri)))
-    # lines: fragments within a third of a font size of each other vertically
-    fragments.sort(key=lambda f: (-f[1], f[0]))
+    # lines: consecutive fragments (in the content stream's order, the order the
+    # producer wrote them: a second column follows the first) within a third of a
+    # font size of each other vertically
     lines: list[list[Fragment]] = []
     for frag in fragments:
         if lines and abs(lines[-1][0][1] - frag[1]) <= frag[3] / 3:
@@ -255,7 +257,9 @@ def _pdf_page(page: Any) -> list[list[tuple[str, list[tuple[int, int, str]]]]]:
         step = previous_y - y if previous_y is not None else None
         if gap is None and step is not None and step <= size * 2:
             gap = step  # the first gap between two lines of one paragraph
-        if not paragraphs or step is None or step > max(gap or size * 1.5, size) * 1.4:
+        # a wide gap ends a paragraph; so does a step up the page (the next column)
+        if not paragraphs or step is None or step < 0 or step > max(gap or size * 1.5,
+                                                                      size) * 1.4:
             paragraphs.append([])
         paragraphs[-1].append(_pdf_line(line, annots))
         previous_y = y
