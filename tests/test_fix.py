@@ -230,17 +230,21 @@ def test_markdown_fix_rewrites_only_the_citation_links(tmp_path):
     result = fix_document(str(path), path.read_bytes(), "markdown", records)
     fixed = result.fixed.decode("utf-8")
     expected = MD.replace(
-        '(https://xinhua.example/a "Xinhua"))',
-        '(https://xinhua.example/a "Xinhua"){data-versionurl="http://127.0.0.1:9/web/'
-        '20170727000000/https://xinhua.example/a" data-versiondate="2017-07-26"})',
+        '[*Xinhua*, July 26 2017](https://xinhua.example/a "Xinhua")',
+        '<a href="https://xinhua.example/a" title="Xinhua" data-versionurl="http://127.0.0.1:9/'
+        'web/20170727000000/https://xinhua.example/a" data-versiondate="2017-07-26">'
+        "*Xinhua*, July 26 2017</a>",
     ).replace(
-        "; Russian MOD, April 3", "; [Russian MOD][citecheck-L10C42], April 3",
+        "[USNI, March 20 2017][usni]",
+        '<a href="http://127.0.0.1:9/web/20170321000000/https://usni.example/b" title="USNI News"'
+        ' data-originalurl="https://usni.example/b" data-versiondate="2017-03-20">'
+        "USNI, March 20 2017</a>",
     ).replace(
-        '[usni]: https://usni.example/b "USNI News"',
-        '[usni]: http://127.0.0.1:9/web/20170321000000/https://usni.example/b "USNI News"'
-        ' {data-originalurl="https://usni.example/b" data-versiondate="2017-03-20"}',
-    ) + ("\n[citecheck-L10C42]: https://mil.example/e {data-versionurl=\"http://127.0.0.1:9/"
-         'web/20180404000000/https://mil.example/e" data-versiondate="2018-04-03"}\n')
+        "; Russian MOD, April 3",
+        '; <a href="https://mil.example/e" data-versionurl="http://127.0.0.1:9/web/'
+        '20180404000000/https://mil.example/e" data-versiondate="2018-04-03">Russian MOD</a>'
+        ", April 3",
+    )  # the definition [usni]: stays as it was; no Pandoc block anywhere
     assert fixed == expected
     # the extractor reads the same citations back, now with their links
     path.write_bytes(result.fixed)
@@ -341,23 +345,28 @@ def test_markdown_bare_urls_footnotes_and_inline_html_links(tmp_path):
     fixed = result.fixed.decode("utf-8")
     assert fixed == md.replace(
         "(https://kremlin.example/a, April",
-        "([https://kremlin.example/a](https://kremlin.example/a){data-versionurl=\"http://"
-        "127.0.0.1:9/web/20180403000000/https://kremlin.example/a\" data-versiondate="
-        "\"2018-04-02\"}, April",
+        '(<a href="https://kremlin.example/a" data-versionurl="http://127.0.0.1:9/web/'
+        '20180403000000/https://kremlin.example/a" data-versiondate="2018-04-02">'
+        "https&#58;//kremlin.example/a</a>, April",  # no autolink inside the <a>
     ).replace(
         '(<a href="https://tass.example/b">',
         '(<a href="http://127.0.0.1:9/web/20180404000000/https://tass.example/b" '
         'data-originalurl="https://tass.example/b" data-versiondate="2018-04-03">',
     ).replace(
         "2018, https://mofa.example/x\n",
-        "2018, [https://mofa.example/x](http://127.0.0.1:9/web/20180515000000/https://"
-        'mofa.example/x){data-originalurl="https://mofa.example/x" data-versiondate='
-        '"2018-05-14"}\n',
+        '2018, <a href="http://127.0.0.1:9/web/20180515000000/https://mofa.example/x" '
+        'data-originalurl="https://mofa.example/x" data-versiondate="2018-05-14">'
+        "https&#58;//mofa.example/x</a>\n",
     )  # the code span is untouched
     path.write_bytes(result.fixed)
     after = {c.source: c for c in extract_citations(read_document(str(path)))}
     assert after["TASS"].url == "https://tass.example/b"
     assert after["MOFA"].url == "https://mofa.example/x"
+    assert after["MOFA"].version_url == \
+        "http://127.0.0.1:9/web/20180515000000/https://mofa.example/x"
+    kremlin = after["https://kremlin.example/a"]
+    assert (kremlin.url, kremlin.version_date) == ("https://kremlin.example/a", "2018-04-02")
+    assert kremlin.raw == "https://kremlin.example/a, April 2 2018"
     again = fix_document(str(path), result.fixed, "markdown", records)
     assert again.fixed == result.fixed and again.count(Status.ALREADY) == 3
 

@@ -135,7 +135,7 @@ def test_fix_with_audit_runs_one_first(tmp_path, fake_stages, fake_brief):
                                       str(out), "--db", str(tmp_path / "a.db")])
     assert result.exit_code == 0, result.output
     assert fake_stages.asked  # the audit ran
-    assert "[MOFA, May 14](http://gov.test/a){data-versiondate=\"2018-05-14\"}" in \
+    assert '<a href="http://gov.test/a" data-versiondate="2018-05-14">MOFA, May 14</a>' in \
         out.read_text(encoding="utf-8")
     assert "(from run 1)" in result.output
 

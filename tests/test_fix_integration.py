@@ -152,28 +152,46 @@ def test_fix_markdown_brief_diff_and_idempotent(audited):
     assert proc.stdout.startswith("--- brief.md\n+++ brief.md (fixed)\n")
     proc = run(work, "fix", "brief.md", "--db", "c.db", "-o", "fixed.md")
     fixed = (work / "fixed.md").read_text(encoding="utf-8")
+    assert "{data-" not in fixed  # inline HTML, not Pandoc attribute blocks
+    esc = html.escape
     for c in _verdicts(data, "brief.md"):
+        date = esc(c["corrected_date"] or c["date"] or "")
         if c["url"] and c["verdict"] == "verified" and not c["snapshot"]:
-            assert f"]({c['url']}){{data-versiondate=\"{c['corrected_date'] or c['date']}\"}}" \
-                in fixed
+            assert f'<a href="{esc(c["url"])}" data-versiondate="{date}">' in fixed
         elif c["url"] and c["verdict"] == "verified":
-            assert (f"]({c['url']}){{data-versionurl=\"{c['snapshot']['archive_url']}\" "
-                    f"data-versiondate=\"{c['corrected_date'] or c['date']}\"}}") in fixed
+            assert (f'<a href="{esc(c["url"])}" data-versionurl='
+                    f'"{esc(c["snapshot"]["archive_url"])}" data-versiondate="{date}">') in fixed
         if c["url"] and c["verdict"] == "rescued":
-            assert (f"]({c['snapshot']['archive_url']}){{data-originalurl=\"{c['url']}\"") \
-                in fixed
-    undo = re.sub(r"\{data-[^{}]*\}", "", fixed)
-    for c in _verdicts(data, "brief.md"):
-        if c["url"] and c["verdict"] == "rescued":
-            undo = undo.replace(f"({c['snapshot']['archive_url']})", f"({c['url']})")
-    body, _sep, defs = undo.partition("\n\n[citecheck-")
+            assert (f'<a href="{esc(c["snapshot"]["archive_url"])}" '
+                    f'data-originalurl="{esc(c["url"])}" data-versiondate="{date}">') in fixed
+    # undone, the fixed brief is the original byte for byte: each <a> is the Markdown
+    # link it replaced (or, for a citation that had none, its bare label)
+    text = original.decode()
+
+    def undo_anchor(m: re.Match[str]) -> str:
+        attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', m[1]))
+        link = f"[{m[2]}]({html.unescape(attrs.get('data-originalurl') or attrs['href'])})"
+        return link if link in text else m[2]
+
+    anchor = re.compile(r"<a ([^<>]*)>([^<]*)</a>")
+    assert len(anchor.findall(fixed)) == sum(
+        1 for c in _verdicts(data, "brief.md") if c["verdict"] in ("verified", "rescued"))
+    undo = anchor.sub(undo_anchor, fixed)
+    body, _sep, defs = undo.partition("\n\n[citecheck-")  # labels with nothing to carry
     body = re.sub(r"\[([^\]]+)\]\[citecheck-[^\]]+\]", r"\1", body)
-    assert defs and body + "\n" == original.decode()  # the definitions come after a blank line
+    assert (body + "\n" if defs else body) == text
     # the extractor reads the fixed brief: same citations, none made malformed
     proc = run(work, "extract", "fixed.md", "--format", "json", "--published", PUBLISHED)
     got = json.loads(proc.stdout)["citations"]
     assert [(c["source"], c["date_as_written"], c["malformed"]) for c in got] == [
         (c["source"], c["date_as_written"], c["malformed"]) for c in _verdicts(data, "brief.md")]
+    # ... with the URL cited and the snapshot and date each link now carries
+    for c, back in zip(_verdicts(data, "brief.md"), got, strict=True):
+        if c["verdict"] in ("verified", "rescued") and c["url"]:
+            assert back["url"] == c["url"], back
+            assert back["version_date"] == (c["corrected_date"] or c["date"]), back
+            if c["snapshot"]:
+                assert back["version_url"] == c["snapshot"]["archive_url"], back
     shutil.copy(work / "fixed.md", work / "brief.md")
     run(work, "fix", "brief.md", "--db", "c.db", "--in-place")
     assert (work / "brief.md").read_text(encoding="utf-8") == fixed

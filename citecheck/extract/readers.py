@@ -636,7 +636,7 @@ def render_markdown(text: str, name: str) -> Rendered:
     for number, start, end, key in marks:
         if key in definitions:
             note_links: list[Link] = []
-            note_text = _md_line(definitions[key], 0, refs, note_links, [], [])
+            note_text = _md_line(definitions[key], 0, refs, note_links, versions, [])
             notes.append((number, start, end, key, note_text,
                           tuple(href for *_, href in note_links)))
     if title is None:

@@ -115,6 +115,11 @@ def _attributes(pairs: list[tuple[str, str]]) -> str:
     return "".join(f" {name}={_quote(value)}" for name, value in pairs)
 
 
+def start_tag(pairs: list[tuple[str, str]]) -> str:
+    """``<a name="value" ...>``, each value HTML-escaped."""
+    return f"<a{_attributes(pairs)}>"
+
+
 _ROBUST_ATTRS = {"data-versionurl", "data-originalurl", "data-versiondate"}
 
 
@@ -176,7 +181,7 @@ def fix_html(source: Source, fixes: list[LinkFix]) -> tuple[list[Edit], list[Out
                 return [], Outcome(fix, Status.ALREADY, "the label is already linked")
             return [], Outcome(fix, Status.NOT_FOUND, f"{c.raw!r} not found outside a link")
         texts[text_pos] = (found[1], texts[text_pos][1])
-        opening = f"<a href={_quote(fix.href or '')}{_attributes(fix.attributes)}>"
+        opening = start_tag([("href", fix.href or ""), *fix.attributes])
         return ([Edit(found[0], found[0], opening), Edit(found[1], found[1], "</a>")],
                 Outcome(fix, Status.CHANGED, fix.explanation))
 

@@ -1,40 +1,48 @@
 """Fix the citation links of a Markdown brief, link by link.
 
-Markdown has no attributes of its own; Robust Links are written in the link
-attribute syntax of Pandoc (``link_attributes``) and kramdown, which both render
-them on the ``<a>``: ``[TASS, April 3](https://tass.com/...){data-versionurl="..."
-data-versiondate="2018-04-03"}``. A reference link's definition carries them
-(``[key]: URL {...}``). A citation with no link gets a reference link to a
-definition appended at the end. Nothing else in the file changes.
+Markdown has no attributes of its own. A link that gains Robust Links attributes
+is written as inline HTML, which every Markdown renderer passes through and
+citecheck's extractor reads: ``[TASS, April 3](https://tass.com/... "t")`` becomes
+``<a href="https://tass.com/..." title="t" data-versionurl="..."
+data-versiondate="2018-04-03">TASS, April 3</a>`` (the link text byte for byte,
+the values HTML-escaped); a reference link's use is rewritten so, its definition
+left as it is. A link the author already gave a Pandoc/kramdown attribute block
+(``[text](url){...}``, ``[key]: url {...}``) keeps that syntax: the attributes
+join the block. A citation with no link gets ``<a ...>`` around its source label
+(a reference link to a definition appended at the end when there is no attribute
+to carry). Nothing else in the file changes.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
 from citecheck.fix.edits import Edit, Links, Outcome, Source, Status, run_fixes
-from citecheck.fix.html import Anchor, anchor_at, is_robust, rewrite
-from citecheck.fix.match import label_span
+from citecheck.fix.html import Anchor, anchor_at, is_robust, rewrite, start_tag
+from citecheck.fix.match import label_span, words_pattern
 from citecheck.fix.plan import Action, LinkFix
 
 _TOKEN = re.compile(
     r"(?P<code>`+)"
     r"|(?P<inline>!?\[(?P<text>[^\[\]]*)\]\(\s*<?(?P<href>[^)\s>]*)>?"
-    r"(?:\s+[\"'][^\"']*[\"'])?\s*\)(?P<attrs>\{[^{}\n]*\})?)"
+    r"(?:\s+(?P<title>\"[^\"]*\"|'[^']*'))?\s*\)(?P<attrs>\{[^{}\n]*\})?)"
     r"|(?P<ref>\[(?P<rtext>[^\[\]]+)\](?:\[(?P<rkey>[^\[\]]*)\])?)"
     r"|(?P<auto><(?P<aurl>https?://[^>\s]+)>)"
     r"|(?P<html><[aA]\s[^<>]*>)"  # inline HTML: a Robust Link written by hand, or to fix
 )
 _DEF = re.compile(
     r"^ {0,3}\[(?!\^)(?P<key>[^\]]+)\]:[ \t]*<?(?P<href>[^\s>]+)>?"
-    r"(?:[ \t]+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?(?P<attrs>[ \t]*\{[^{}\n]*\})?[ \t]*\r?$",
+    r"(?:[ \t]+(?P<title>\"[^\"]*\"|'[^']*'|\([^)]*\)))?(?P<attrs>[ \t]*\{[^{}\n]*\})?[ \t]*\r?$",
     re.M,
 )
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _BARE = re.compile(r"https?://[^\s<>()\[\]{}\"'`]+")
 _ROBUST = re.compile(r"\bdata-(?:versionurl|originalurl)\s*=")
 _ATTR_VALUE = re.compile(r"""data-originalurl\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+?))(?=[\s}])""")
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash escape in a link title
+_LINKED = ("data-versionurl", "data-originalurl", "data-versiondate")
 KEY_PREFIX = "citecheck-"
 
 
@@ -45,8 +53,24 @@ class _Link:
     attrs: tuple[int, int] | None  #: the ``{...}`` block, if any
     href: str
     original: str | None  #: data-originalurl in the block
-    whole: tuple[int, int] | None = None  #: an autolink ``<URL>``, replaced whole
+    whole: tuple[int, int] | None = None  #: the link as written, replaced by ``<a>``
     definition: bool = False  #: a reference definition: attributes follow a space
+    text: str | None = None  #: the link text as written (None: the URL is the text)
+    title: str | None = None  #: the title, unescaped
+
+
+def _title(quoted: str | None) -> str | None:
+    """A Markdown link title's value: quotes off, backslash escapes and entities read."""
+    if not quoted:
+        return None
+    return html.unescape(_MD_ESCAPE.sub(r"\1", quoted[1:-1]))
+
+
+def _url_text(url: str) -> str:
+    """A URL as the text of an ``<a>``: GitHub's autolinker would link a literal
+    ``https://`` inside the element again (a link in a link, to the original);
+    ``&#58;`` renders as the same colon and keeps it out."""
+    return url.replace(":", "&#58;", 1)
 
 
 def _original(block: str | None) -> str | None:
@@ -56,10 +80,12 @@ def _original(block: str | None) -> str | None:
     return next((g for g in m.groups() if g is not None), None) if m else None
 
 
-def _scan(text: str) -> tuple[list[_Link], dict[str, _Link], list[tuple[str, int]],
-                             list[Anchor]]:
-    """Inline links and autolinks in order, definitions by key, reference uses,
-    inline HTML links."""
+_Use = tuple[str, int, tuple[int, int], str]  #: a reference link: key, offset, span, text
+
+
+def _scan(text: str) -> tuple[list[_Link], dict[str, _Link], list[_Use], list[Anchor]]:
+    """Inline links and autolinks in order, definitions by key, reference uses
+    (key, offset, the use's span and text), inline HTML links."""
     defs: dict[str, _Link] = {}
     def_lines: set[int] = set()
     for m in _DEF.finditer(text):
@@ -67,11 +93,11 @@ def _scan(text: str) -> tuple[list[_Link], dict[str, _Link], list[tuple[str, int
         block = m["attrs"].strip() if m["attrs"] else None
         end = m.start() + len(m.group().rstrip())
         link = _Link((m.start("href"), m.end("href")), end, attrs, m["href"], _original(block),
-                     definition=True)
+                     definition=True, title=_title(m["title"]))
         defs.setdefault(m["key"].strip().lower(), link)
         def_lines.add(m.start())
     inline: list[_Link] = []
-    uses: list[tuple[str, int]] = []
+    uses: list[_Use] = []
     anchors: list[Anchor] = []
     fenced = False
     pos = 0
@@ -97,11 +123,14 @@ def _scan(text: str) -> tuple[list[_Link], dict[str, _Link], list[tuple[str, int
             if m["inline"] and not m["inline"].startswith("!"):
                 attrs = (start + m.start("attrs"), start + m.end("attrs")) if m["attrs"] else None
                 inline.append(_Link((start + m.start("href"), start + m.end("href")),
-                                    start + m.end(), attrs, m["href"], _original(m["attrs"])))
+                                    start + m.end(), attrs, m["href"], _original(m["attrs"]),
+                                    whole=(start + m.start(), start + m.end()),
+                                    text=m["text"], title=_title(m["title"])))
             elif m["ref"]:
                 key = (m["rkey"] or m["rtext"]).strip().lower()
                 if key in defs:
-                    uses.append((key, start + m.start()))
+                    uses.append((key, start + m.start(), (start + m.start(), start + m.end()),
+                                 m["rtext"]))
             elif m["html"]:
                 anchor = anchor_at(m["html"], start + m.start())
                 if anchor is not None:
@@ -128,14 +157,20 @@ def _block(pairs: list[tuple[str, str]]) -> str:
 
 def _rewrite(text: str, link: _Link, fix: LinkFix) -> list[Edit]:
     href = fix.version_url if fix.action is Action.SNAPSHOT and fix.version_url else None
+    if link.attrs is None and link.whole is not None:  # becomes <a href=...>text</a>
+        if not fix.attributes and href is None:
+            return []
+        pairs = [("href", href or link.href)]
+        if link.title is not None:
+            pairs.append(("title", link.title))
+        label = link.text if link.text is not None else _url_text(link.href)
+        return [Edit(*link.whole, f"{start_tag(pairs + fix.attributes)}{label}</a>")]
+    # the author's own Pandoc/kramdown attribute block: the attributes join it
     present = set(re.findall(r"([\w-]+)\s*=", text[link.attrs[0]:link.attrs[1]])) \
         if link.attrs else set()
     pairs = [(name, value) for name, value in fix.attributes if name not in present]
     if not pairs and href is None:
         return []
-    if link.whole is not None:  # <URL>: becomes [URL](href){...}
-        label = link.href
-        return [Edit(*link.whole, f"[{label}]({href or link.href}){{{_block(pairs)}}}")]
     edits = []
     if href is not None:
         edits.append(Edit(*link.href_span, href))
@@ -155,7 +190,11 @@ def fix_markdown(source: Source, fixes: list[LinkFix]) -> tuple[list[Edit], list
     inline, defs, uses, anchors = _scan(text)
     # every link a citation may stand on, in document order: (offset, link)
     spots: list[tuple[int, _Link | Anchor]] = [(link.href_span[0], link) for link in inline]
-    spots += [(at, defs[key]) for key, at in uses]
+    for key, at, span, label in uses:  # a definition with a block is changed, shared
+        d = defs[key]
+        spots.append((at, d if d.attrs is not None else _Link(
+            d.href_span, d.end, None, d.href, d.original, whole=span, text=label,
+            title=d.title)))
     spots += [(a.start, a) for a in anchors]
     spots.sort(key=lambda s: s[0])
     links: Links[_Link | Anchor] = Links()
@@ -176,18 +215,33 @@ def fix_markdown(source: Source, fixes: list[LinkFix]) -> tuple[list[Edit], list
     def rewritten(link: _Link | Anchor, fix: LinkFix) -> list[Edit]:
         return rewrite(link, fix) if isinstance(link, Anchor) else _rewrite(text, link, fix)
 
+    def linked(fix: LinkFix) -> bool:
+        """The citation's label already stands in an ``<a>`` with Robust Links to its URL."""
+        label = words_pattern(fix.citation.source)
+        for a in anchors:
+            url = (a.attrs.get("data-originalurl") or a.attrs.get("href", "")).strip()
+            if label is None or url != fix.url or not any(n in a.attrs for n in _LINKED):
+                continue
+            m = label.match(text, a.end)
+            if m and text.startswith(("</a>", "</A>"), m.end()):
+                return True
+        return False
+
     def unlinked(fix: LinkFix) -> tuple[list[Edit], Outcome]:
-        """No hyperlink: the label becomes a reference link, defined at the end."""
+        """No hyperlink: ``<a ...>`` around the label (a reference link defined at the
+        end when there is no attribute to carry)."""
         c = fix.citation
         key = f"{KEY_PREFIX}{c.id}"
-        if key.lower() in defs:
+        if key.lower() in defs or linked(fix):
             return [], Outcome(fix, Status.ALREADY, "the label is already linked")
         span = label_span(c, text, source.line_start(c.line))
         if span is None:
             return [], Outcome(fix, Status.NOT_FOUND, f"{c.raw!r} not found")
-        pairs = fix.attributes
-        attrs = f" {{{_block(pairs)}}}" if pairs else ""
-        appended.append(f"[{key}]: {fix.href}{attrs}")
+        if fix.attributes:
+            opening = start_tag([("href", fix.href or ""), *fix.attributes])
+            return ([Edit(span[0], span[0], opening), Edit(span[1], span[1], "</a>")],
+                    Outcome(fix, Status.CHANGED, fix.explanation))
+        appended.append(f"[{key}]: {fix.href}")
         return ([Edit(span[0], span[0], "["), Edit(span[1], span[1], f"][{key}]")],
                 Outcome(fix, Status.CHANGED, fix.explanation))
 
