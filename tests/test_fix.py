@@ -263,6 +263,90 @@ def test_markdown_fix_rewrites_only_the_citation_links(tmp_path):
     assert again.fixed == result.fixed and again.count(Status.CHANGED) == 0
 
 
+#: MD as ``fix`` wrote it before issue 11's convention: Pandoc/kramdown attribute blocks
+MD_FIXED_WITH_BLOCKS = MD.replace(
+    '(https://xinhua.example/a "Xinhua"))',
+    '(https://xinhua.example/a "Xinhua"){data-versionurl="http://127.0.0.1:9/web/'
+    '20170727000000/https://xinhua.example/a" data-versiondate="2017-07-26"})',
+).replace(
+    "; Russian MOD, April 3", "; [Russian MOD][citecheck-L10C42], April 3",
+).replace(
+    '[usni]: https://usni.example/b "USNI News"',
+    '[usni]: http://127.0.0.1:9/web/20170321000000/https://usni.example/b "USNI News"'
+    ' {data-originalurl="https://usni.example/b" data-versiondate="2017-03-20"}',
+) + ("\n[citecheck-L10C42]: https://mil.example/e {data-versionurl=\"http://127.0.0.1:9/"
+     'web/20180404000000/https://mil.example/e" data-versiondate="2018-04-03"}\n')
+
+
+@pytest.mark.parametrize("audited", ["original", "fixed-earlier"])
+def test_markdown_fixed_earlier_with_attribute_blocks_is_already_fixed(tmp_path, audited):
+    """A brief fixed in the Pandoc block form is fixed: not given <a> links on top."""
+    path = tmp_path / "brief.md"
+    path.write_bytes((MD if audited == "original" else MD_FIXED_WITH_BLOCKS).encode())
+    records = _records(path, {**KINDS, "*Xinhua*": KINDS["Xinhua"]},
+                       {"Russian MOD": "https://mil.example/e"})
+    path.write_bytes(MD_FIXED_WITH_BLOCKS.encode())
+    result = fix_document(str(path), path.read_bytes(), "markdown", records)
+    assert result.fixed == MD_FIXED_WITH_BLOCKS.encode()
+    assert result.count(Status.CHANGED) == 0 and result.count(Status.ALREADY) == 3
+    # and the reader still takes the blocks as Robust Links
+    after = {c.source: c for c in extract_citations(read_document(str(path)))}
+    assert (after["USNI"].url, after["USNI"].version_date) == ("https://usni.example/b",
+                                                               "2017-03-20")
+    assert after["Russian MOD"].version_url == \
+        "http://127.0.0.1:9/web/20180404000000/https://mil.example/e"
+
+
+def test_markdown_titles_escaping_shared_definitions_autolinks_and_author_blocks(tmp_path):
+    md = ("4 June 2018\n\n"
+          "Talks ([TASS, April 3 2018][t]) and more ([TASS, April 4 2018][t]).\n"
+          "Sales ([Xinhua, July 26 2017](https://xinhua.example/a?x=1&y=2 "
+          "'Say hi \\* &amp; <go>')).\n"
+          "Missiles (<https://csis.example/c>, May 25 2017).\n"
+          "Kept ([USNI, March 20 2017](https://usni.example/b){.external}).\n\n"
+          '[t]: https://tass.example/t "TASS"\n')
+    path = tmp_path / "t.md"
+    path.write_text(md, encoding="utf-8")
+    records = _records(path, {
+        "TASS": (VerdictKind.VERIFIED, snap("https://tass.example/t", "20180404000000")),
+        "Xinhua": (VerdictKind.RESCUED, snap("https://xinhua.example/a?x=1&y=2",
+                                             "20170727000000")),
+        "https://csis.example/c": (VerdictKind.VERIFIED, None),
+        "USNI": KINDS["USNI"]})
+    assert len(records) == 5
+    result = fix_document(str(path), path.read_bytes(), "markdown", records)
+    tass = ('<a href="https://tass.example/t" title="TASS" data-versionurl="http://127.0.0.1:9/'
+            'web/20180404000000/https://tass.example/t" data-versiondate="2018-04-0{}">'
+            "TASS, April {} 2018</a>")
+    assert result.fixed.decode() == md.replace(  # each use of [t] in turn; [t]: kept
+        "[TASS, April 3 2018][t]", tass.format(3, 3)).replace(
+        "[TASS, April 4 2018][t]", tass.format(4, 4)).replace(
+        "[Xinhua, July 26 2017](https://xinhua.example/a?x=1&y=2 'Say hi \\* &amp; <go>')",
+        '<a href="http://127.0.0.1:9/web/20170727000000/https://xinhua.example/a?x=1&amp;y=2"'
+        ' title="Say hi * &amp; &lt;go&gt;" data-originalurl="https://xinhua.example/a?x=1&amp;'
+        'y=2" data-versiondate="2017-07-26">Xinhua, July 26 2017</a>').replace(
+        "<https://csis.example/c>",
+        '<a href="https://csis.example/c" data-versiondate="2017-05-25">'
+        "https&#58;//csis.example/c</a>").replace(
+        # the author writes Pandoc attributes: they are kept, and joined
+        "(https://usni.example/b){.external}",
+        '(http://127.0.0.1:9/web/20170321000000/https://usni.example/b){.external '
+        'data-originalurl="https://usni.example/b" data-versiondate="2017-03-20"}')
+    path.write_bytes(result.fixed)
+    after = {c.source: c for c in extract_citations(read_document(str(path)))}
+    xinhua = after["Xinhua"]
+    assert (xinhua.url, xinhua.version_url, xinhua.version_date) == (
+        "https://xinhua.example/a?x=1&y=2",
+        "http://127.0.0.1:9/web/20170727000000/https://xinhua.example/a?x=1&y=2", "2017-07-26")
+    csis = after["https://csis.example/c"]
+    assert (csis.raw, csis.url, csis.version_url, csis.version_date) == (
+        "https://csis.example/c, May 25 2017", "https://csis.example/c", None, "2017-05-25")
+    assert after["TASS"].version_url == \
+        "http://127.0.0.1:9/web/20180404000000/https://tass.example/t"
+    again = fix_document(str(path), result.fixed, "markdown", records)
+    assert again.fixed == result.fixed and again.count(Status.ALREADY) == 5
+
+
 def test_text_fix_appends_a_sources_list_and_keeps_crlf(tmp_path):
     text = ("4 June 2018\r\n\r\nThe two countries agreed (Xinhua, July 26 2017).\r\n"
             "Arms sales resumed (USNI, March 20 2017; CPIFA, 2017).")

@@ -27,7 +27,7 @@ from citecheck.fix.plan import Action, LinkFix
 _TOKEN = re.compile(
     r"(?P<code>`+)"
     r"|(?P<inline>!?\[(?P<text>[^\[\]]*)\]\(\s*<?(?P<href>[^)\s>]*)>?"
-    r"(?:\s+(?P<title>\"[^\"]*\"|'[^']*'))?\s*\)(?P<attrs>\{[^{}\n]*\})?)"
+    r"(?:\s+(?P<title>[\"'][^\"']*[\"']))?\s*\)(?P<attrs>\{[^{}\n]*\})?)"
     r"|(?P<ref>\[(?P<rtext>[^\[\]]+)\](?:\[(?P<rkey>[^\[\]]*)\])?)"
     r"|(?P<auto><(?P<aurl>https?://[^>\s]+)>)"
     r"|(?P<html><[aA]\s[^<>]*>)"  # inline HTML: a Robust Link written by hand, or to fix
