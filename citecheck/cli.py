@@ -855,7 +855,9 @@ def archive_export(wacz_path: str, run_id: int | None, archive_dir: str, db_path
     from citecheck.archive.wacz import export_wacz
     from citecheck.store import Store
 
-    with Store(db_path) as store:
+    _require_db(db_path)  # a missing one is an input error, not an empty database made
+    with Store(db_path, read_only=True) as store:
+        _require_run(db_path, store.runs(), run_id)
         stored = store.load_run(run_id)
     done = export_wacz(wacz_path, stored.verdicts, archive_dir,
                        title=f"citecheck run {stored.run.id}")

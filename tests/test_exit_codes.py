@@ -118,6 +118,7 @@ def test_exit_130_on_ctrl_c_outside_the_checks(tmp_path, fake_stages, fake_brief
         ["check", "--urls-from", "{missing}", "--no-archive", "--db", "{tmp}/h.db"],
         ["history", "--db", "{missing}"],
         ["report", "--db", "{missing}"],
+        ["archive", "export", "--wacz", "{tmp}/e.wacz", "--db", "{missing}"],
     ],
 )
 def test_a_missing_input_is_worded_the_same_by_every_command(tmp_path, command):
