@@ -49,10 +49,14 @@ json.dump({"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "peak_mb": ru.ru_maxr
 
 
 def start_server(hosts: int, latency: float, first_ip: str) -> tuple[subprocess.Popen, list[str]]:
+    return start_server_args(["--hosts", str(hosts), "--latency", str(latency),
+                              "--first-ip", first_ip])
+
+
+def start_server_args(args: list[str]) -> tuple[subprocess.Popen, list[str]]:
+    """``simserver.py ARGS`` in its own process, and its hosts' base URLs once ready."""
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / "simserver.py"), "--hosts", str(hosts),
-         "--latency", str(latency), "--first-ip", first_ip],
-        stdout=subprocess.PIPE, text=True,
+        [sys.executable, str(HERE / "simserver.py"), *args], stdout=subprocess.PIPE, text=True,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()

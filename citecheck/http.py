@@ -23,31 +23,35 @@ What it does for every request:
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import codecs
+import concurrent.futures
+import dataclasses
 import email.utils
 import functools
-import heapq
 import http.client
+import inspect
 import ipaddress
 import os
 import random
 import re
 import socket
+import ssl
 import threading
 import time
 import urllib.request
+import weakref
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
-from urllib.parse import urljoin, urlsplit
-
-import requests
-import urllib3
-import urllib3.connection
+from typing import Any, TypeVar
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from citecheck import __version__
+
+R = TypeVar("R")
 
 DEFAULT_USER_AGENT = (
     f"citecheck/{__version__} (+https://github.com/citecheck/citecheck; citation audit)"
@@ -180,6 +184,22 @@ class AddressGuard:
         """The first address ``host`` has (raises AddressRefused or socket.gaierror)."""
         host = host.strip("[]").lower()
         addresses = [host] if _is_ip_literal(host) else self._lookup(host)
+        return self.verdict(host, addresses)
+
+    def cached(self, host: str) -> list[str] | None:
+        """The addresses of ``host`` if known without a lookup (a literal, or fresh)."""
+        host = host.strip("[]").lower()
+        if _is_ip_literal(host):
+            return [host]
+        with self._lock:
+            hit = self._cache.get(host)
+        if hit and time.monotonic() - hit[0] < self.ttl:
+            return hit[1]
+        return None
+
+    def verdict(self, host: str, addresses: list[str]) -> str | None:
+        """The first of ``addresses`` (raises AddressRefused if any is refused)."""
+        host = host.strip("[]").lower()
         for address in addresses:
             why = check_address(address, self.allow_private)
             if why:
@@ -202,19 +222,18 @@ class AddressGuard:
 
 
 class HostSlots:
-    """At most ``limit`` requests in flight per host (held per request, not per chain)."""
+    """At most ``limit`` requests in flight per host (held per request, not per
+    chain); the semaphores live on the clients' event loop."""
 
     def __init__(self, limit: int) -> None:
         self.limit = max(1, limit)
-        self._sems: dict[str, threading.BoundedSemaphore] = {}
-        self._lock = threading.Lock()
+        self._sems: dict[str, asyncio.Semaphore] = {}
 
-    def get(self, host: str) -> threading.BoundedSemaphore:
-        with self._lock:
-            sem = self._sems.get(host)
-            if sem is None:
-                sem = self._sems[host] = threading.BoundedSemaphore(self.limit)
-            return sem
+    def get(self, host: str) -> asyncio.Semaphore:
+        sem = self._sems.get(host)
+        if sem is None:
+            sem = self._sems[host] = asyncio.Semaphore(self.limit)
+        return sem
 
 
 # ---------------------------------------------------------------- retries
@@ -298,158 +317,130 @@ class _Decoder:
         return bytes(out)
 
 
-# --------------------------------------------------------------- deadline
+# ------------------------------------------------------------- event loop
 
 
-class _Watchdog:
-    """One thread that shuts down sockets whose request outlived its deadline.
-
-    A socket timeout bounds each ``recv``, not the whole response head: a
-    server trickling its status line and headers a byte a second would hold a
-    request for ever. Arming costs a heap push; nothing runs per byte.
-    """
+class _LoopThread:
+    """One event loop (uvloop when installed) in a daemon thread, shared by every
+    client: the synchronous :meth:`HttpClient.fetch` hands its coroutine over and
+    waits, so it can be called from any thread."""
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, socket.socket]] = []
-        self._armed: set[int] = set()
-        self._cond = threading.Condition()
-        self._ids = 0
-        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
 
-    def arm(self, when: float, sock: socket.socket) -> int:
-        with self._cond:
-            self._ids += 1
-            heapq.heappush(self._heap, (when, self._ids, sock))
-            self._armed.add(self._ids)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="citecheck-deadline",
-                                                daemon=True)
-                self._thread.start()
-            self._cond.notify()
-            return self._ids
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():
+                self._loop = _new_loop()
+                self._pid = os.getpid()
+                ready = threading.Event()
+                thread = threading.Thread(target=self._run, args=(self._loop, ready),
+                                          name="citecheck-http", daemon=True)
+                thread.start()
+                ready.wait()
+            return self._loop
 
-    def disarm(self, token: int) -> bool:
-        """Stop watching; False if the deadline had already passed (socket shut)."""
-        with self._cond:
-            if token in self._armed:
-                self._armed.discard(token)
-                return True
-            return False
+    @staticmethod
+    def _run(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
+        asyncio.set_event_loop(loop)
+        loop.call_soon(ready.set)
+        loop.run_forever()
 
-    def _run(self) -> None:
-        with self._cond:
-            while True:
-                while self._heap and self._heap[0][1] not in self._armed:
-                    heapq.heappop(self._heap)  # finished in time
-                if not self._heap:
-                    self._cond.wait()
-                    continue
-                when, token, sock = self._heap[0]
-                delay = when - time.monotonic()
-                if delay > 0:
-                    self._cond.wait(delay)
-                    continue
-                heapq.heappop(self._heap)
-                self._armed.discard(token)
-                try:  # the plain socket's shutdown, also under TLS: the reader sees EOF
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-
-_WATCHDOG = _Watchdog()
-_DEADLINE = threading.local()  #: .at: monotonic deadline of this thread's request
-
-
-class _DeadlineConnectionMixin:
-    """Bounds the wait for the status line and headers by the request's deadline."""
-
-    sock: socket.socket | None
-
-    def getresponse(self) -> Any:
-        when = getattr(_DEADLINE, "at", None)
-        if when is None or self.sock is None:
-            return super().getresponse()  # type: ignore[misc]
-        token = _WATCHDOG.arm(when, self.sock)
+    def run(self, coro: Coroutine[Any, Any, R]) -> R:
+        loop = self.loop
         try:
-            response = super().getresponse()  # type: ignore[misc]
-        except Exception:
-            if not _WATCHDOG.disarm(token):
-                raise TimeoutError("deadline exceeded while reading the headers") from None
-            raise
-        if not _WATCHDOG.disarm(token):  # cut short: the head read so far is partial
-            response.close()
-            raise TimeoutError("deadline exceeded while reading the headers")
-        return response
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            coro.close()
+            raise RuntimeError("HttpClient.fetch called from its own event loop: await afetch")
+        return asyncio.run_coroutine_threadsafe(coro, loop).result()
 
 
-class _DeadlineHTTPConnection(_DeadlineConnectionMixin, urllib3.connection.HTTPConnection):
-    pass
+def _new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # not on every platform (Windows): the stdlib loop
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()  # type: ignore[no-any-return]
 
 
-class _DeadlineHTTPSConnection(_DeadlineConnectionMixin, urllib3.connection.HTTPSConnection):
-    pass
+_LOOP = _LoopThread()
 
 
-class _DeadlineHTTPPool(urllib3.HTTPConnectionPool):
-    ConnectionCls = _DeadlineHTTPConnection
+def run_async(coro: Coroutine[Any, Any, R]) -> R:
+    """Run ``coro`` on the clients' event loop and wait for its result (for a
+    runner that drives :meth:`HttpClient.afetch` itself)."""
+    return _LOOP.run(coro)
 
 
-class _DeadlineHTTPSPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _DeadlineHTTPSConnection
-
-
-class _DeadlineAdapter(requests.adapters.HTTPAdapter):
-    """An adapter whose connections honour :data:`_DEADLINE` (see :class:`_Watchdog`)."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {  # type: ignore[assignment]
-            "http": _DeadlineHTTPPool, "https": _DeadlineHTTPSPool}
+def submit_async(coro: Coroutine[Any, Any, R]) -> concurrent.futures.Future[R]:
+    """Start ``coro`` on the clients' event loop; its future (cancel() stops it)."""
+    return asyncio.run_coroutine_threadsafe(coro, _LOOP.loop)
 
 
 # ----------------------------------------------------------------- client
 
 
 class HttpClient:
-    """A ``requests.Session`` with caps. Pass a session in to share or fake it.
+    """An aiohttp client with caps, on the shared event loop.
 
-    ``sleep``, ``resolve`` and ``rng`` are collaborators tests can swap.
+    :meth:`afetch` is the coroutine; :meth:`fetch` its synchronous,
+    thread-safe twin. ``sleep`` (sync or async), ``resolve`` and ``rng`` are
+    collaborators tests can swap. ``session`` is a ``requests.Session`` kept
+    for the one caller that still POSTs through requests (Save Page Now); it is
+    made on first use, and no GET goes through it.
     """
 
     def __init__(
         self,
         config: HttpConfig | None = None,
-        session: requests.Session | None = None,
+        session: Any = None,
         *,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], Any] | None = None,
         resolve: Resolver = system_resolve,
         rng: random.Random | None = None,
     ) -> None:
         self.config = config or HttpConfig()
-        self.session = session or requests.Session()
-        pool = max(10, self.config.concurrency)
-        adapter = _DeadlineAdapter(
-            pool_connections=max(100, pool), pool_maxsize=pool, max_retries=0
-        )
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers["User-Agent"] = self.config.user_agent
-        # only what _Decoder can undo: the body cap counts decompressed bytes
-        self.session.headers["Accept-Encoding"] = "gzip, deflate"
+        self._requests_session = session
         self.sleep = sleep
-        trust_env = self.session.trust_env
-        self._env_proxies = trust_env and bool(urllib.request.getproxies())
-        self._verify: bool | str = self.config.verify_tls
-        if self.config.verify_tls and trust_env:
-            self._verify = (os.environ.get("REQUESTS_CA_BUNDLE")
-                            or os.environ.get("CURL_CA_BUNDLE") or True)
         self.guard = AddressGuard(self.config.allow_private, resolve)
         self.slots = HostSlots(self.config.per_host)
         self.rng = rng or random.Random()
+        #: hosts whose last page timed out on its second try too: no second tries
+        self._hanging: set[str] = set()
+        self._aio: Any = None  # the aiohttp.ClientSession, made on the loop
+        # proxies from the environment, read once: aiohttp's trust_env reads the
+        # environment and ~/.netrc again on every request (most of its CPU time)
+        self._proxies = {k: v for k, v in urllib.request.getproxies().items()
+                         if k in ("http", "https")}
+        self._no_proxy = {"no": os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""}
+        self._proxy_of: dict[tuple[str, str], str | None] = {}
+        self._ssl: Any = None  # made with the session
+        self._base_headers = {"User-Agent": self.config.user_agent,
+                              # only what _Decoder can undo: the cap counts decompressed bytes
+                              "Accept-Encoding": "gzip, deflate"}
+
+    @property
+    def session(self) -> Any:
+        """A ``requests.Session`` with this client's User-Agent (made on first use)."""
+        if self._requests_session is None:
+            import requests
+
+            self._requests_session = requests.Session()
+        self._requests_session.headers["User-Agent"] = self.config.user_agent
+        return self._requests_session
 
     def close(self) -> None:
-        self.session.close()
+        if self._aio is not None:
+            aio, self._aio = self._aio, None
+            _LOOP.run(aio.close())
+        if self._requests_session is not None:
+            self._requests_session.close()
 
     def fetch(
         self,
@@ -461,173 +452,249 @@ class HttpClient:
         follow_redirects: bool = True,
     ) -> FetchResult:
         """GET ``url``, following up to ``max_redirects`` redirects by hand."""
+        return _LOOP.run(self.afetch(url, params=params, headers=headers, max_bytes=max_bytes,
+                                     follow_redirects=follow_redirects))
+
+    async def afetch(
+        self,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        max_bytes: int | None = None,
+        follow_redirects: bool = True,
+    ) -> FetchResult:
+        """The coroutine behind :meth:`fetch` (on the loop of :func:`run_async`)."""
         cfg = self.config
-        cap = cfg.max_bytes if max_bytes is None else max_bytes
-        start = time.monotonic()
-        chain: list[tuple[str, int]] = []
-        current = url
+        state = _State(url, time.monotonic())
+        try:
+            # a backstop a little past the deadline: the body reader stops at the
+            # deadline itself and keeps what it has
+            return await _within(
+                self._fetch(state, params, headers,
+                            cfg.max_bytes if max_bytes is None else max_bytes, follow_redirects),
+                cfg.deadline + _GRACE)
+        except _DeadlineReached:
+            return state.fail("timeout", f"deadline of {cfg.deadline:g}s exceeded",
+                              state.current, attempts=max(1, state.attempts),
+                              waited=state.waited)
+
+    async def _fetch(self, state: _State, params: dict[str, str] | None,
+                     headers: dict[str, str] | None, cap: int,
+                     follow_redirects: bool) -> FetchResult:
+        cfg = self.config
+        chain = state.chain
+        url = state.url
+        if params:
+            sep = "&" if urlsplit(url).query else ("" if url.endswith("?") else "?")
+            state.current = url.split("#", 1)[0] + sep + urlencode(params)
         seen: set[str] = set()
         cookies = _Cookies()  # set by one hop, sent on the next (bot walls, sessions)
-
-        def fail(code: str, text: str, at: str, **extra: Any) -> FetchResult:
-            return FetchResult(url, at, redirects=tuple(chain), elapsed=time.monotonic() - start,
-                               error=code, error_text=text, **extra)
-
         while True:
+            current = state.current
             try:
                 parts = urlsplit(current)
                 parts.port  # noqa: B018 - raises on a port out of range
             except ValueError as exc:  # "http://[::1": data, not a crash
-                return fail("invalid-url", f"{exc} in {current}", current)
+                return state.fail("invalid-url", f"{exc} in {current}", current)
             if not parts.scheme:  # "junk": not a URL at all
-                return fail("invalid-url", f"not a URL: {current}", current)
+                return state.fail("invalid-url", f"not a URL: {current}", current)
             if parts.scheme not in ("http", "https"):
-                return fail("unsupported-scheme", f"unsupported scheme in {current}", current)
+                return state.fail("unsupported-scheme", f"unsupported scheme in {current}",
+                                  current)
             if not parts.hostname or any(c.isspace() or ord(c) < 32 for c in parts.hostname):
-                return fail("invalid-url", f"no valid host in {current}", current)
+                return state.fail("invalid-url", f"no valid host in {current}", current)
             try:
-                address = self.guard.check(parts.hostname)
+                address = await self._check_host(parts.hostname)
             except AddressRefused as exc:
-                return fail("private-address", str(exc), current)
+                return state.fail("private-address", str(exc), current)
             except (socket.gaierror, UnicodeError) as exc:
-                return fail("dns-error", f"cannot resolve {parts.hostname}: {exc}", current)
-            hop = self._attempts(current, params if not chain else None, headers, start, cap,
-                                 cookies)
+                return state.fail("dns-error", f"cannot resolve {parts.hostname}: {exc}", current)
+            hop = await self._attempts(state, parts.hostname.lower(), headers, cap, cookies)
             resp, result = hop.response, hop.result
             if result is not None:  # an error, or a finished (read) response
                 return _with(result, url=url, redirects=tuple(chain),
-                             elapsed=time.monotonic() - start, address=address)
+                             elapsed=time.monotonic() - state.start, address=address,
+                             attempts=state.attempts, waited=state.waited)
             assert resp is not None
-            if params and not chain:
-                current = resp.url
             location = resp.headers.get("location")
-            if follow_redirects and resp.is_redirect and location:
-                resp.close()
-                chain.append((current, resp.status_code))
+            if follow_redirects and resp.status in _REDIRECTS and location:
+                resp.release()
+                chain.append((current, resp.status))
                 seen.add(current)
                 nxt = urljoin(current, location.strip())
                 if nxt in seen:
-                    return fail("redirect-loop", f"redirect loop at {nxt}", nxt,
-                                status_code=resp.status_code)
+                    return state.fail("redirect-loop", f"redirect loop at {nxt}", nxt,
+                                      status_code=resp.status)
                 if len(chain) > cfg.max_redirects:
-                    return fail("too-many-redirects", f"more than {cfg.max_redirects} redirects",
-                                nxt, status_code=resp.status_code)
-                current = nxt
+                    return state.fail("too-many-redirects",
+                                      f"more than {cfg.max_redirects} redirects", nxt,
+                                      status_code=resp.status)
+                state.current = nxt
                 continue
             # a redirect we were asked not to follow: its body is the answer
-            return _with(self._read(current, resp, start, cap), url=url, redirects=tuple(chain),
-                         elapsed=time.monotonic() - start, address=address)
+            return _with(await self._read(current, resp, state.start, cap), url=url,
+                         redirects=tuple(chain), elapsed=time.monotonic() - state.start,
+                         address=address)
+
+    async def _check_host(self, host: str) -> str | None:
+        """The guard's answer; a name not looked up yet is resolved off the loop."""
+        hit = self.guard.cached(host)
+        if hit is not None:
+            return self.guard.verdict(host, hit)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self.guard.check, host)
 
     # -- one hop, with retries
 
-    def _attempts(self, current: str, params: dict[str, str] | None,
-                  headers: dict[str, str] | None, start: float, cap: int,
-                  cookies: _Cookies) -> _Hop:
+    async def _attempts(self, state: _State, host: str, headers: dict[str, str] | None,
+                        cap: int, cookies: _Cookies) -> _Hop:
+        """One hop, asked again while worth it; ``state`` says how many times and
+        how long it paused."""
         cfg = self.config
+        current = state.current
+        start = state.start
         waited = 0.0
         attempt = 0
-        host = (urlsplit(current).hostname or "").lower()
+        timeouts = 0
         while True:
             attempt += 1
+            state.attempts, state.waited = attempt, waited
             remaining = cfg.deadline - (time.monotonic() - start)
             if remaining <= 0:
+                state.attempts = attempt - 1
                 return _Hop(result=FetchResult(
-                    current, current, error="timeout", attempts=attempt - 1, waited=waited,
+                    current, current, error="timeout",
                     error_text=f"deadline of {cfg.deadline:g}s exceeded"))
-            slot = self.slots.get(host)
-            with slot:
-                hop = self._once(current, params, headers, start, cap, remaining, cookies)
+            async with self.slots.get(host):
+                hop = await self._once(current, headers, start, cap, remaining, cookies)
             outcome = hop.result
+            if hop.response is not None or (outcome is not None and outcome.status_code):
+                self._hanging.discard(host)  # it answers (again)
             retry_after: float | None = None
             if hop.response is not None:
-                code = hop.response.status_code
-                if code not in RETRY_STATUSES or hop.response.is_redirect:
+                code = hop.response.status
+                if code not in RETRY_STATUSES:
                     return hop
                 retry_after = parse_retry_after(hop.response.headers.get("retry-after"))
+            elif outcome is not None and outcome.error == "timeout":
+                if timeouts == 0 and host not in self._hanging and (
+                        cfg.deadline - (time.monotonic() - start) > 0.1):
+                    # a slow page gets one more try, at once, within the deadline
+                    timeouts += 1
+                    continue
+                if timeouts:  # its second try timed out too: the host hangs, its
+                    self._hanging.add(host)  # other pages get one try each
+                return hop
             elif outcome is not None and outcome.error not in RETRY_ERRORS:
-                return _Hop(result=_with(outcome, attempts=attempt, waited=waited))
+                return hop
             # worth another try: how long to wait?
             pause = retry_after if retry_after is not None else backoff_delay(
-                attempt - 1, cfg.backoff, cfg.backoff_max, self.rng)
+                attempt - 1 - timeouts, cfg.backoff, cfg.backoff_max, self.rng)
             left = cfg.deadline - (time.monotonic() - start)
-            give_up = (attempt > cfg.retries or waited + pause > cfg.max_retry_wait
+            give_up = (attempt - timeouts > cfg.retries or waited + pause > cfg.max_retry_wait
                        or pause >= left)
             if give_up:
                 if hop.response is not None:
-                    return _Hop(result=_with(self._read(current, hop.response, start, cap),
-                                             attempts=attempt, waited=waited))
-                assert outcome is not None
-                return _Hop(result=_with(outcome, attempts=attempt, waited=waited))
+                    return _Hop(result=await self._read(current, hop.response, start, cap))
+                return hop
             if hop.response is not None:
-                hop.response.close()
-            self.sleep(pause)
+                hop.response.release()
+            await self._pause(pause)
             waited += pause
 
-    def _once(self, current: str, params: dict[str, str] | None,
-              headers: dict[str, str] | None, start: float, cap: int,
-              remaining: float, cookies: _Cookies) -> _Hop:
+    async def _pause(self, seconds: float) -> None:
+        if self.sleep is None:
+            await asyncio.sleep(seconds)
+            return
+        done = self.sleep(seconds)
+        if inspect.isawaitable(done):
+            await done
+
+    async def _session(self) -> Any:
+        if self._aio is None:
+            import aiohttp
+
+            if self.config.verify_tls:
+                bundle = (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+                          or os.environ.get("SSL_CERT_FILE"))
+                # aiohttp's own verifying context unless a CA bundle is named
+                self._ssl = ssl.create_default_context(cafile=bundle) if bundle else True
+            else:
+                self._ssl = False
+            connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=60, ssl=self._ssl,
+                                             enable_cleanup_closed=True)
+            self._aio = aiohttp.ClientSession(
+                connector=connector, auto_decompress=False, trust_env=False,
+                cookie_jar=aiohttp.DummyCookieJar(), skip_auto_headers=("User-Agent",),
+                max_line_size=16 * 1024, max_field_size=16 * 1024)
+            weakref.finalize(self, _close_later, self._aio)
+        return self._aio
+
+    async def _once(self, current: str, headers: dict[str, str] | None, start: float, cap: int,
+                    remaining: float, cookies: _Cookies) -> _Hop:
+        import aiohttp
+        from yarl import URL
+
         cfg = self.config
-        # The adapter is called directly: Session.send with allow_redirects=False
-        # would read a redirect's whole body (unbounded) to look for the next hop.
+        session = await self._session()
+        merged = dict(self._base_headers)
+        if headers:
+            merged.update(headers)
         try:
-            # Prepared by hand too: Session.prepare_request re-reads the
-            # environment and ~/.netrc on every call (a third of the CPU time).
-            session = self.session
-            prep = requests.PreparedRequest()
-            merged = dict(session.headers)
-            if headers:
-                merged.update(headers)
-            prep.prepare_method("GET")
-            prep.prepare_url(current, params)
-            prep.prepare_headers(merged)
+            target = URL(current)
+            if target.user is not None:  # credentials in the URL: Basic auth, not the URL
+                creds = f"{target.user}:{target.password or ''}".encode("latin-1", "replace")
+                merged["Authorization"] = "Basic " + base64.b64encode(creds).decode("ascii")
+                target = target.with_user(None)
             if cookies.jar is not None:
-                prep.prepare_cookies(cookies.jar)
-            prep.prepare_body(None, None)
-            if "@" in current:  # credentials in the URL (a no-op otherwise: it re-parses it)
-                prep.prepare_auth(None, current)
-            proxies: dict[str, str] = {}
-            if self._env_proxies:
-                proxies = dict(session.merge_environment_settings(
-                    prep.url, {}, True, cfg.verify_tls, None)["proxies"])
-            _DEADLINE.at = start + cfg.deadline
-            try:
-                resp = session.get_adapter(prep.url or current).send(
-                    prep,
-                    stream=True,
-                    timeout=(min(cfg.connect_timeout, remaining),
-                             min(cfg.read_timeout, remaining)),
-                    # a CA bundle path is checked on disk per request: only for https
-                    verify=self._verify if current.startswith("https:") else True,
-                    proxies=proxies,
-                )
-            finally:
-                _DEADLINE.at = None
-            if not proxies:
-                # the name may have resolved differently for the connection than
-                # for the guard (DNS rebinding): check where we really are
-                peer = _peer_address(resp)
-                why = check_address(peer, cfg.allow_private) if peer else None
-                if why:
-                    resp.close()
-                    return _Hop(result=FetchResult(
-                        current, current, error="private-address",
-                        error_text=f"connected to {why}"))
-            if "set-cookie" in resp.headers:
-                if cookies.jar is None:
-                    cookies.jar = requests.cookies.RequestsCookieJar()
-                requests.cookies.extract_cookies_to_jar(cookies.jar, prep, resp.raw)
-        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
+                jar = cookies.jar.filter_cookies(target)
+                if jar:
+                    merged["Cookie"] = "; ".join(f"{k}={m.value}" for k, m in jar.items())
+            proxy = self._proxy(target.scheme, target.host or "")
+            resp = await session.get(
+                target, headers=merged, allow_redirects=False, proxy=proxy,
+                timeout=aiohttp.ClientTimeout(total=None,
+                                              sock_connect=min(cfg.connect_timeout, remaining),
+                                              sock_read=min(cfg.read_timeout, remaining)))
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
             code, text = classify_exception(exc)
-            if time.monotonic() - start >= cfg.deadline:  # the watchdog cut it short
-                code, text = "timeout", f"deadline of {cfg.deadline:g}s exceeded"
             return _Hop(result=FetchResult(current, current, error=code, error_text=text))
-        if resp.status_code in RETRY_STATUSES or resp.is_redirect:
+        if proxy is None:
+            # the name may have resolved differently for the connection than for
+            # the guard (DNS rebinding): check where we really are
+            peer = _peer_address(resp)
+            why = check_address(peer, cfg.allow_private) if peer else None
+            if why:
+                resp.release()
+                return _Hop(result=FetchResult(current, current, error="private-address",
+                                               error_text=f"connected to {why}"))
+        if "set-cookie" in resp.headers:
+            if cookies.jar is None:
+                cookies.jar = aiohttp.CookieJar(unsafe=True)
+            cookies.jar.update_cookies(resp.cookies, resp.url)
+        if resp.status in RETRY_STATUSES or resp.status in _REDIRECTS:
             return _Hop(response=resp)
-        return _Hop(result=self._read(current, resp, start, cap))
+        return _Hop(result=await self._read(current, resp, start, cap))
+
+    def _proxy(self, scheme: str, host: str) -> str | None:
+        """The proxy for ``scheme://host`` (``HTTP(S)_PROXY`` less ``NO_PROXY``), or None."""
+        if not self._proxies:
+            return None
+        key = (scheme, host)
+        if key not in self._proxy_of:
+            proxy = self._proxies.get(scheme)
+            bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+            if proxy and bypass(host, self._no_proxy):
+                proxy = None
+            self._proxy_of[key] = proxy
+        return self._proxy_of[key]
 
     # -- body
 
-    def _read(self, final: str, resp: requests.Response, start: float, cap: int) -> FetchResult:
+    async def _read(self, final: str, resp: Any, start: float, cap: int) -> FetchResult:
+        import aiohttp
+
         body = bytearray()
         raw_kept = bytearray()
         truncated = False
@@ -638,13 +705,15 @@ class HttpClient:
         except ValueError as exc:
             decoder = _Decoder("")
             error, error_text = "decoding-error", str(exc)
-        raw = resp.raw
-        # read1 returns what has arrived: a body trickling in byte by byte
-        # cannot hold a read past the deadline (read(n) waits for n bytes)
-        read = getattr(raw, "read1", None) or raw.read
+        content = resp.content
         try:
             while True:
-                chunk = read(_CHUNK, decode_content=False)
+                # readany returns what has arrived: a body trickling in byte by
+                # byte cannot hold a read past the deadline
+                chunk = content.read_nowait(_CHUNK)  # what has arrived, without a timer
+                if not chunk and not content.at_eof():
+                    left = start + self.config.deadline - time.monotonic()
+                    chunk = await _within(content.readany(), left)
                 if not chunk:
                     break
                 if keep_raw:
@@ -664,39 +733,100 @@ class HttpClient:
                     break
         except zlib.error as exc:
             error, error_text = "decoding-error", f"bad {decoder.name} body: {exc}"
-        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError,
-                OSError) as exc:
+        except _DeadlineReached:
+            error, error_text = "timeout", f"deadline of {self.config.deadline:g}s exceeded"
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             error, error_text = classify_exception(exc)
         finally:
-            resp.close()
-        version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(getattr(raw, "version", 11), "HTTP/1.1")
-        raw_headers: tuple[tuple[str, str], ...] = ()
-        if getattr(raw, "headers", None) is not None:
-            raw_headers = tuple(raw.headers.items())
+            if truncated or error:
+                resp.close()  # the rest is not wanted: the connection cannot be reused
+            else:
+                resp.release()
+        version = getattr(resp, "version", None)
         return FetchResult(
             final,
             final,
-            status_code=resp.status_code,
+            status_code=resp.status,
             headers={k.lower(): v for k, v in resp.headers.items()},
             body=bytes(body),
             elapsed=time.monotonic() - start,
             truncated=truncated,
             error=error,
             error_text=error_text,
-            raw_headers=raw_headers,
-            http_version=version,
+            raw_headers=tuple((k.decode("latin-1"), v.decode("latin-1"))
+                              for k, v in (resp.raw_headers or ())),
+            http_version=f"HTTP/{version.major}.{version.minor}" if version else "HTTP/1.1",
             raw_body=bytes(raw_kept) if keep_raw else None,
         )
 
 
-def _peer_address(resp: requests.Response) -> str | None:
-    """The IP address the response came from (None when unknown, e.g. mocked)."""
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_GRACE = 0.1  #: seconds past the deadline before a fetch is cut whole (see afetch)
+
+
+class _DeadlineReached(Exception):
+    """The body reader reached the fetch's deadline (it keeps what it read)."""
+
+
+async def _within(aw: Coroutine[Any, Any, R], seconds: float) -> R:
+    """``await aw``, raising :class:`_DeadlineReached` after ``seconds``."""
+    if seconds <= 0:
+        aw.close()
+        raise _DeadlineReached
+    timeout = getattr(asyncio, "timeout", None)
     try:
-        conn = getattr(resp.raw, "connection", None) or getattr(resp.raw, "_connection", None)
-        sock = getattr(conn, "sock", None)
-        return str(sock.getpeername()[0]) if sock is not None else None
+        if timeout is None:  # Python 3.10
+            return await asyncio.wait_for(aw, seconds)
+        async with timeout(seconds):
+            return await aw
+    except asyncio.TimeoutError:
+        raise _DeadlineReached from None
+
+
+def _close_later(session: Any) -> None:
+    """Close a dropped client's aiohttp session on the loop (no 'unclosed' warning)."""
+    loop = _LOOP._loop
+    if loop is None or loop.is_closed() or session.closed:
+        return
+    try:
+        asyncio.run_coroutine_threadsafe(session.close(), loop)
+    except RuntimeError:  # the loop is shutting down with the interpreter
+        pass
+
+
+def _peer_address(resp: Any) -> str | None:
+    """The IP address the response came from (None when unknown, e.g. mocked).
+
+    A small body may be read whole, and the connection handed back to the pool,
+    before :meth:`session.get` returns: the response's protocol still knows."""
+    try:
+        conn = resp.connection
+        transport = conn.transport if conn is not None else None
+        if transport is None:
+            transport = getattr(getattr(resp, "_protocol", None), "transport", None)
+        peer = transport.get_extra_info("peername") if transport is not None else None
+        return str(peer[0]) if peer else None
     except (OSError, AttributeError, IndexError, TypeError):
         return None
+
+
+class _State:
+    """Where one fetch is: updated as it goes, read when the deadline cuts it."""
+
+    __slots__ = ("url", "start", "current", "chain", "attempts", "waited")
+
+    def __init__(self, url: str, start: float) -> None:
+        self.url = url
+        self.start = start
+        self.current = url
+        self.chain: list[tuple[str, int]] = []
+        self.attempts = 0
+        self.waited = 0.0
+
+    def fail(self, code: str, text: str, at: str, **extra: Any) -> FetchResult:
+        return FetchResult(self.url, at, redirects=tuple(self.chain),
+                           elapsed=time.monotonic() - self.start, error=code, error_text=text,
+                           **extra)
 
 
 class _Cookies:
@@ -705,23 +835,80 @@ class _Cookies:
     __slots__ = ("jar",)
 
     def __init__(self) -> None:
-        self.jar: requests.cookies.RequestsCookieJar | None = None
+        self.jar: Any = None
 
 
 @dataclass
 class _Hop:
-    response: requests.Response | None = None  #: a redirect or retryable status, unread
+    response: Any = None  #: a redirect or retryable status (aiohttp response), unread
     result: FetchResult | None = None  #: an error or a read response
 
 
 def _with(result: FetchResult, **changes: Any) -> FetchResult:
-    import dataclasses
-
     return dataclasses.replace(result, **changes)
 
 
 def classify_exception(exc: BaseException) -> tuple[str, str]:
-    """Map a requests/urllib3 exception to a stable error code and a one-line text."""
+    """Map an aiohttp (or requests/urllib3) exception to a stable error code and a
+    one-line text."""
+    if type(exc).__module__.split(".")[0] in ("requests", "urllib3"):
+        return _classify_requests(exc)
+    full = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    text = _short_text(full)
+    lowered = repr(exc).lower() + " " + full.lower()
+    causes = _causes(exc)
+    if any(isinstance(e, (asyncio.TimeoutError, socket.timeout)) for e in causes):
+        return "timeout", text if str(exc) else "timed out"
+    if any(isinstance(e, ssl.SSLError) or "certificate" in type(e).__name__.lower()
+           or type(e).__name__ == "ClientSSLError" for e in causes):
+        return "tls-error", text
+    names = {type(e).__name__ for e in causes}
+    if "LineTooLong" in names:
+        return "bad-response", f"bad response: header line too long ({full})"[:300]
+    if names & {"HttpProcessingError", "BadStatusLine", "LineTooLong", "BadHttpMessage",
+                "InvalidHeader", "TransferEncodingError", "ContentLengthError"} and not (
+            names & {"ClientPayloadError"}):
+        return "bad-response", f"bad response: {full}"[:300]
+    if "ClientResponseError" in names:
+        return "bad-response", f"bad response: {full}"[:300]
+    if any(isinstance(e, socket.gaierror) for e in causes) or "ClientConnectorDNSError" in names:
+        return "dns-error", text
+    if "InvalidURL" in names or "InvalidUrlClientError" in names or isinstance(exc, ValueError):
+        return "invalid-url", text
+    if any(isinstance(e, ConnectionRefusedError) for e in causes):
+        return "connection-refused", text
+    if names & {"ServerDisconnectedError", "ClientPayloadError"} or any(
+            isinstance(e, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError))
+            for e in causes):
+        return "connection-reset", text
+    if "timed out" in lowered:
+        return "timeout", text
+    if "refused" in lowered:
+        return "connection-refused", text
+    if "reset" in lowered or "broken pipe" in lowered or "disconnected" in lowered:
+        return "connection-reset", text
+    if names & {"ClientConnectionError", "ClientConnectorError", "ClientOSError"} or isinstance(
+            exc, OSError):
+        return "connection-error", text
+    return "request-error", text
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps (causes, contexts, ``os_error``), a few levels deep."""
+    seen: list[BaseException] = [exc]
+    for err in seen:
+        if len(seen) >= 12:
+            break
+        inner = [err.__cause__, err.__context__, getattr(err, "os_error", None), *err.args]
+        seen.extend(e for e in inner if isinstance(e, BaseException) and e not in seen)
+    return seen
+
+
+def _classify_requests(exc: BaseException) -> tuple[str, str]:
+    """:func:`classify_exception` for requests/urllib3 (Save Page Now still POSTs so)."""
+    import requests
+    import urllib3
+
     full = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
     text = _short_text(full)
     lowered = repr(exc).lower() + " " + full.lower()
@@ -747,24 +934,21 @@ def classify_exception(exc: BaseException) -> tuple[str, str]:
         exc, requests.exceptions.ConnectionError
     ):
         return "request-error", text
-    if isinstance(exc, (requests.exceptions.ConnectionError, urllib3.exceptions.HTTPError,
-                        OSError)):
-        if "certificate" in lowered or "ssl" in lowered:
-            return "tls-error", text
-        if ("name or service not known" in lowered or "nodename nor servname" in lowered
-                or "failed to resolve" in lowered or "name resolution" in lowered
-                or "no address associated" in lowered or "getaddrinfo" in lowered):
-            return "dns-error", text
-        if "timed out" in lowered:
-            return "timeout", text
-        if "refused" in lowered:
-            return "connection-refused", text
-        if "reset" in lowered or "broken pipe" in lowered or "aborted" in lowered:
-            return "connection-reset", text
-        if "remotedisconnected" in lowered or "without response" in lowered:
-            return "connection-reset", text
-        return "connection-error", text
-    return "request-error", text
+    if "certificate" in lowered or "ssl" in lowered:
+        return "tls-error", text
+    if ("name or service not known" in lowered or "nodename nor servname" in lowered
+            or "failed to resolve" in lowered or "name resolution" in lowered
+            or "no address associated" in lowered or "getaddrinfo" in lowered):
+        return "dns-error", text
+    if "timed out" in lowered:
+        return "timeout", text
+    if "refused" in lowered:
+        return "connection-refused", text
+    if "reset" in lowered or "broken pipe" in lowered or "aborted" in lowered:
+        return "connection-reset", text
+    if "remotedisconnected" in lowered or "without response" in lowered:
+        return "connection-reset", text
+    return "connection-error", text
 
 
 def _bad_response(exc: BaseException) -> str | None:

@@ -17,6 +17,7 @@ Reasons are stable kebab-case codes (``http-404``, ``soft-404``,
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -238,10 +239,20 @@ def _probe_key(parts: SplitResult) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+_PROBE_BYTES = 512 * 1024
+
+
 def _probe(scheme: str, netloc: str, client: Fetcher) -> Probe:
+    url, token = _probe_url(scheme, netloc)
+    return _probe_of(url, token, client.fetch(url, max_bytes=_PROBE_BYTES))
+
+
+def _probe_url(scheme: str, netloc: str) -> tuple[str, str]:
     token = secrets.token_hex(10)
-    url = urlunsplit((scheme, netloc, f"/citecheck-{token}", "", ""))
-    result = client.fetch(url, max_bytes=512 * 1024)
+    return urlunsplit((scheme, netloc, f"/citecheck-{token}", "", "")), token
+
+
+def _probe_of(url: str, token: str, result: FetchResult) -> Probe:
     text = ""
     if result.error is None and result.body:
         html, _ = decode_body(result)
@@ -382,15 +393,85 @@ def check_url(
     checked_at = now_iso(clock)
     asked = normalize_url(url)
     result = client.fetch(asked)
-    html: str | None = None
-    encoding: str | None = None
-    if result.body and _is_text(result):
-        html, encoding = decode_body(result)
+    html, encoding = _text_of(result)
     probe = None
-    code = result.status_code
-    if (soft404_probe and result.error is None and code is not None and 200 <= code < 300
-            and html is not None and not is_home_page(asked)):
+    if soft404_probe and _wants_probe(asked, result, html):
         probe = (probes or probe_cache_for(client)).get(result.final_url or asked, client)
+    return _live_result(asked, result, probe, html, encoding, checked_at, keep_body)
+
+
+async def acheck_url(
+    url: str,
+    client: AsyncFetcher,
+    *,
+    soft404_probe: bool = True,
+    keep_body: bool = True,
+    probes: AsyncProbes | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> LiveResult:
+    """:func:`check_url` on the event loop (``client.afetch``; probes per host in
+    ``probes``)."""
+    checked_at = now_iso(clock)
+    asked = normalize_url(url)
+    result = await client.afetch(asked)
+    html, encoding = _text_of(result)
+    probe = None
+    if soft404_probe and _wants_probe(asked, result, html):
+        probe = await (probes or AsyncProbes()).get(result.final_url or asked, client)
+    return _live_result(asked, result, probe, html, encoding, checked_at, keep_body)
+
+
+class AsyncFetcher(Protocol):
+    """What the asyncio live check needs of an HTTP client."""
+
+    async def afetch(self, url: str, *, max_bytes: int | None = ...) -> FetchResult: ...
+
+
+class AsyncProbes:
+    """One soft-404 probe per host for the asyncio runner: a task per host,
+    which every page of the host awaits (and which may start beside the first)."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[str, asyncio.Future[Probe]] = {}
+
+    def start(self, url: str, client: AsyncFetcher) -> asyncio.Future[Probe]:
+        parts = urlsplit(url)
+        key = _probe_key(parts)
+        task = self._tasks.get(key)
+        if task is None:
+            task = self._tasks[key] = asyncio.ensure_future(
+                _aprobe(parts.scheme, parts.netloc, client))
+        return task
+
+    async def get(self, url: str, client: AsyncFetcher) -> Probe:
+        return await asyncio.shield(self.start(url, client))
+
+    async def wait(self) -> None:
+        """Wait for every probe started (those no page needed, too)."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+
+async def _aprobe(scheme: str, netloc: str, client: AsyncFetcher) -> Probe:
+    url, token = _probe_url(scheme, netloc)
+    return _probe_of(url, token, await client.afetch(url, max_bytes=_PROBE_BYTES))
+
+
+def _text_of(result: FetchResult) -> tuple[str | None, str | None]:
+    if result.body and _is_text(result):
+        return decode_body(result)
+    return None, None
+
+
+def _wants_probe(asked: str, result: FetchResult, html: str | None) -> bool:
+    code = result.status_code
+    return (result.error is None and code is not None and 200 <= code < 300
+            and html is not None and not is_home_page(asked))
+
+
+def _live_result(asked: str, result: FetchResult, probe: Probe | None, html: str | None,
+                 encoding: str | None, checked_at: str, keep_body: bool) -> LiveResult:
+    code = result.status_code
     status, reasons = classify(asked, result, probe, html)
     return LiveResult(
         url=asked,

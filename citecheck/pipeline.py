@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: what a folder of briefs contributes
-DOCUMENT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+DOCUMENT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
 #: Wayback replay URLs: ROOT/<timestamp><modifier>/<original url>
 _REPLAY = re.compile(r"/\d{14}[a-z]{0,2}_?/(https?://.+)$", re.IGNORECASE)
 #: (url, cited date, publication date): one archive question
@@ -93,7 +93,8 @@ def expand_inputs(inputs: Sequence[str]) -> list[str]:
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
-                raise InputError(f"{item}: no .txt, .md or .html briefs in this folder")
+                raise InputError(
+                    f"{item}: no .txt, .md, .html, .docx or .pdf briefs in this folder")
             out.extend(found)
         elif path.exists():
             out.append(item)
@@ -134,6 +135,8 @@ class AuditOptions:
     #: every archive asked, (root or memento:URL, CDX URL); empty: archive_url alone
     archives: tuple[tuple[str, str | None], ...] = ()
     archive_concurrency: int = 4
+    #: accepted findings (citecheck-accept.yaml); None: ./citecheck-accept.yaml if present
+    accept_path: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -477,6 +480,25 @@ class RecordingClient:
             self._recorder.record(result, self._kind)
         return result
 
+    @property
+    def async_ready(self) -> bool:
+        """Whether :meth:`afetch` may be awaited: the wrapped client has a coroutine
+        ``afetch`` (the live runner asks; a fake with only ``fetch`` is called in
+        threads)."""
+        import inspect
+
+        return inspect.iscoroutinefunction(getattr(type(self._client), "afetch", None))
+
+    async def afetch(self, url: str, **kwargs: Any) -> FetchResult:
+        """:meth:`fetch` on the event loop; the response is recorded off the loop."""
+        import asyncio
+
+        result: FetchResult = await self._client.afetch(url, **kwargs)
+        if self._recorder is not None and (self._want is None or self._want(result)):
+            await asyncio.get_running_loop().run_in_executor(
+                None, self._recorder.record, result, self._kind)
+        return result
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
 
@@ -512,9 +534,13 @@ def summarize(verdicts: Iterable[Verdict]) -> dict[str, Any]:
     return {"total": total, "by_verdict": by_verdict, "by_severity": by_severity}
 
 
-def exit_code_for(verdicts: Iterable[Verdict], fail_on: Severity) -> ExitCode:
-    """1 if any verdict is at or above ``fail_on``, else 0 (DESIGN.md)."""
-    if any(v.verdict.severity >= fail_on for v in verdicts):
+def exit_code_for(
+    verdicts: Iterable[Verdict], fail_on: Severity,
+    accepted: Callable[[Verdict], Any] | None = None,
+) -> ExitCode:
+    """1 if any verdict is at or above ``fail_on``, else 0 (DESIGN.md); a verdict
+    ``accepted`` says is accepted (citecheck-accept.yaml) does not count."""
+    if any(v.verdict.severity >= fail_on and not (accepted and accepted(v)) for v in verdicts):
         return ExitCode.FINDINGS
     return ExitCode.OK
 
@@ -609,6 +635,9 @@ def run_audit(
     from citecheck.verify import Thresholds  # light: no content library at import
 
     Thresholds.from_env()  # a bad CITECHECK_* threshold is an input error, before the run
+    from citecheck.accept import find_accept
+
+    accept = find_accept(options.accept_path)  # so is a bad accept file
     http = Deferred(lambda: stages.make_client(options.http_config()))
 
     # 1. read and extract (bad input stops here, before a run is recorded)
@@ -644,7 +673,7 @@ def run_audit(
     warc = stages.make_warc(options.archive_dir, run_id) if stages.make_warc else None
     try:
         result = _audit_run(run_id, started_at, documents, per_doc, registry, http, warc, store,
-                            options, stages, progress)
+                            options, stages, progress, accept=accept)
         if skipped:  # the rest is audited, but the run is not clean: an input error
             result = dataclasses.replace(result, skipped=tuple(skipped),
                                          exit_code=max(result.exit_code, ExitCode.USAGE))
@@ -675,6 +704,8 @@ def _audit_run(
     options: AuditOptions,
     stages: Stages,
     progress: Progress,
+    *,
+    accept: Any = None,
 ) -> AuditResult:
     t0 = time.monotonic()
     saved_ids = store.save_documents(
@@ -828,7 +859,7 @@ def _audit_run(
 
     summary = summarize(verdicts)
     summary.update(documents=len(documents), urls=len(urls), offline=offline)
-    code = exit_code_for(verdicts, options.fail_on)
+    code = exit_code_for(verdicts, options.fail_on, accept.match if accept else None)
     stats = {
         "elapsed": round(time.monotonic() - t0, 3),
         "cache_hits": cache.hits,
@@ -1041,12 +1072,14 @@ def _save_missing(
 
 
 def build_report(
-    store: Store, run_id: int | None = None, *, verdicts: Sequence[Verdict] | None = None
+    store: Store, run_id: int | None = None, *, verdicts: Sequence[Verdict] | None = None,
+    accept: Any = None,
 ) -> Any:
     """A :class:`~citecheck.report.RunReport` of a stored run, with its changes.
 
     ``verdicts``: the run's verdicts already in hand (they are what the store
-    holds), saving their decoding from the database.
+    holds), saving their decoding from the database. ``accept``: an
+    :class:`~citecheck.accept.AcceptList` marking the findings it accepts.
     """
     from citecheck.report import Change, DocumentInfo, RunReport
 
@@ -1063,14 +1096,16 @@ def build_report(
             )
             for c in store.history(run_id=run.id)
         ]
+    verdicts = stored.verdicts if verdicts is None else verdicts
     return RunReport.from_verdicts(
-        stored.verdicts if verdicts is None else verdicts,
+        verdicts,
         run_id=str(run.id),
         started_at=run.started_at,
         finished_at=run.finished_at,
         options=run.options,
         documents=[DocumentInfo(d["name"], d["published"], d["title"]) for d in stored.documents],
         changes=changes,
+        accepted=accept.accepted(verdicts) if accept else None,
     )
 
 

@@ -338,15 +338,19 @@ class _Validator:
             if collecting:
                 gc.enable()
 
-    def _run(self, text: str) -> Registry:
+    def compose(self, text: str) -> yaml.Node | None:
+        """The YAML node tree of ``text`` (None if empty), or a ConfigError naming the line."""
         try:
-            root = yaml.compose(text, Loader=self.loader_cls)
+            return yaml.compose(text, Loader=self.loader_cls)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             raise ConfigError(self.name, _yaml_reason(exc),
                               mark.line + 1 if mark is not None else None) from None
         except yaml.YAMLError as exc:
             raise ConfigError(self.name, f"invalid YAML: {exc}") from None
+
+    def _run(self, text: str) -> Registry:
+        root = self.compose(text)
         if root is None:
             return Registry(path=self.name)
         if "!" in text:  # a tag is written with "!": without one there is nothing to refuse

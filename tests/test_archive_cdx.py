@@ -6,9 +6,9 @@ import json
 import threading
 from urllib.parse import parse_qs, urlsplit
 
+import aiohttp
 import pytest
-import requests
-import responses
+from fake_http import fake_web
 from fixtures_archive import FakeTime
 
 from citecheck.archive import (
@@ -193,9 +193,9 @@ def _query(call) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(call.request.url).query).items()}
 
 
-@responses.activate
+@fake_web.activate
 def test_lookup_ia_dialect_and_query_parameters():
-    responses.get(IA_CDX, body=ia_body(("20180301000000", "200", PAGE),
+    fake_web.get(IA_CDX, body=ia_body(("20180301000000", "200", PAGE),
                                        ("20180514093000", "200", PAGE.replace("http:", "https:")),
                                        ("20180520120000", "200", PAGE)))
     client, _ = make_client("https://web.archive.org/web")
@@ -206,17 +206,17 @@ def test_lookup_ia_dialect_and_query_parameters():
     assert snap.archive_url == f"https://web.archive.org/web/20180514093000/{snap.url}"
     assert snap.status_code == 200 and snap.digest == "D20180514093000"
     assert snap.distance_days == 0.0
-    q = _query(responses.calls[0])
+    q = _query(fake_web.calls[0])
     assert q["url"] == PAGE and q["output"] == "json" and q["sort"] == "closest"
     assert q["closest"] == "20180514120000"
     assert q["from"] == "20170514000000" and q["to"] == "20190514235959"
     assert q["allowFuzzy"] == "0"
 
 
-@responses.activate
+@fake_web.activate
 def test_lookup_pywb_dialect_drops_fuzzy_rows_of_other_urls():
     other = "http://news.example.com/2018/05/14/statement?print=1"
-    responses.get(PYWB_CDX, body=pywb_body(("20180514093000", "200", other),
+    fake_web.get(PYWB_CDX, body=pywb_body(("20180514093000", "200", other),
                                            ("20180515093000", "200", "http://elsewhere.org/"),
                                            fuzzy=True))
     client, _ = make_client()
@@ -225,27 +225,27 @@ def test_lookup_pywb_dialect_drops_fuzzy_rows_of_other_urls():
     assert result.candidates == () and result.error is None
 
 
-@responses.activate
+@fake_web.activate
 def test_lookup_empty_answer_is_none_not_error():
-    responses.get(PYWB_CDX, body="")
-    responses.get(PYWB_LISTING, json=WEB_ONLY)  # the collection exists
+    fake_web.get(PYWB_CDX, body="")
+    fake_web.get(PYWB_LISTING, json=WEB_ONLY)  # the collection exists
     client, _ = make_client()
     result = client.lookup(PAGE, "2018-05-14", "2018-06-04")
     assert result.status is LookupStatus.NONE and result.snapshot is None
 
 
-@responses.activate
+@fake_web.activate
 def test_lookup_only_404_captures_is_none_with_candidates():
-    responses.get(PYWB_CDX, body=pywb_body(("20180514093000", "404", PAGE)))
+    fake_web.get(PYWB_CDX, body=pywb_body(("20180514093000", "404", PAGE)))
     client, _ = make_client()
     result = client.lookup(PAGE, "2018-05-14", None)
     assert result.status is LookupStatus.NONE
     assert [c.status_code for c in result.candidates] == [404]
 
 
-@responses.activate
+@fake_web.activate
 def test_lookup_drops_rows_outside_the_window():
-    responses.get(PYWB_CDX, body=pywb_body(("20100514093000", "200", PAGE)))
+    fake_web.get(PYWB_CDX, body=pywb_body(("20100514093000", "200", PAGE)))
     client, _ = make_client()
     assert client.lookup(PAGE, "2018-05-14", None, window_days=30).status is LookupStatus.NONE
 
@@ -255,72 +255,72 @@ def test_lookup_drops_rows_outside_the_window():
     [("<html><body>Internal error</body></html>", 200), ("{'not json", 200),
      ("", 404), ("[]", 403)],
 )
-@responses.activate
+@fake_web.activate
 def test_lookup_garbage_or_wrong_status_is_error(body, status):
-    responses.get(PYWB_CDX, body=body, status=status)
+    fake_web.get(PYWB_CDX, body=body, status=status)
     client, _ = make_client()
     result = client.lookup(PAGE, "2018-05-14", None)
     assert result.status is LookupStatus.ERROR
     assert result.error.startswith("bad-response")
 
 
-@responses.activate
+@fake_web.activate
 def test_empty_web_page_instead_of_cdx_is_error_not_none():
-    responses.get(PYWB_CDX, body="", content_type="text/html; charset=utf-8")
+    fake_web.get(PYWB_CDX, body="", content_type="text/html; charset=utf-8")
     client, _ = make_client()
     result = client.lookup(PAGE, "2018-05-14", None)
     assert result.status is LookupStatus.ERROR and "web page" in result.error
 
 
-@responses.activate
+@fake_web.activate
 def test_429_with_retry_after_is_honoured_then_succeeds():
-    responses.get(PYWB_CDX, status=429, headers={"Retry-After": "7"})
-    responses.get(PYWB_CDX, body=pywb_body(("20180514093000", "200", PAGE)))
+    fake_web.get(PYWB_CDX, status=429, headers={"Retry-After": "7"})
+    fake_web.get(PYWB_CDX, body=pywb_body(("20180514093000", "200", PAGE)))
     client, fake = make_client(retries=1)
     result = client.lookup(PAGE, "2018-05-14", None)
     assert result.status is LookupStatus.FOUND
-    assert len(responses.calls) == 2
+    assert len(fake_web.calls) == 2
     assert 7.0 in fake.sleeps
 
 
-@responses.activate
+@fake_web.activate
 def test_503_retried_until_exhausted_is_error():
-    responses.get(PYWB_CDX, status=503, headers={"Retry-After": "2"})
+    fake_web.get(PYWB_CDX, status=503, headers={"Retry-After": "2"})
     client, fake = make_client(retries=2)
     result = client.lookup(PAGE, "2018-05-14", None)
     assert result.status is LookupStatus.ERROR
     assert result.error.startswith("archive-unavailable: HTTP 503")
-    assert len(responses.calls) == 3
+    assert len(fake_web.calls) == 3
     assert fake.sleeps.count(2.0) == 2
 
 
-@responses.activate
+@fake_web.activate
 def test_retry_after_longer_than_allowed_gives_up_at_once():
-    responses.get(PYWB_CDX, status=429, headers={"Retry-After": "3600"})
+    fake_web.get(PYWB_CDX, status=429, headers={"Retry-After": "3600"})
     client, fake = make_client(max_retry_after=60)
     result = client.lookup(PAGE, "2018-05-14", None)
     assert result.status is LookupStatus.ERROR
     assert result.error.startswith("rate-limited")
-    assert len(responses.calls) == 1 and 3600 not in fake.sleeps
+    assert len(fake_web.calls) == 1 and 3600 not in fake.sleeps
 
 
-@responses.activate
+@fake_web.activate
 def test_connection_failure_is_error_not_none():
-    responses.get(PYWB_CDX, body=requests.exceptions.ConnectionError("refused"))
+    fake_web.get(PYWB_CDX, body=aiohttp.ClientConnectionError("Connection refused"))
     client, _ = make_client()
     result = client.lookup(PAGE, "2018-05-14", None)
     assert result.status is LookupStatus.ERROR and result.snapshot is None
 
 
-@responses.activate
+@fake_web.activate
 def test_rate_limit_applies_to_the_archive_host():
-    responses.get(PYWB_CDX, body="")
-    responses.get(PYWB_LISTING, json=WEB_ONLY)
+    fake_web.get(PYWB_CDX, body="")
+    fake_web.get(PYWB_LISTING, json=WEB_ONLY)
     client, fake = make_client(rate=2.0)
     for _ in range(3):
         client.lookup(PAGE, "2018-05-14", None)
     # 3 CDX queries and the one check of the collection, all spaced
-    assert len(responses.calls) == 4 and fake.sleeps == [0.5, 0.5, 0.5]
+    assert len(fake_web.calls) == 4 and fake.sleeps == [0.5, 0.5, 0.5]
 
 
 class DictCache:
@@ -336,10 +336,10 @@ class DictCache:
         self.data[key] = lookup
 
 
-@responses.activate
+@fake_web.activate
 def test_cache_reuses_answers_but_never_caches_errors():
-    responses.get(PYWB_CDX, status=503)
-    responses.get(PYWB_CDX, body=pywb_body(("20180514093000", "200", PAGE)))
+    fake_web.get(PYWB_CDX, status=503)
+    fake_web.get(PYWB_CDX, body=pywb_body(("20180514093000", "200", PAGE)))
     cache = DictCache()
     client, _ = make_client(cache=cache, max_age_seconds=3600, retries=0)
     assert client.lookup(PAGE, "2018-05-14", None).status is LookupStatus.ERROR
@@ -348,28 +348,28 @@ def test_cache_reuses_answers_but_never_caches_errors():
     assert first.status is LookupStatus.FOUND and not first.from_cache
     second = client.lookup(PAGE, "2018-05-14", None)
     assert second.from_cache and second.snapshot == first.snapshot
-    assert len(responses.calls) == 2
+    assert len(fake_web.calls) == 2
     # another cited date is another question
     client.lookup(PAGE, "2017-05-14", None)
-    assert len(responses.calls) == 3
+    assert len(fake_web.calls) == 3
 
 
-@responses.activate
+@fake_web.activate
 def test_fetch_snapshot_raw_and_failure_as_data():
     snap = Snapshot(PAGE, f"{PYWB_ROOT}/20180514093000/{PAGE}", "20180514093000", 200)
-    responses.get(f"{PYWB_ROOT}/20180514093000id_/{PAGE}", body=b"<p>hello</p>",
+    fake_web.get(f"{PYWB_ROOT}/20180514093000id_/{PAGE}", body=b"<p>hello</p>",
                   content_type="text/html")
     client, _ = make_client()
     got = client.fetch_snapshot(snap)
     assert got.body == b"<p>hello</p>" and got.error is None and got.mimetype == "text/html"
-    responses.replace(responses.GET, f"{PYWB_ROOT}/20180514093000id_/{PAGE}", status=502)
+    fake_web.replace(fake_web.GET, f"{PYWB_ROOT}/20180514093000id_/{PAGE}", status=502)
     failed = make_client(retries=0)[0].fetch_snapshot(snap)
     assert failed.body is None and failed.error.startswith("archive-unavailable")
 
 
-@responses.activate
+@fake_web.activate
 def test_discover_keeps_html_200_on_the_domains_one_per_page():
-    responses.get(PYWB_CDX, body=pywb_body(
+    fake_web.get(PYWB_CDX, body=pywb_body(
         ("20180514093000", "200", "http://news.example.com/a"),
         ("20180601093000", "200", "http://news.example.com/a"),
         ("20180514093000", "404", "http://news.example.com/b"),
@@ -382,57 +382,57 @@ def test_discover_keeps_html_200_on_the_domains_one_per_page():
         ("http://news.example.com/a", "20180514093000"),
         ("http://www.news.example.com/d", "20180516093000"),
     ]
-    q = _query(responses.calls[0])
+    q = _query(fake_web.calls[0])
     assert q["matchType"] == "domain" and q["url"] == "example.com"
 
 
-@responses.activate
+@fake_web.activate
 def test_discover_error_returns_empty_and_records_it():
-    responses.get(PYWB_CDX, body="<html>oops</html>")
+    fake_web.get(PYWB_CDX, body="<html>oops</html>")
     client, _ = make_client()
     assert client.discover(["example.com"], None) == []
     assert client.last_error.startswith("bad-response")
 
 
-@responses.activate
+@fake_web.activate
 def test_http_client_retries_are_not_multiplied():
-    responses.get(PYWB_CDX, status=503, headers={"Retry-After": "1"})
+    fake_web.get(PYWB_CDX, status=503, headers={"Retry-After": "1"})
     client, fake = make_client(http_retries=2)  # archive-level retries default to 0
     result = client.lookup(PAGE, "2018-05-14", None)
     assert result.status is LookupStatus.ERROR
-    assert len(responses.calls) == 3  # 1 + the HTTP client's 2 retries
+    assert len(fake_web.calls) == 3  # 1 + the HTTP client's 2 retries
 
 
-@responses.activate
+@fake_web.activate
 def test_breaker_stops_asking_a_failing_archive():
-    responses.get(PYWB_CDX, status=502)
+    fake_web.get(PYWB_CDX, status=502)
     client, _ = make_client(breaker=3)
     errors = [client.lookup(PAGE, f"2018-05-{d:02d}", None).error for d in range(1, 6)]
-    assert len(responses.calls) == 3
+    assert len(fake_web.calls) == 3
     assert errors[3].startswith("archive-unavailable: not asked")
     assert all(e for e in errors)
 
 
-@responses.activate
+@fake_web.activate
 def test_retry_after_holds_back_the_next_request_to_the_archive():
-    responses.get(PYWB_CDX, status=429, headers={"Retry-After": "20"})
-    responses.get(PYWB_CDX, body="")
-    responses.get(PYWB_LISTING, json=WEB_ONLY)
+    fake_web.get(PYWB_CDX, status=429, headers={"Retry-After": "20"})
+    fake_web.get(PYWB_CDX, body="")
+    fake_web.get(PYWB_LISTING, json=WEB_ONLY)
     client, fake = make_client()
     assert client.lookup(PAGE, "2018-05-14", None).error.startswith("rate-limited")
     assert client.lookup(PAGE, "2018-05-15", None).status is LookupStatus.NONE
     assert 20.0 in fake.sleeps
 
 
-@responses.activate
+@fake_web.activate
 def test_redirect_capture_followed_via_archive_rewritten_location():
     target = "https://news.example.com/2018/05/14/statement-final"
-    responses.get(IA_CDX, body=ia_body(("20180514000000", "301", PAGE)),
-                  match=[responses.matchers.query_param_matcher({"url": PAGE}, strict_match=False)])
-    responses.get(f"https://web.archive.org/web/20180514000000id_/{PAGE}", status=302,
+    fake_web.get(IA_CDX, body=ia_body(("20180514000000", "301", PAGE)),
+                  match=[fake_web.matchers.query_param_matcher({"url": PAGE}, strict_match=False)])
+    fake_web.get(f"https://web.archive.org/web/20180514000000id_/{PAGE}", status=302,
                   headers={"Location": f"https://web.archive.org/web/20180514000000id_/{target}"})
-    responses.get(IA_CDX, body=ia_body(("20180515000000", "200", target)),
-                  match=[responses.matchers.query_param_matcher({"url": target},
+    fake_web.get(IA_CDX, body=ia_body(("20180515000000", "200", target)),
+                  match=[fake_web.matchers.query_param_matcher({"url": target},
                                                                 strict_match=False)])
     client, _ = make_client("https://web.archive.org/web")
     result = client.lookup(PAGE, "2018-05-14", None)
@@ -441,15 +441,15 @@ def test_redirect_capture_followed_via_archive_rewritten_location():
     assert [c.status_code for c in result.candidates] == [301, 200]
 
 
-@responses.activate
+@fake_web.activate
 def test_redirect_capture_to_itself_is_not_followed_and_error_is_not_none():
-    responses.get(PYWB_CDX, body=pywb_body(("20180514000000", "301", PAGE)))
-    responses.get(f"{PYWB_ROOT}/20180514000000id_/{PAGE}", status=301,
+    fake_web.get(PYWB_CDX, body=pywb_body(("20180514000000", "301", PAGE)))
+    fake_web.get(f"{PYWB_ROOT}/20180514000000id_/{PAGE}", status=301,
                   headers={"Location": PAGE.replace("http:", "https:")})
     client, _ = make_client()
     assert client.lookup(PAGE, "2018-05-14", None).status is LookupStatus.NONE
-    assert len(responses.calls) == 2
-    responses.replace(responses.GET, f"{PYWB_ROOT}/20180514000000id_/{PAGE}", status=503)
+    assert len(fake_web.calls) == 2
+    fake_web.replace(fake_web.GET, f"{PYWB_ROOT}/20180514000000id_/{PAGE}", status=503)
     assert client.lookup(PAGE, "2018-05-15", None).status is LookupStatus.ERROR
 
 
@@ -478,10 +478,10 @@ def test_collection_of(cdx_url, expected):
     assert collection_of(cdx_url) == expected
 
 
-@responses.activate
+@fake_web.activate
 def test_missing_collection_is_error_not_none_and_checked_once():
-    responses.get(WRONG_CDX, body="", content_type="text/x-ndjson")
-    responses.get(PYWB_LISTING, json=WEB_ONLY)
+    fake_web.get(WRONG_CDX, body="", content_type="text/x-ndjson")
+    fake_web.get(PYWB_LISTING, json=WEB_ONLY)
     cache = DictCache()
     client, _ = make_client(WRONG_ROOT, cache=cache, max_age_seconds=3600)
     first = client.lookup(PAGE, "2018-05-14", "2018-06-04")
@@ -493,40 +493,40 @@ def test_missing_collection_is_error_not_none_and_checked_once():
     again = client.lookup("http://other.example/", None, None)
     assert again.status is LookupStatus.ERROR and again.error == first.error
     assert client.discover(["example.com"], None) == [] and client.last_error == first.error
-    assert [c.request.url.split("?")[0] for c in responses.calls] == [WRONG_CDX, PYWB_LISTING]
+    assert [c.request.url.split("?")[0] for c in fake_web.calls] == [WRONG_CDX, PYWB_LISTING]
     assert cache.puts == 0
 
 
-@responses.activate
+@fake_web.activate
 def test_existing_collection_is_checked_once_at_the_first_empty_answer():
-    responses.get(PYWB_CDX, body="")
-    responses.get(PYWB_LISTING, json={"fixed": ["all"], "dynamic": ["web", "other"]})
+    fake_web.get(PYWB_CDX, body="")
+    fake_web.get(PYWB_LISTING, json={"fixed": ["all"], "dynamic": ["web", "other"]})
     client, _ = make_client()
     for day in (1, 2, 3):
         assert client.lookup(PAGE, f"2018-05-{day:02d}", None).status is LookupStatus.NONE
-    assert [c.request.url.split("?")[0] for c in responses.calls] == [PYWB_CDX, PYWB_LISTING,
+    assert [c.request.url.split("?")[0] for c in fake_web.calls] == [PYWB_CDX, PYWB_LISTING,
                                                                       PYWB_CDX, PYWB_CDX]
 
 
-@responses.activate
+@fake_web.activate
 def test_listed_captures_prove_the_collection_exists_without_a_check():
-    responses.get(PYWB_CDX, body=pywb_body(("20180514093000", "200", PAGE)))
+    fake_web.get(PYWB_CDX, body=pywb_body(("20180514093000", "200", PAGE)))
     client, _ = make_client()
     assert client.lookup(PAGE, "2018-05-14", None).status is LookupStatus.FOUND
-    responses.replace(responses.GET, PYWB_CDX, body="")
+    fake_web.replace(fake_web.GET, PYWB_CDX, body="")
     assert client.lookup("http://news.example.com/never", "2018-05-14", None).status \
         is LookupStatus.NONE
-    assert all(c.request.url.startswith(PYWB_CDX) for c in responses.calls)
+    assert all(c.request.url.startswith(PYWB_CDX) for c in fake_web.calls)
 
 
-@responses.activate
+@fake_web.activate
 def test_internet_archive_gets_no_extra_request():
-    responses.get(IA_CDX, body="[]")
-    responses.get("https://web.archive.org/collinfo.json", json={"fixed": [], "dynamic": []})
+    fake_web.get(IA_CDX, body="[]")
+    fake_web.get("https://web.archive.org/collinfo.json", json={"fixed": [], "dynamic": []})
     client, _ = make_client("https://web.archive.org/web")
     assert client.lookup(PAGE, "2018-05-14", None).status is LookupStatus.NONE
     assert client.check_collection() is None
-    assert [c.request.url.split("?")[0] for c in responses.calls] == [IA_CDX]
+    assert [c.request.url.split("?")[0] for c in fake_web.calls] == [IA_CDX]
 
 
 @pytest.mark.parametrize(
@@ -537,21 +537,21 @@ def test_internet_archive_gets_no_extra_request():
         {"json": ["web"]},  # JSON, but not pywb's listing
     ],
 )
-@responses.activate
+@fake_web.activate
 def test_no_pywb_listing_means_empty_answers_are_trusted(listing):
-    responses.get(PYWB_CDX, body="")
-    responses.get(PYWB_LISTING, **listing)
+    fake_web.get(PYWB_CDX, body="")
+    fake_web.get(PYWB_LISTING, **listing)
     client, _ = make_client()
     assert client.lookup(PAGE, "2018-05-14", None).status is LookupStatus.NONE
     assert client.lookup(PAGE, "2018-05-15", None).status is LookupStatus.NONE
-    assert len(responses.calls) == 3  # the listing asked once
+    assert len(fake_web.calls) == 3  # the listing asked once
 
 
-@responses.activate
+@fake_web.activate
 def test_listing_that_cannot_be_asked_is_error_and_asked_again():
-    responses.get(PYWB_CDX, body="")
-    responses.get(PYWB_LISTING, status=503)
-    responses.get(PYWB_LISTING, json=WEB_ONLY)
+    fake_web.get(PYWB_CDX, body="")
+    fake_web.get(PYWB_LISTING, status=503)
+    fake_web.get(PYWB_LISTING, json=WEB_ONLY)
     cache = DictCache()
     client, _ = make_client(cache=cache, max_age_seconds=3600, retries=0)
     failed = client.lookup(PAGE, "2018-05-14", None)
@@ -563,23 +563,23 @@ def test_listing_that_cannot_be_asked_is_error_and_asked_again():
     assert cache.puts == 1
 
 
-@responses.activate
+@fake_web.activate
 def test_cached_none_for_a_missing_collection_is_not_trusted():
     # an older citecheck cached pywb's empty answers as "none"
     client, _ = make_client(WRONG_ROOT, cache=DictCache(), max_age_seconds=3600)
     key = client.lookup_key(PAGE, "2018-05-14", None, 365)
     client.cache.data[key] = ArchiveLookup(PAGE, LookupStatus.NONE)
-    responses.get(PYWB_LISTING, json=WEB_ONLY)
+    fake_web.get(PYWB_LISTING, json=WEB_ONLY)
     result = client.lookup(PAGE, "2018-05-14", None)
     assert result.status is LookupStatus.ERROR and "'wrongcoll' not found" in result.error
     assert not result.from_cache
-    assert [c.request.url for c in responses.calls] == [PYWB_LISTING]  # CDX not asked
+    assert [c.request.url for c in fake_web.calls] == [PYWB_LISTING]  # CDX not asked
 
 
-@responses.activate
+@fake_web.activate
 def test_cdx_endpoint_on_loopback_needs_no_allow_private():
-    responses.get("http://127.0.0.1:8080/wrongcoll/cdx", body="")
-    responses.get("http://127.0.0.1:8080/collinfo.json", json=WEB_ONLY)
+    fake_web.get("http://127.0.0.1:8080/wrongcoll/cdx", body="")
+    fake_web.get("http://127.0.0.1:8080/collinfo.json", json=WEB_ONLY)
     strict = HttpClient(HttpConfig(retries=0))  # private addresses refused
     client = ArchiveClient(strict, "https://web.archive.org/web",
                            "http://127.0.0.1:8080/wrongcoll/cdx", rate_per_second=1000)
@@ -588,15 +588,15 @@ def test_cdx_endpoint_on_loopback_needs_no_allow_private():
     assert strict.config.allow_private is False
 
 
-@responses.activate
+@fake_web.activate
 def test_loopback_archive_with_a_deferred_client_makes_it_at_the_first_request():
     # the pipeline's client is made on first use: trusting the loopback archive
     # must not make it (a lookup answered from the cache makes no request), and
     # the trusted client made later keeps the user's client strict
     from citecheck.lazy import Deferred
 
-    responses.get("http://127.0.0.1:8080/web/cdx", json=[["urlkey", "timestamp", "original"]])
-    responses.get("http://127.0.0.1:8080/collinfo.json", json=WEB_ONLY)
+    fake_web.get("http://127.0.0.1:8080/web/cdx", json=[["urlkey", "timestamp", "original"]])
+    fake_web.get("http://127.0.0.1:8080/collinfo.json", json=WEB_ONLY)
     made: list[HttpClient] = []
 
     def make() -> HttpClient:

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 from click.testing import CliRunner
 
 from citecheck import __version__
@@ -8,6 +11,25 @@ def test_version():
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0
     assert __version__ in result.output
+
+
+_VERSION_ONLY = """
+import sys
+from click.testing import CliRunner
+from citecheck.cli import cli
+print(CliRunner().invoke(cli, ["--version"]).output.strip())
+heavy = ("citecheck.models", "citecheck.http", "citecheck.pipeline", "citecheck.store",
+         "asyncio", "aiohttp", "requests", "sqlite_utils", "rapidfuzz")
+print(",".join(m for m in heavy if m in sys.modules))
+"""
+
+
+def test_version_imports_nothing_it_does_not_use():
+    out = subprocess.run([sys.executable, "-c", _VERSION_ONLY], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert __version__ in out[0]
+    assert out[1:] == [""], out
+
 
 
 def test_help_names_exit_codes():

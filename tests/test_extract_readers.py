@@ -1,8 +1,8 @@
 """Readers: HTML, Markdown, encodings, stdin-like bytes, URLs; publication dates."""
 
+import aiohttp
 import pytest
-import requests
-import responses
+from fake_http import fake_web
 
 from citecheck.errors import InputError
 from citecheck.extract import extract_citations, iter_citations, open_citations, read_document
@@ -265,20 +265,20 @@ def _offline_client() -> HttpClient:
     return HttpClient(resolve=lambda host: ["93.184.216.34"])
 
 
-@responses.activate
+@fake_web.activate
 def test_url_html_brief():
-    responses.get("https://brief.example/ties", body=HTML.encode("utf-8"),
+    fake_web.get("https://brief.example/ties", body=HTML.encode("utf-8"),
                   content_type="text/html; charset=utf-8")
     doc = read_document("https://brief.example/ties", client=_offline_client())
     assert doc.published == "2018-06-04"
     assert _cites(doc)[0] == (3, "MOFA", "2018-05-14", "https://www.fmprc.gov.cn/a.html")
 
 
-@responses.activate
+@fake_web.activate
 def test_url_brief_relative_links_join_the_final_url():
-    responses.get("https://brief.example/old", status=301,
+    fake_web.get("https://brief.example/old", status=301,
                   headers={"Location": "https://brief.example/2018/ties.html"})
-    responses.get("https://brief.example/2018/ties.html", content_type="text/html",
+    fake_web.get("https://brief.example/2018/ties.html", content_type="text/html",
                   body=b'<p>Grew (<a href="sources/mofa.html">MOFA</a>, May 14, 2018).</p>')
     doc = read_document("https://brief.example/old", client=_offline_client())
     (citation,) = extract_citations(doc)
@@ -286,38 +286,38 @@ def test_url_brief_relative_links_join_the_final_url():
     assert doc.name == "https://brief.example/old"
 
 
-@responses.activate
+@fake_web.activate
 def test_url_declared_charset_and_plain_text():
-    responses.get("https://brief.example/ru.txt", body=RUSSIAN.encode("windows-1251"),
+    fake_web.get("https://brief.example/ru.txt", body=RUSSIAN.encode("windows-1251"),
                   content_type="text/plain; charset=windows-1251")
     doc = read_document("https://brief.example/ru.txt", client=_offline_client())
     assert doc.text == RUSSIAN and doc.published == "2018-06-04"
 
 
-@responses.activate
+@fake_web.activate
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
         ({"status": 404, "body": b"gone"}, "HTTP 404"),
-        ({"body": requests.exceptions.ConnectionError("refused")}, "cannot fetch"),
+        ({"body": aiohttp.ClientConnectionError("Connection refused")}, "cannot fetch"),
         ({"body": b"\x89PNG", "content_type": "image/png"}, "not a text document"),
     ],
 )
 def test_url_failures_are_input_errors(kwargs, message):
-    responses.get("https://brief.example/x", **kwargs)
+    fake_web.get("https://brief.example/x", **kwargs)
     with pytest.raises(InputError, match=message):
         read_document("https://brief.example/x", client=_offline_client())
 
 
-@responses.activate
+@fake_web.activate
 def test_url_brief_larger_than_the_cap_is_an_error_not_truncated():
     # F4: a URL brief cut at the body cap silently lost its later citations
     line = b"The navy sailed to the Baltic for drills (TASS, May 14, 2018).\n"
-    responses.get("https://brief.example/big.txt", body=line * 40, content_type="text/plain")
+    fake_web.get("https://brief.example/big.txt", body=line * 40, content_type="text/plain")
     client = HttpClient(HttpConfig(max_bytes=1024), resolve=lambda host: ["93.184.216.34"])
     with pytest.raises(InputError, match=r"big.txt: larger than 0.0009\d* MB"):
         read_document("https://brief.example/big.txt", client=client)
-    responses.get("https://brief.example/small.txt", body=line * 10, content_type="text/plain")
+    fake_web.get("https://brief.example/small.txt", body=line * 10, content_type="text/plain")
     doc = read_document("https://brief.example/small.txt", client=client)
     assert len(extract_citations(doc)) == 10
 

@@ -1,15 +1,21 @@
-"""The HTTP client: caps, redirects, address guard, retries, charsets (``responses``)."""
+"""The HTTP client: caps, redirects, address guard, retries, charsets (aiohttp,
+answered by ``fake_http`` over aioresponses, and real local servers)."""
 
+import asyncio
 import gzip
 import socket
+import ssl
 import zlib
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
+import aiohttp
 import pytest
 import requests
-import responses
 import urllib3
+from fake_http import fake_web
 
 from citecheck.http import (
     AddressGuard,
@@ -26,6 +32,11 @@ from citecheck.http import (
 )
 
 PUBLIC = "93.184.216.34"
+_KEY = SimpleNamespace(host="example.org", port=443, ssl=True, is_ssl=True)  # a ConnectionKey
+
+
+def _connector_error(os_error):
+    return aiohttp.ClientConnectorError(_KEY, os_error)
 
 
 def public(host):
@@ -38,9 +49,9 @@ def make_client(sleeps=None, resolve=public, **cfg):
     return HttpClient(config, sleep=rec.append, resolve=resolve)
 
 
-@responses.activate
+@fake_web.activate
 def test_plain_200_keeps_body_headers_and_raw_bytes():
-    responses.get("http://example.org/a", body=b"<p>hi</p>", content_type="text/html")
+    fake_web.get("http://example.org/a", body=b"<p>hi</p>", content_type="text/html")
     r = make_client().fetch("http://example.org/a")
     assert r.status_code == 200 and r.error is None
     assert r.body == b"<p>hi</p>" and r.raw_body == b"<p>hi</p>"
@@ -49,66 +60,66 @@ def test_plain_200_keeps_body_headers_and_raw_bytes():
     assert r.attempts == 1 and r.address == PUBLIC
 
 
-@responses.activate
+@fake_web.activate
 def test_user_agent_and_accept_encoding_sent():
-    responses.get("http://example.org/ua", body=b"x")
+    fake_web.get("http://example.org/ua", body=b"x")
     make_client(user_agent="probe/1 (+https://x.test)").fetch("http://example.org/ua")
-    sent = responses.calls[0].request.headers
+    sent = fake_web.calls[0].request.headers
     assert sent["User-Agent"] == "probe/1 (+https://x.test)"
     assert sent["Accept-Encoding"] == "gzip, deflate"
 
 
-@responses.activate
+@fake_web.activate
 def test_credentials_in_the_url_become_basic_auth_and_none_otherwise():
-    responses.get("http://user:secret@example.org/private", body="ok")
-    responses.get("http://example.org/public", body="ok")
+    fake_web.get("http://user:secret@example.org/private", body="ok")
+    fake_web.get("http://example.org/public", body="ok")
     client = make_client()
     assert client.fetch("http://user:secret@example.org/private").status_code == 200
     assert client.fetch("http://example.org/public").status_code == 200
-    sent = [call.request for call in responses.calls]
+    sent = [call.request for call in fake_web.calls]
     assert sent[0].headers["Authorization"] == "Basic dXNlcjpzZWNyZXQ="  # user:secret
     assert "Authorization" not in sent[1].headers
 
 
-@responses.activate
+@fake_web.activate
 def test_redirect_chain_is_kept():
-    responses.get("http://example.org/1", status=301, headers={"Location": "/2"})
-    responses.get("http://example.org/2", status=302, headers={"Location": "https://example.org/3"})
-    responses.get("https://example.org/3", body=b"done")
+    fake_web.get("http://example.org/1", status=301, headers={"Location": "/2"})
+    fake_web.get("http://example.org/2", status=302, headers={"Location": "https://example.org/3"})
+    fake_web.get("https://example.org/3", body=b"done")
     r = make_client().fetch("http://example.org/1")
     assert r.status_code == 200 and r.body == b"done"
     assert r.final_url == "https://example.org/3"
     assert r.redirects == (("http://example.org/1", 301), ("http://example.org/2", 302))
 
 
-@responses.activate
+@fake_web.activate
 def test_redirect_not_followed_when_asked():
-    responses.get("http://example.org/1", status=302, headers={"Location": "/2"}, body=b"moved")
+    fake_web.get("http://example.org/1", status=302, headers={"Location": "/2"}, body=b"moved")
     r = make_client().fetch("http://example.org/1", follow_redirects=False)
     assert r.status_code == 302 and r.body == b"moved" and r.redirects == ()
 
 
-@responses.activate
+@fake_web.activate
 def test_redirect_loop():
-    responses.get("http://example.org/a", status=302, headers={"Location": "/b"})
-    responses.get("http://example.org/b", status=302, headers={"Location": "/a"})
+    fake_web.get("http://example.org/a", status=302, headers={"Location": "/b"})
+    fake_web.get("http://example.org/b", status=302, headers={"Location": "/a"})
     r = make_client().fetch("http://example.org/a")
     assert r.error == "redirect-loop"
     assert [u for u, _ in r.redirects] == ["http://example.org/a", "http://example.org/b"]
 
 
-@responses.activate
+@fake_web.activate
 def test_at_most_ten_redirects():
     for i in range(12):
-        responses.get(f"http://example.org/{i}", status=301, headers={"Location": f"/{i + 1}"})
-    responses.get("http://example.org/12", body=b"end")
+        fake_web.get(f"http://example.org/{i}", status=301, headers={"Location": f"/{i + 1}"})
+    fake_web.get("http://example.org/12", body=b"end")
     r = make_client().fetch("http://example.org/0")
     assert r.error == "too-many-redirects" and len(r.redirects) == 11
     ok = make_client().fetch("http://example.org/2")  # exactly 10 hops
     assert ok.error is None and ok.body == b"end" and len(ok.redirects) == 10
 
 
-@responses.activate
+@fake_web.activate
 def test_only_http_and_https():
     assert make_client().fetch("http:///path").error == "invalid-url"
     assert make_client().fetch("http://exa mple.org/").error == "invalid-url"
@@ -118,7 +129,7 @@ def test_only_http_and_https():
     assert make_client().fetch("http://example.org:99999/x").error == "invalid-url"
     assert make_client().fetch("ftp://example.org/x").error == "unsupported-scheme"
     assert make_client().fetch("file:///etc/passwd").error == "unsupported-scheme"
-    responses.get("http://example.org/f", status=302, headers={"Location": "file:///etc/passwd"})
+    fake_web.get("http://example.org/f", status=302, headers={"Location": "file:///etc/passwd"})
     r = make_client().fetch("http://example.org/f")
     assert r.error == "unsupported-scheme" and r.redirects == (("http://example.org/f", 302),)
 
@@ -165,21 +176,21 @@ def test_guard_caches_lookups():
     assert calls == ["a.test"]
 
 
-@responses.activate
+@fake_web.activate
 def test_fetch_refuses_private_and_link_local():
-    responses.get("http://169.254.169.254/latest/meta-data/", body=b"secret")
+    fake_web.get("http://169.254.169.254/latest/meta-data/", body=b"secret")
     r = make_client(allow_private=True).fetch("http://169.254.169.254/latest/meta-data/")
     assert r.error == "private-address" and "metadata" in r.error_text
     assert make_client().fetch("http://127.0.0.1:9/x").error == "private-address"
-    assert len(responses.calls) == 0
+    assert len(fake_web.calls) == 0
 
 
-@responses.activate
+@fake_web.activate
 def test_redirect_to_private_address_is_refused():
-    responses.get("http://example.org/r", status=302, headers={"Location": "http://10.0.0.8/admin"})
+    fake_web.get("http://example.org/r", status=302, headers={"Location": "http://10.0.0.8/admin"})
     r = make_client().fetch("http://example.org/r")
     assert r.error == "private-address" and r.final_url == "http://10.0.0.8/admin"
-    assert len(responses.calls) == 1
+    assert len(fake_web.calls) == 1
 
 
 def test_dns_failure():
@@ -193,11 +204,11 @@ def test_dns_failure():
 # -------------------------------------------------------------------- retries
 
 
-@responses.activate
+@fake_web.activate
 def test_503_then_200_is_retried_with_growing_backoff():
-    responses.get("http://example.org/x", status=503)
-    responses.get("http://example.org/x", status=503)
-    responses.get("http://example.org/x", body=b"ok")
+    fake_web.get("http://example.org/x", status=503)
+    fake_web.get("http://example.org/x", status=503)
+    fake_web.get("http://example.org/x", body=b"ok")
     sleeps = []
     r = make_client(sleeps).fetch("http://example.org/x")
     assert r.status_code == 200 and r.body == b"ok" and r.attempts == 3
@@ -207,92 +218,119 @@ def test_503_then_200_is_retried_with_growing_backoff():
 
 
 @pytest.mark.parametrize("status", [429, 502, 503, 504])
-@responses.activate
+@fake_web.activate
 def test_retry_statuses_give_up_after_retries(status):
-    responses.get("http://example.org/x", status=status, body=b"busy")
+    fake_web.get("http://example.org/x", status=status, body=b"busy")
     sleeps = []
     r = make_client(sleeps, retries=3).fetch("http://example.org/x")
     assert r.status_code == status and r.body == b"busy"
-    assert r.attempts == 4 and len(sleeps) == 3 and len(responses.calls) == 4
+    assert r.attempts == 4 and len(sleeps) == 3 and len(fake_web.calls) == 4
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 410, 500])
-@responses.activate
+@fake_web.activate
 def test_other_statuses_are_not_retried(status):
-    responses.get("http://example.org/x", status=status)
+    fake_web.get("http://example.org/x", status=status)
     sleeps = []
     r = make_client(sleeps).fetch("http://example.org/x")
     assert r.status_code == status and r.attempts == 1 and sleeps == []
 
 
-@responses.activate
+@fake_web.activate
 def test_429_honours_retry_after_seconds():
-    responses.get("http://example.org/x", status=429, headers={"Retry-After": "7"})
-    responses.get("http://example.org/x", body=b"ok")
+    fake_web.get("http://example.org/x", status=429, headers={"Retry-After": "7"})
+    fake_web.get("http://example.org/x", body=b"ok")
     sleeps = []
     r = make_client(sleeps).fetch("http://example.org/x")
     assert r.status_code == 200 and sleeps == [7.0]
 
 
-@responses.activate
+@fake_web.activate
 def test_retry_after_http_date():
     when = datetime.now(timezone.utc) + timedelta(seconds=5)
-    responses.get("http://example.org/x", status=503,
+    fake_web.get("http://example.org/x", status=503,
                   headers={"Retry-After": format_datetime(when, usegmt=True)})
-    responses.get("http://example.org/x", body=b"ok")
+    fake_web.get("http://example.org/x", body=b"ok")
     sleeps = []
     r = make_client(sleeps).fetch("http://example.org/x")
     assert r.status_code == 200 and len(sleeps) == 1 and 3.0 <= sleeps[0] <= 5.0
 
 
-@responses.activate
+@fake_web.activate
 def test_retry_after_beyond_the_cap_is_not_waited_for():
-    responses.get("http://example.org/x", status=429, headers={"Retry-After": "3600"})
+    fake_web.get("http://example.org/x", status=429, headers={"Retry-After": "3600"})
     sleeps = []
     r = make_client(sleeps, max_retry_wait=30).fetch("http://example.org/x")
     assert r.status_code == 429 and r.attempts == 1 and sleeps == []
     assert r.headers["retry-after"] == "3600"
 
 
-@responses.activate
+@fake_web.activate
 def test_total_wait_is_capped():
-    responses.get("http://example.org/x", status=503, headers={"Retry-After": "4"})
+    fake_web.get("http://example.org/x", status=503, headers={"Retry-After": "4"})
     sleeps = []
     r = make_client(sleeps, retries=10, max_retry_wait=10).fetch("http://example.org/x")
     assert r.status_code == 503 and sleeps == [4.0, 4.0] and r.attempts == 3
 
 
-@responses.activate
+@fake_web.activate
 def test_connection_error_is_retried():
-    responses.get("http://example.org/x",
-                  body=requests.exceptions.ConnectionError("Connection refused"))
-    responses.get("http://example.org/x", body=b"back")
+    fake_web.get("http://example.org/x",
+                  body=_connector_error(ConnectionRefusedError(111, "Connection refused")))
+    fake_web.get("http://example.org/x", body=b"back")
     sleeps = []
     r = make_client(sleeps).fetch("http://example.org/x")
     assert r.body == b"back" and r.attempts == 2 and len(sleeps) == 1
 
 
-@responses.activate
+@fake_web.activate
 def test_connection_error_gives_up():
-    responses.get("http://example.org/x",
-                  body=requests.exceptions.ConnectionError("Connection reset by peer"))
+    fake_web.get("http://example.org/x",
+                  body=aiohttp.ClientOSError(104, "Connection reset by peer"))
     sleeps = []
     r = make_client(sleeps).fetch("http://example.org/x")
     assert r.error == "connection-reset" and r.attempts == 3 and len(sleeps) == 2
 
 
-@responses.activate
-def test_timeout_is_not_retried():
-    responses.get("http://example.org/x", body=requests.exceptions.ReadTimeout("read timed out"))
+@fake_web.activate
+def test_a_timeout_is_retried_once_at_once():
+    fake_web.get("http://example.org/x",
+                 body=aiohttp.SocketTimeoutError("Timeout on reading data from socket"))
     sleeps = []
     r = make_client(sleeps).fetch("http://example.org/x")
-    assert r.error == "timeout" and r.attempts == 1 and sleeps == []
+    assert r.error == "timeout" and r.attempts == 2 and sleeps == []
+    assert len(fake_web.calls) == 2
 
 
-@responses.activate
+@fake_web.activate
+def test_a_hanging_host_gets_one_try_per_page_after_its_second_try_timed_out():
+    hang = aiohttp.SocketTimeoutError("Timeout on reading data from socket")
+    fake_web.get("http://hangs.test/1", body=hang)
+    fake_web.get("http://hangs.test/2", body=hang)
+    fake_web.get("http://hangs.test/3", body=b"back")
+    fake_web.get("http://hangs.test/4", body=hang)
+    client = make_client()
+    assert client.fetch("http://hangs.test/1").attempts == 2
+    assert client.fetch("http://hangs.test/2").attempts == 1  # known to hang
+    assert client.fetch("http://hangs.test/3").body == b"back"
+    assert client.fetch("http://hangs.test/4").attempts == 2  # it answered since
+
+
+@fake_web.activate
+def test_a_slow_page_is_found_on_its_second_try():
+    fake_web.get("http://example.org/slow",
+                 body=aiohttp.SocketTimeoutError("Timeout on reading data from socket"))
+    fake_web.get("http://example.org/slow", body=b"here after all")
+    r = make_client().fetch("http://example.org/slow")
+    assert r.error is None and r.status_code == 200 and r.body == b"here after all"
+    assert r.attempts == 2
+
+
+@fake_web.activate
 def test_tls_error_is_not_retried():
-    responses.get("https://example.org/x",
-                  body=requests.exceptions.SSLError("certificate verify failed"))
+    fake_web.get("https://example.org/x",
+                  body=aiohttp.ClientConnectorCertificateError(
+                      _KEY, ssl.SSLCertVerificationError("certificate verify failed")))
     r = make_client().fetch("https://example.org/x")
     assert r.error == "tls-error" and r.attempts == 1
 
@@ -318,17 +356,17 @@ def test_backoff_grows_and_is_capped():
 # ------------------------------------------------------------------ body caps
 
 
-@responses.activate
+@fake_web.activate
 def test_body_cap_on_plain_body():
-    responses.get("http://example.org/big", body=b"a" * 300_000)
+    fake_web.get("http://example.org/big", body=b"a" * 300_000)
     r = make_client(max_bytes=100_000).fetch("http://example.org/big")
     assert r.truncated and len(r.body) == 100_000 and r.error is None
 
 
-@responses.activate
+@fake_web.activate
 def test_gzip_bomb_stops_at_the_decompressed_cap():
     bomb = gzip.compress(bytes(50 * 1024 * 1024), 9)
-    responses.get("http://example.org/bomb", body=bomb,
+    fake_web.get("http://example.org/bomb", body=bomb,
                   headers={"Content-Encoding": "gzip", "Content-Type": "text/html"})
     r = make_client(max_bytes=1_000_000).fetch("http://example.org/bomb")
     assert r.truncated and len(r.body) == 1_000_000
@@ -336,41 +374,42 @@ def test_gzip_bomb_stops_at_the_decompressed_cap():
     assert bomb.startswith(r.raw_body)
 
 
-@responses.activate
+@fake_web.activate
 def test_gzip_and_deflate_bodies_are_decoded():
     text = b"<html>" + b"hello world " * 1000 + b"</html>"
-    responses.get("http://example.org/gz", body=gzip.compress(text),
+    gz = gzip.compress(text)  # once: the gzip header holds the time, in seconds
+    fake_web.get("http://example.org/gz", body=gz,
                   headers={"Content-Encoding": "gzip"})
-    responses.get("http://example.org/zlib", body=zlib.compress(text),
+    fake_web.get("http://example.org/zlib", body=zlib.compress(text),
                   headers={"Content-Encoding": "deflate"})
     raw_deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
-    responses.get("http://example.org/raw", body=raw_deflate.compress(text) + raw_deflate.flush(),
+    fake_web.get("http://example.org/raw", body=raw_deflate.compress(text) + raw_deflate.flush(),
                   headers={"Content-Encoding": "deflate"})
     client = make_client()
     for path in ("gz", "zlib", "raw"):
         r = client.fetch(f"http://example.org/{path}")
         assert r.body == text and r.error is None, path
-    assert client.fetch("http://example.org/gz").raw_body == gzip.compress(text)
+    assert client.fetch("http://example.org/gz").raw_body == gz
 
 
-@responses.activate
+@fake_web.activate
 def test_concatenated_gzip_members():
-    responses.get("http://example.org/m", body=gzip.compress(b"one ") + gzip.compress(b"two"),
+    fake_web.get("http://example.org/m", body=gzip.compress(b"one ") + gzip.compress(b"two"),
                   headers={"Content-Encoding": "gzip"})
     assert make_client().fetch("http://example.org/m").body == b"one two"
 
 
-@responses.activate
+@fake_web.activate
 def test_corrupt_gzip_is_a_decoding_error():
-    responses.get("http://example.org/bad", body=b"\x1f\x8b\x08\x00garbage" * 10,
+    fake_web.get("http://example.org/bad", body=b"\x1f\x8b\x08\x00garbage" * 10,
                   headers={"Content-Encoding": "gzip"})
     r = make_client().fetch("http://example.org/bad")
     assert r.status_code == 200 and r.error == "decoding-error"
 
 
-@responses.activate
+@fake_web.activate
 def test_unsupported_encoding_is_reported():
-    responses.get("http://example.org/br", body=b"\x00\x01", headers={"Content-Encoding": "br"})
+    fake_web.get("http://example.org/br", body=b"\x00\x01", headers={"Content-Encoding": "br"})
     r = make_client().fetch("http://example.org/br")
     assert r.error == "decoding-error" and "br" in r.error_text
 
@@ -399,6 +438,31 @@ def test_unsupported_encoding_is_reported():
     ],
 )
 def test_classify_exception(exc, code):
+    # requests' exceptions still: Save Page Now POSTs through a requests session
+    assert classify_exception(exc)[0] == code
+
+
+@pytest.mark.parametrize(
+    "exc, code",
+    [
+        (aiohttp.ConnectionTimeoutError("Connection timeout to host"), "timeout"),
+        (aiohttp.SocketTimeoutError("Timeout on reading data from socket"), "timeout"),
+        (asyncio.TimeoutError(), "timeout"),
+        (aiohttp.ClientConnectorCertificateError(
+            _KEY, ssl.SSLCertVerificationError("certificate verify failed")), "tls-error"),
+        (aiohttp.ClientConnectorDNSError(
+            _KEY, socket.gaierror(-2, "Name or service not known")), "dns-error"),
+        (_connector_error(ConnectionRefusedError(111, "Connection refused")),
+         "connection-refused"),
+        (aiohttp.ClientOSError(104, "Connection reset by peer"), "connection-reset"),
+        (aiohttp.ServerDisconnectedError(), "connection-reset"),
+        (aiohttp.ClientPayloadError("Response payload is not completed"), "connection-reset"),
+        (_connector_error(OSError(113, "No route to host")), "connection-error"),
+        (aiohttp.InvalidURL("http://[x"), "invalid-url"),
+        (aiohttp.ClientError("x"), "request-error"),
+    ],
+)
+def test_classify_aiohttp_exception(exc, code):
     assert classify_exception(exc)[0] == code
 
 
@@ -446,16 +510,16 @@ def test_decode_body_uses_the_result_headers():
     assert decode_body(r) == (RU, "cp1251")
 
 
-@responses.activate
+@fake_web.activate
 def test_cookies_set_by_a_hop_are_sent_on_the_next_one():
-    responses.get("http://example.org/gate", status=302,
+    fake_web.get("http://example.org/gate", status=302,
                   headers={"Location": "/page", "Set-Cookie": "pass=1; Path=/"})
-    responses.get("http://example.org/page", body=b"welcome")
+    fake_web.get("http://example.org/page", body=b"welcome")
     r = make_client().fetch("http://example.org/gate")
     assert r.body == b"welcome"
-    assert responses.calls[1].request.headers.get("Cookie") == "pass=1"
+    assert fake_web.calls[1].request.headers.get("Cookie") == "pass=1"
     make_client().fetch("http://example.org/page")
-    assert "Cookie" not in responses.calls[2].request.headers  # not kept across fetches
+    assert "Cookie" not in fake_web.calls[2].request.headers  # not kept across fetches
 
 
 # ------------------------------------------------- against real local servers
@@ -558,3 +622,20 @@ def test_connection_to_a_refused_address_is_caught_after_connect(simweb):
     assert r.body == b""
     allowed = HttpClient(HttpConfig(allow_private=True), resolve=lambda h: [PUBLIC])
     assert allowed.fetch(f"http://localhost:{port}/secret").body == b"internal"
+
+
+@pytest.mark.slow
+def test_proxies_come_from_the_environment(simweb, monkeypatch):
+    proxy = simweb.host("proxy")
+    simweb.route("proxy", "/page", body=b"via the proxy")
+    direct = simweb.url("a", "/page")
+    simweb.route("a", "/page", body=b"direct")
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("NO_PROXY", urlsplit(direct).hostname)  # the direct host, by address
+    monkeypatch.delenv("http_proxy", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    r = make_client().fetch("http://far.test/page")
+    assert r.error is None and r.body == b"via the proxy"
+    assert [h.path for h in simweb.hits("proxy")] == ["http://far.test/page"]
+    assert HttpClient(HttpConfig(allow_private=True)).fetch(direct).body == b"direct"
+    assert not simweb.hits("proxy", "http://" + urlsplit(direct).netloc + "/page")

@@ -1,10 +1,13 @@
 """Live status taxonomy: each status, each reason, soft 404s (``responses``)."""
 
 import re
+import socket
+import ssl
+from types import SimpleNamespace
 
+import aiohttp
 import pytest
-import requests
-import responses
+from fake_http import fake_web
 
 from citecheck.http import FetchResult, HttpClient, HttpConfig
 from citecheck.live import (
@@ -29,6 +32,8 @@ NOT_FOUND_TEMPLATE = (
 )
 PROBE = re.compile(r"https?://[^/]+/citecheck-[0-9a-f]+$")
 
+_KEY = SimpleNamespace(host="example.org", port=80, ssl=False, is_ssl=False)  # a ConnectionKey
+
 
 def client(**cfg):
     return HttpClient(HttpConfig(**{"retries": 1, **cfg}), sleep=lambda s: None,
@@ -36,18 +41,18 @@ def client(**cfg):
 
 
 def html(url, body, status=200, **kw):
-    responses.get(url, body=body, status=status, content_type="text/html; charset=utf-8", **kw)
+    fake_web.get(url, body=body, status=status, content_type="text/html; charset=utf-8", **kw)
 
 
 def probe_404(host="example.org"):
-    responses.get(re.compile(rf"https?://{re.escape(host)}/citecheck-[0-9a-f]+"), status=404)
+    fake_web.get(re.compile(rf"https?://{re.escape(host)}/citecheck-[0-9a-f]+"), status=404)
 
 
 def check(url, c=None, **kw):
     return check_url(url, c or client(), probes=ProbeCache(), **kw)
 
 
-@responses.activate
+@fake_web.activate
 def test_ok():
     html("http://example.org/news/1", PAGE)
     probe_404()
@@ -58,7 +63,7 @@ def test_ok():
     assert r.checked_at.endswith("Z") and r.error is None
 
 
-@responses.activate
+@fake_web.activate
 def test_url_is_normalised_before_fetching():
     html("http://example.org/a?id=3", PAGE)
     probe_404()
@@ -66,7 +71,7 @@ def test_url_is_normalised_before_fetching():
     assert r.url == "http://example.org/a?id=3" and r.status is LiveStatus.OK
 
 
-@responses.activate
+@fake_web.activate
 def test_keep_body_false_drops_the_body():
     html("http://example.org/a", PAGE)
     probe_404()
@@ -74,9 +79,9 @@ def test_keep_body_false_drops_the_body():
     assert r.body is None and r.bytes == len(PAGE.encode())
 
 
-@responses.activate
+@fake_web.activate
 def test_same_site_redirect_is_redirected_with_chain():
-    responses.get("http://example.org/old", status=301, headers={"Location": "https://www.example.org/new"})
+    fake_web.get("http://example.org/old", status=301, headers={"Location": "https://www.example.org/new"})
     html("https://www.example.org/new", PAGE)
     probe_404("www.example.org")
     r = check("http://example.org/old")
@@ -85,9 +90,9 @@ def test_same_site_redirect_is_redirected_with_chain():
     assert r.final_url == "https://www.example.org/new"
 
 
-@responses.activate
+@fake_web.activate
 def test_off_site_redirect_is_moved():
-    responses.get("http://example.org/old", status=302, headers={"Location": "https://other.net/p"})
+    fake_web.get("http://example.org/old", status=302, headers={"Location": "https://other.net/p"})
     html("https://other.net/p", PAGE)
     probe_404("other.net")
     r = check("http://example.org/old")
@@ -109,7 +114,7 @@ def test_off_site_redirect_is_moved():
         (400, LiveStatus.ERROR, ("http-400",)),
     ],
 )
-@responses.activate
+@fake_web.activate
 def test_status_codes(status, expected, reasons):
     html("http://example.org/p", "<p>x</p>", status=status)
     r = check("http://example.org/p")
@@ -119,35 +124,39 @@ def test_status_codes(status, expected, reasons):
 @pytest.mark.parametrize(
     "exc, reason",
     [
-        (requests.exceptions.ReadTimeout("Read timed out. (read timeout=1)"), "timeout"),
-        (requests.exceptions.SSLError("certificate verify failed: self-signed"), "tls-error"),
-        (requests.exceptions.ConnectionError("Connection refused"), "connection-refused"),
-        (requests.exceptions.ConnectionError("Connection reset by peer"), "connection-reset"),
-        (requests.exceptions.ConnectionError("Failed to resolve 'x.test'"), "dns-error"),
+        (aiohttp.SocketTimeoutError("Timeout on reading data from socket"), "timeout"),
+        (aiohttp.ClientConnectorCertificateError(
+            _KEY, ssl.SSLCertVerificationError("certificate verify failed: self-signed")),
+         "tls-error"),
+        (aiohttp.ClientConnectorError(_KEY, ConnectionRefusedError(111, "Connection refused")),
+         "connection-refused"),
+        (aiohttp.ClientOSError(104, "Connection reset by peer"), "connection-reset"),
+        (aiohttp.ClientConnectorDNSError(_KEY, socket.gaierror(-2, "Name or service not known")),
+         "dns-error"),
     ],
 )
-@responses.activate
+@fake_web.activate
 def test_network_errors_are_error(exc, reason):
-    responses.get("http://example.org/p", body=exc)
+    fake_web.get("http://example.org/p", body=exc)
     r = check("http://example.org/p")
     assert r.status is LiveStatus.ERROR and r.reasons == (reason,)
     assert r.error and r.status_code is None
     assert not r.status.is_conclusive
 
 
-@responses.activate
+@fake_web.activate
 def test_rate_limited_then_ok_after_retry_after():
-    responses.get("http://example.org/p", status=429, headers={"Retry-After": "2"})
+    fake_web.get("http://example.org/p", status=429, headers={"Retry-After": "2"})
     html("http://example.org/p", PAGE)
     probe_404()
     r = check("http://example.org/p")
     assert r.status is LiveStatus.OK
 
 
-@responses.activate
+@fake_web.activate
 def test_redirect_loop_is_error():
-    responses.get("http://example.org/a", status=302, headers={"Location": "/b"})
-    responses.get("http://example.org/b", status=302, headers={"Location": "/a"})
+    fake_web.get("http://example.org/a", status=302, headers={"Location": "/b"})
+    fake_web.get("http://example.org/b", status=302, headers={"Location": "/a"})
     r = check("http://example.org/a")
     assert r.status is LiveStatus.ERROR and r.reasons == ("redirect-loop",)
     assert len(r.redirects) == 2
@@ -162,7 +171,7 @@ def test_private_address_and_bad_scheme_are_skipped():
     assert r.status is LiveStatus.SKIPPED and "metadata" in r.error
 
 
-@responses.activate
+@fake_web.activate
 def test_truncated_body_is_still_ok_but_says_so():
     html("http://example.org/big", PAGE * 10)
     probe_404()
@@ -170,9 +179,10 @@ def test_truncated_body_is_still_ok_but_says_so():
     assert r.status is LiveStatus.OK and r.reasons == ("body-truncated",) and r.bytes == 5000
 
 
-@responses.activate
+@fake_web.activate
 def test_reset_mid_body_is_error_with_status_code():
-    responses.get("http://example.org/p", body=requests.exceptions.ChunkedEncodingError("broken"))
+    fake_web.get("http://example.org/p",
+                 body=aiohttp.ClientPayloadError("Response payload is not completed"))
     r = check("http://example.org/p")
     assert r.status is LiveStatus.ERROR and r.reasons == ("connection-reset",)
 
@@ -180,9 +190,9 @@ def test_reset_mid_body_is_error_with_status_code():
 # ------------------------------------------------------------------ soft 404
 
 
-@responses.activate
+@fake_web.activate
 def test_redirect_to_home_page_is_soft_404():
-    responses.get("http://example.org/news/2016/report", status=302, headers={"Location": "/"})
+    fake_web.get("http://example.org/news/2016/report", status=302, headers={"Location": "/"})
     html("http://example.org/", HOME)
     probe_404()
     r = check("http://example.org/news/2016/report")
@@ -190,25 +200,25 @@ def test_redirect_to_home_page_is_soft_404():
     assert r.reasons == ("soft-404", "redirect-to-home")
 
 
-@responses.activate
+@fake_web.activate
 def test_redirect_to_another_sites_home_page_is_soft_404():
-    responses.get("http://old-agency.org/report/7", status=301,
+    fake_web.get("http://old-agency.org/report/7", status=301,
                   headers={"Location": "https://new-agency.org/"})
     html("https://new-agency.org/", HOME)
     r = check("http://old-agency.org/report/7")
     assert r.status is LiveStatus.DEAD and r.reasons == ("soft-404", "redirect-to-home")
 
 
-@responses.activate
+@fake_web.activate
 def test_redirect_to_error_page_is_soft_404():
-    responses.get("http://example.org/doc", status=302, headers={"Location": "/errors/404.html"})
+    fake_web.get("http://example.org/doc", status=302, headers={"Location": "/errors/404.html"})
     html("http://example.org/errors/404.html", HOME)
     probe_404()
     r = check("http://example.org/doc")
     assert r.status is LiveStatus.DEAD and "redirect-to-error-page" in r.reasons
 
 
-@responses.activate
+@fake_web.activate
 def test_home_page_itself_is_not_a_soft_404():
     html("http://example.org/", HOME)
     r = check("http://example.org/")
@@ -225,7 +235,7 @@ def test_home_page_itself_is_not_a_soft_404():
         "<html><body><p>Error 404</p></body></html>",
     ],
 )
-@responses.activate
+@fake_web.activate
 def test_error_wording_is_soft_404(body):
     html("http://example.org/doc", body)
     probe_404()
@@ -233,19 +243,19 @@ def test_error_wording_is_soft_404(body):
     assert r.status is LiveStatus.DEAD and r.reasons[:2] == ("soft-404", "not-found-wording")
 
 
-@responses.activate
+@fake_web.activate
 def test_page_like_the_hosts_missing_page_is_soft_404():
     html("http://example.org/doc/17", NOT_FOUND_TEMPLATE.format(path="/doc/17"))
-    responses.get(PROBE, body=NOT_FOUND_TEMPLATE.format(path="/citecheck-xyz"),
+    fake_web.get(PROBE, body=NOT_FOUND_TEMPLATE.format(path="/citecheck-xyz"),
                   content_type="text/html")
     r = check("http://example.org/doc/17")
     assert r.status is LiveStatus.DEAD and r.reasons == ("soft-404", "same-as-missing-page")
 
 
-@responses.activate
+@fake_web.activate
 def test_real_page_on_a_soft_404_host_is_ok():
     html("http://example.org/doc/18", PAGE)
-    responses.get(PROBE, body=NOT_FOUND_TEMPLATE.format(path="/x"), content_type="text/html")
+    fake_web.get(PROBE, body=NOT_FOUND_TEMPLATE.format(path="/x"), content_type="text/html")
     r = check("http://example.org/doc/18")
     assert r.status is LiveStatus.OK
 
@@ -271,45 +281,45 @@ def menu_page(main, items=60):
             f"</ul></nav><main><article><p>{main}</p></article></main>{MENU_FOOT}</body></html>")
 
 
-@responses.activate
+@fake_web.activate
 @pytest.mark.parametrize("items", [60, 150])  # a menu of ~4000 and ~10000 characters
 def test_real_article_on_a_menu_heavy_soft_404_host_is_ok(items):
     # F20: the big shared menu made a real article look like the missing page
     html("http://example.org/news/12345", menu_page(ARTICLE, items))
-    responses.get(PROBE, body=menu_page("Search results: nothing found for your query.", items),
+    fake_web.get(PROBE, body=menu_page("Search results: nothing found for your query.", items),
                   content_type="text/html")
     r = check("http://example.org/news/12345")
     assert r.status is LiveStatus.OK, r.reasons
 
 
-@responses.activate
+@fake_web.activate
 def test_missing_page_on_a_menu_heavy_host_is_still_soft_404():
     html("http://example.org/news/99999",
          menu_page("Search results: nothing found for news/99999."))
-    responses.get(PROBE, body=menu_page("Search results: nothing found for your query."),
+    fake_web.get(PROBE, body=menu_page("Search results: nothing found for your query."),
                   content_type="text/html")
     r = check("http://example.org/news/99999")
     assert r.status is LiveStatus.DEAD and "same-as-missing-page" in r.reasons
 
 
-@responses.activate
+@fake_web.activate
 def test_app_shell_host_is_not_called_soft_404():
     shell = "<html><title>News</title><div id=root></div><script src=/app.js></script></html>"
     html("http://example.org/article/5", shell)
-    responses.get(PROBE, body=shell, content_type="text/html")
+    fake_web.get(PROBE, body=shell, content_type="text/html")
     assert check("http://example.org/article/5").status is LiveStatus.OK
 
 
-@responses.activate
+@fake_web.activate
 def test_redirect_to_where_missing_pages_go_is_soft_404():
-    responses.get("http://example.org/doc/1", status=302, headers={"Location": "/search?q=doc"})
+    fake_web.get("http://example.org/doc/1", status=302, headers={"Location": "/search?q=doc"})
     html("http://example.org/search?q=doc", PAGE)
-    responses.get(PROBE, status=302, headers={"Location": "/search?q=doc"})
+    fake_web.get(PROBE, status=302, headers={"Location": "/search?q=doc"})
     r = check("http://example.org/doc/1")
     assert r.status is LiveStatus.DEAD and "same-as-missing-page" in r.reasons
 
 
-@responses.activate
+@fake_web.activate
 def test_probe_is_made_once_per_host():
     for i in range(3):
         html(f"http://example.org/p{i}", PAGE + str(i))
@@ -318,7 +328,7 @@ def test_probe_is_made_once_per_host():
     c = client()
     for i in range(3):
         assert check_url(f"http://example.org/p{i}", c, probes=probes).status is LiveStatus.OK
-    assert sum(1 for call in responses.calls if "/citecheck-" in call.request.url) == 1
+    assert sum(1 for call in fake_web.calls if "/citecheck-" in call.request.url) == 1
 
 
 def test_probe_urls_are_recognised_as_probes():
@@ -337,15 +347,15 @@ def test_probe_urls_are_recognised_as_probes():
     assert not is_probe_url("http://example.org/citecheck-about")
 
 
-@responses.activate
+@fake_web.activate
 def test_probe_can_be_turned_off():
     html("http://example.org/doc/17", NOT_FOUND_TEMPLATE.format(path="/doc/17"))
     r = check("http://example.org/doc/17", soft404_probe=False)
     assert r.status is LiveStatus.OK
-    assert not any("/citecheck-" in call.request.url for call in responses.calls)
+    assert not any("/citecheck-" in call.request.url for call in fake_web.calls)
 
 
-@responses.activate
+@fake_web.activate
 def test_bot_wall_is_blocked():
     wall = "<html><title>Just a moment...</title><body>Checking your browser</body></html>"
     html("http://example.org/a", wall, status=503, headers={"Server": "cloudflare"})
@@ -355,10 +365,10 @@ def test_bot_wall_is_blocked():
     assert r.status is LiveStatus.BLOCKED and r.reasons == ("bot-wall",)
 
 
-@responses.activate
+@fake_web.activate
 def test_windows_1251_page_is_decoded():
     ru = "<html><title>Новости</title><body><p>" + "Министерство обороны сообщает. " * 30 + "</p>"
-    responses.get("http://example.org/ru", body=ru.encode("cp1251"), content_type="text/html")
+    fake_web.get("http://example.org/ru", body=ru.encode("cp1251"), content_type="text/html")
     probe_404()
     r = check("http://example.org/ru")
     assert r.status is LiveStatus.OK and r.encoding == "cp1251"

@@ -406,3 +406,111 @@ def test_no_early_probe_with_one_request_per_host_or_for_a_home_page():
     client = ProbeWatch()
     check_urls(["http://b.org/"], client, per_host=2)  # a home page is never compared
     assert client.fetched == ["http://b.org/"]
+
+
+class ManyCache:
+    """A store-like cache: one query for many URLs; the one-URL form is a failure."""
+
+    def __init__(self, hits):
+        self.hits = hits
+        self.queries = []
+        self.put = []
+
+    def get_live_many(self, urls, max_age_seconds, *, with_body=True):
+        self.queries.append((list(urls), max_age_seconds, with_body))
+        return {u: self.hits[u] for u in urls if u in self.hits}
+
+    def get_live(self, url, max_age_seconds=None):
+        raise AssertionError("asked one URL at a time")
+
+    def put_live_many(self, results):
+        self.put.extend(results)
+
+
+def test_check_urls_reads_the_cache_in_one_query_before_the_checks():
+    ok = LiveResult(url="http://a.test/1", status=LiveStatus.OK, status_code=200)
+    dead = LiveResult(url="http://a.test/2", status=LiveStatus.DEAD, status_code=404)
+    cache = ManyCache({ok.url: ok, dead.url: dead})
+    client = FakeClient()
+    seen = []
+    results = check_urls(["http://a.test/1", "http://a.test/2", "http://b.test/3"], client,
+                         cache=cache, max_age=3600, on_result=seen.append, keep_body=False,
+                         soft404_probe=False)
+    assert cache.queries == [(["http://a.test/1", "http://a.test/2", "http://b.test/3"], 3600,
+                              False)]
+    assert results["http://a.test/1"].from_cache  # a success is reused
+    assert sorted(client.fetched) == ["http://a.test/2", "http://b.test/3"]  # a failure is not
+    assert sorted(r.url for r in cache.put) == ["http://a.test/2", "http://b.test/3"]
+    assert len(seen) == 3
+
+
+def test_results_are_handed_on_in_the_calling_thread():
+    threads = set()
+    check_urls([f"http://h{i}.test/p" for i in range(6)], FakeClient(),
+               on_result=lambda r: threads.add(threading.get_ident()), soft404_probe=False)
+    assert threads == {threading.get_ident()}
+
+
+def test_leaving_early_stops_the_checks():
+    from citecheck.runner import check_on_loop
+
+    release = threading.Event()
+
+    class Slow(FakeClient):
+        def fetch(self, url, **kwargs):
+            if url.endswith("/0"):
+                return super().fetch(url, **kwargs)
+            release.wait(5)
+            return super().fetch(url, **kwargs)
+
+    client = Slow()
+    urls = [f"http://a.test/{i}" for i in range(20)]
+    stream = check_on_loop(urls, client, concurrency=2, per_host=2, soft404_probe=False)
+    first = next(stream)
+    assert first.url == "http://a.test/0"
+    release.set()
+    stream.close()  # the consumer leaves: the checks not yet started never start
+    assert len(client.fetched) < len(urls)
+
+
+class AsyncFake(FakeClient):
+    """A client with a coroutine afetch; its fetch must not be called."""
+
+    async def afetch(self, url, **kwargs):
+        return FakeClient.fetch(self, url, **kwargs)
+
+    def fetch(self, url, **kwargs):
+        raise AssertionError("the synchronous fetch was called")
+
+
+class Recorder:
+    def __init__(self):
+        self.recorded = []
+        self.threads = set()
+
+    def record(self, result, kind="live"):
+        self.threads.add(threading.current_thread().name)
+        self.recorded.append((result.url, kind))
+
+
+def test_the_audits_recording_client_is_awaited_and_records_every_response():
+    from citecheck.pipeline import RecordingClient
+
+    recorder = Recorder()
+    client = RecordingClient(AsyncFake(), recorder)
+    assert client.async_ready
+    urls = [f"http://h{i}.test/p" for i in range(5)]
+    results = check_urls(urls, client, soft404_probe=False)
+    assert all(r.status is LiveStatus.OK for r in results.values())
+    assert sorted(u for u, _ in recorder.recorded) == sorted(urls)
+    assert "citecheck-http" not in recorder.threads  # written off the event loop
+
+
+def test_a_recording_client_around_a_synchronous_fake_is_called_in_threads():
+    from citecheck.pipeline import RecordingClient
+
+    recorder = Recorder()
+    client = RecordingClient(FakeClient(), recorder)
+    assert not client.async_ready
+    results = check_urls(["http://a.test/1", "http://b.test/2"], client, soft404_probe=False)
+    assert len(results) == 2 and len(recorder.recorded) == 2
