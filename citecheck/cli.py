@@ -611,8 +611,8 @@ def fix_command(document: str, output: str | None, show_diff: bool, in_place: bo
     snapshot that supports them, with data-originalurl. Mismatched,
     unresolved and inconclusive citations are left as they are and listed.
     Nothing else in the file changes; fixing a fixed brief changes nothing.
-    DOCUMENT is a .html, .md or .txt file; it is never overwritten unless
-    --in-place is given.
+    DOCUMENT is a .html, .md, .txt or .docx file (in a .docx, only rescued
+    links change); it is never overwritten unless --in-place is given.
 
     Example:
 

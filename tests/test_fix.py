@@ -389,3 +389,43 @@ def test_plan_reads_the_verdicts_own_support():
     backed = Verdict(cite(), VerdictKind.DEAD, snapshot=S,
                      support=Support(score=0.9, label="supported", copy="snapshot"))
     assert plan(backed).action is Action.SNAPSHOT
+
+
+def test_docx_rescued_link_points_at_its_snapshot_and_nothing_else_changes(tmp_path):
+    import io
+    import zipfile
+
+    from officegen import to_docx
+
+    data = to_docx([
+        [("The two countries agreed (", None), ("Xinhua, July 26 2017", "https://xinhua.example/a"),
+         (").", None)],
+        [("Arms sales resumed (", None), ("USNI, March 20 2017", "https://usni.example/b"),
+         ("; CPIFA, 2017).", None)],
+    ], "2018-06-04")
+    path = tmp_path / "brief.docx"
+    path.write_bytes(data)
+    kinds = {**KINDS, "CPIFA": (VerdictKind.UNRESOLVED, None)}
+    records = _records(path, kinds)
+    result = fix_document(str(path), data, "docx", records)
+    statuses = {o.fix.citation.source: (o.status, o.note) for o in result.outcomes}
+    assert statuses["USNI"][0] is Status.CHANGED
+    assert statuses["Xinhua"] == (Status.UNCHANGED, "verified: a .docx link has no place for "
+                                                    "Robust Links attributes")
+    before, after = zipfile.ZipFile(io.BytesIO(data)), zipfile.ZipFile(io.BytesIO(result.fixed))
+    assert [i.filename for i in before.infolist()] == [i.filename for i in after.infolist()]
+    changed = [i.filename for i in before.infolist()
+               if before.read(i) != after.read(i.filename)]
+    assert changed == ["word/_rels/document.xml.rels"]
+    rels_before = before.read("word/_rels/document.xml.rels")
+    rels_after = after.read("word/_rels/document.xml.rels")
+    snapshot = b"http://127.0.0.1:9/web/20170321000000/https://usni.example/b"
+    assert rels_after == rels_before.replace(b'Target="https://usni.example/b"',
+                                             b'Target="' + snapshot + b'"')
+    path.write_bytes(result.fixed)
+    after_urls = {c.source: c.url for c in extract_citations(read_document(str(path)))}
+    assert after_urls["USNI"] == snapshot.decode()
+    assert after_urls["Xinhua"] == "https://xinhua.example/a"
+    assert "+" in result.diff() and "usni.example/b" in result.diff()
+    again = fix_document(str(path), result.fixed, "docx", records)
+    assert again.fixed == result.fixed and again.count(Status.ALREADY) == 1

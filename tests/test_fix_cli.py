@@ -222,3 +222,29 @@ def test_fix_archive_now_asks_save_page_now_and_links_the_capture(tmp_path, simw
             '20261202010203/https://gov.example/a" data-versiondate="2018-05-14">') in \
         out.read_text(encoding="utf-8")
     assert "save page now: https://gov.example/a: captured" in result.output
+
+
+def test_fix_a_docx_through_the_cli(tmp_path):
+    import io
+    import zipfile
+
+    from officegen import to_docx
+
+    path = tmp_path / "brief.docx"
+    path.write_bytes(to_docx([[("Sales grew (", None), ("SIPRI, 2017", "https://sipri.example/b"),
+                               (").", None)]], "2018-06-04"))
+    doc = read_document(str(path))
+    (c,) = extract_citations(doc)
+    with Store(str(tmp_path / "c.db")) as store:
+        run = store.start_run({})
+        store.save_documents(run, [(doc, 1)])
+        store.save_verdict(run, Verdict(c, VerdictKind.RESCUED, urls=(c.url or "",),
+                                        snapshot=snap(c.url or "", "20180515000000")))
+        store.finish_run(run, {})
+    out = tmp_path / "fixed.docx"
+    result = invoke(tmp_path, "fix", str(path), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    rels = zipfile.ZipFile(io.BytesIO(out.read_bytes())).read("word/_rels/document.xml.rels")
+    assert b'Target="http://arch.example/web/20180515000000/https://sipri.example/b"' in rels
+    diff = invoke(tmp_path, "fix", str(path), "--diff", "-q")
+    assert f"+++ {path} (fixed)/word/_rels/document.xml.rels" in diff.output

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["Action", "AuditRecord", "FixResult", "LinkFix", "Outcome", "Status",
            "fix_document", "latest_audit", "plan"]
 
-KINDS = ("html", "markdown", "text")
+KINDS = ("html", "markdown", "text", "docx")
 
 
 @dataclass(frozen=True)
@@ -60,12 +60,26 @@ class FixResult:
         return sum(o.status is status for o in self.outcomes)
 
     def diff(self, to_name: str | None = None) -> str:
-        """A unified diff from the original to the fixed document."""
+        """A unified diff from the original to the fixed document (for a .docx:
+        of the package parts that changed)."""
+        if self.kind == "docx":
+            from citecheck.fix.docx import changed_parts
+
+            return "".join(
+                "".join(difflib.unified_diff(
+                    _xml_lines(a), _xml_lines(b), fromfile=f"{self.name}/{part}",
+                    tofile=f"{to_name or self.name}/{part}"))
+                for part, a, b in changed_parts(self.original, self.fixed))
         src = Source.decode(self.name, self.original)
         before = src.text.splitlines(keepends=True)
         after = self.fixed.decode(src.encoding).splitlines(keepends=True)
         return "".join(difflib.unified_diff(before, after, fromfile=self.name,
                                             tofile=to_name or self.name))
+
+
+def _xml_lines(text: str) -> list[str]:
+    """XML on one line, cut before each element so that a diff shows the change."""
+    return [line + "\n" for line in text.replace("><", ">\n<").split("\n")]
 
 
 def _same_document(stored: str, wanted: str) -> bool:
@@ -122,8 +136,13 @@ def fix_document(name: str, data: bytes, kind: str, records: Sequence[AuditRecor
                  run_id: int | None = None) -> FixResult:
     """Plan a fix for each record and make it in ``data`` (``kind``: html, markdown, text)."""
     if kind not in KINDS:
-        raise InputError(f"{name}: cannot fix a {kind} document (html, markdown, text)")
-    source = Source.decode(name, data)
+        raise InputError(f"{name}: cannot fix a {kind} document (html, markdown, text, docx)")
     fixes = [plan(r.verdict, r.support) for r in records]
+    if kind == "docx":
+        from citecheck.fix.docx import fix_docx
+
+        fixed, docx_outcomes = fix_docx(name, data, fixes)
+        return FixResult(name, kind, data, fixed, tuple(docx_outcomes), run_id)
+    source = Source.decode(name, data)
     edits, outcomes = _editor(kind)(source, fixes)
     return FixResult(name, kind, data, source.apply(edits), tuple(outcomes), run_id)
