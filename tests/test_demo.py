@@ -46,9 +46,11 @@ def _watch(proc: subprocess.Popen[str], until=None, timeout: float = 60.0) -> Se
         try:
             for child in parent.children(recursive=True):
                 # read again at each poll: a child caught between fork and exec
-                # still shows its parent's command line
+                # still shows its parent's command line (and an exiting one, none)
                 with contextlib.suppress(psutil.Error):
-                    seen[child] = " ".join(child.cmdline())
+                    cmdline = " ".join(child.cmdline())
+                    if cmdline or child not in seen:
+                        seen[child] = cmdline
         except psutil.NoSuchProcess:
             break
         if until is not None and until(seen):
