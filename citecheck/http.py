@@ -358,7 +358,12 @@ class _LoopThread:
         if running is loop:
             coro.close()
             raise RuntimeError("HttpClient.fetch called from its own event loop: await afetch")
-        return asyncio.run_coroutine_threadsafe(coro, loop).result()
+        future = asyncio.run_coroutine_threadsafe(coro, loop)
+        try:
+            return future.result()
+        except BaseException:  # Ctrl-C in the waiting thread: the request stops too
+            future.cancel()
+            raise
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
