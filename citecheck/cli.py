@@ -22,7 +22,14 @@ from typing import Any, NoReturn, cast
 import click
 
 from citecheck import __version__
-from citecheck.errors import CitecheckError, ExitCode, InputError
+from citecheck.errors import (
+    NO_SUCH_FILE,
+    CitecheckError,
+    ExitCode,
+    InputError,
+    Terminated,
+    interrupt_code,
+)
 
 # The library is imported inside each command, not here: `--help`, `--version`
 # and `check` then never load the report templates (jinja2), the content
@@ -44,9 +51,9 @@ class CitecheckGroup(click.Group):
         except CitecheckError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(int(exc.exit_code))
-        except KeyboardInterrupt:  # not click's "Aborted!" and exit 1, which means findings
-            click.echo("Error: interrupted", err=True)
-            ctx.exit(int(ExitCode.RUN_FAILED))
+        except KeyboardInterrupt as exc:  # not click's "Aborted!" and exit 1 (findings)
+            click.echo(f"Error: interrupted{_by(exc)}", err=True)
+            ctx.exit(int(interrupt_code(exc)))
         except sqlite3.DatabaseError as exc:
             click.echo(f"Error: database: {exc}", err=True)
             ctx.exit(int(ExitCode.RUN_FAILED))
@@ -234,6 +241,17 @@ def fail_on_option(f: F) -> F:
     )(f)
 
 
+def accept_option(f: F) -> F:
+    return click.option(
+        "--accept",
+        "accept_path",
+        type=click.Path(dir_okay=False),
+        envvar="CITECHECK_ACCEPT",
+        help="Accepted findings: shown, but not counted towards the exit code "
+             "(default: ./citecheck-accept.yaml if present).",
+    )(f)
+
+
 # ------------------------------------------------------------------ commands
 
 
@@ -247,7 +265,8 @@ def cli() -> None:
     and write reports that flag dead or mismatched sources.
 
     Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or
-    input error, 3 the run itself failed.
+    input error, 3 the run itself failed, 130 interrupted (Ctrl-C), 143
+    terminated (SIGTERM).
     """
 
 
@@ -307,6 +326,7 @@ def report_options(f: F) -> F:
               envvar="CITECHECK_ARCHIVE_RATE",
               help="Requests per second to each archive (default: 1 to the Internet "
                    "Archive's CDX, none for a local one).")
+@accept_option
 @click.option("-v", "--verbose", count=True, help="Progress and notes on stderr, even off a TTY.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | None,
@@ -314,7 +334,7 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
           max_age_seconds: float, fail_on: str, verbose: int, quiet: bool, **kw: Any) -> None:
     """Audit briefs end to end: extract, resolve, check, verify, store, report.
 
-    DOCUMENTS are .txt, .md or .html files, folders of them (searched
+    DOCUMENTS are .txt, .md, .html, .docx or .pdf files, folders of them (searched
     recursively), - for stdin, or http(s) URLs of published briefs.
 
     Example:
@@ -345,9 +365,12 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
     with _stop_on_sigterm(), Store(db_path) as store:
         try:
             result = run_audit(documents, store, options, progress=progress)
-        except KeyboardInterrupt:
-            _interrupted()
-        report = build_report(store, result.run_id, verdicts=result.verdicts)
+        except KeyboardInterrupt as exc:
+            _interrupted(exc)
+        from citecheck.accept import find_accept
+
+        report = build_report(store, result.run_id, verdicts=result.verdicts,
+                              accept=find_accept(kw.get("accept_path")))
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
                             junit=junit_path, report_dir=report_dir)
     written = write_reports(report, targets, fail_on=severity)
@@ -360,9 +383,14 @@ def audit(documents: tuple[str, ...], html_path: str | None, json_path: str | No
         if result.offline:
             click.echo("Warning: every host failed to resolve or connect: this machine appears "
                        "to be offline, so sources are reported inconclusive, not dead.", err=True)
+            click.echo("To see what citecheck does without a network, run `citecheck demo`.",
+                       err=True)
         elif result.all_refused:
             click.echo(ALL_REFUSED, err=True)
         click.echo(summary_line(result), err=True)
+        if report.accepted:
+            click.echo(f"{len(report.accepted)} accepted finding(s) shown but not counted "
+                       "(citecheck-accept.yaml)", err=True)
         for path in written:
             click.echo(f"wrote {path}", err=True)
     click.get_current_context().exit(int(result.exit_code))
@@ -395,8 +423,7 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
     _require_db(db_path)
     with Store(db_path, read_only=True) as store:
         runs = store.runs()
-        if run_id is not None and all(r.id != run_id for r in runs):
-            raise InputError(f"{db_path}: no run with id {run_id}")
+        _require_run(db_path, runs, run_id)
         changes = store.history(subject, run_id)
     failing = [c for c in changes if c.kind in ("newly-dead", "newly-mismatched")]
     code = int(ExitCode.FINDINGS if fail_on_new and failing else ExitCode.OK)
@@ -407,12 +434,21 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
     if not runs:
         click.echo("No runs recorded yet: run `citecheck audit` first.")
         return
-    if not changes:
+    finished = [r.id for r in runs if r.status == "finished"] or [runs[0].id]
+    target = changes[0].run if changes else (run_id or max(finished))
+    first = not any(r.id < target and r.status == "finished" for r in runs)
+    if first:
+        click.echo(f"Run {target} is the first run: there is no earlier run to compare it with.")
+        if not changes:
+            return
+        click.echo("Its failing citations count as new:")
+    elif not changes:
         click.echo("No changes since the previous run"
                    + (f" for {subject}." if subject else "."))
         return
-    click.echo(f"Changes in run {changes[0].run} since earlier runs"
-               + (f" for {subject}:" if subject else ":"))
+    else:
+        click.echo(f"Changes in run {changes[0].run} since earlier runs"
+                   + (f" for {subject}:" if subject else ":"))
     for title, attr in (("By source", "source"), ("By document", "document")):
         groups: dict[str, list[Any]] = defaultdict(list)
         for change in changes:
@@ -439,9 +475,10 @@ def history(subject: str | None, db_path: str, run_id: int | None, as_json: bool
               help="Write the HTML report as a file in this folder.")
 @report_options
 @fail_on_option
+@accept_option
 def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: str | None,
            json_path: str | None, markdown_path: str | None, junit_path: str | None,
-           fail_on: str) -> None:
+           fail_on: str, accept_path: str | None) -> None:
     """Re-render a past run's report from the database, with no network.
 
     Exits 1 when the run has findings at or above --fail-on, as audit does.
@@ -451,14 +488,20 @@ def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: 
     \b
         citecheck report --run 3 --html old.html --json -
     """
-    from citecheck.pipeline import ReportTargets, build_report, exit_code_for, write_reports
+    from citecheck.accept import find_accept
+    from citecheck.pipeline import ReportTargets, build_report, write_reports
     from citecheck.store import Store
 
     _require_db(db_path)
+    accept = find_accept(accept_path)
     if not any((html_path, json_path, markdown_path, junit_path, report_dir)):
         json_path = "-"
     with Store(db_path, read_only=True) as store:
-        data = build_report(store, run_id)
+        runs = store.runs()
+        if not runs:
+            raise InputError(f"{db_path}: no runs recorded yet (run `citecheck audit` first)")
+        _require_run(db_path, runs, run_id)
+        data = build_report(store, run_id, accept=accept)
     targets = ReportTargets(html=html_path, json=json_path, markdown=markdown_path,
                             junit=junit_path, report_dir=report_dir)
     from citecheck.models import Severity  # not at import: --version needs none
@@ -466,18 +509,201 @@ def report(db_path: str, run_id: int | None, report_dir: str | None, html_path: 
     severity = Severity.parse(fail_on)
     for path in write_reports(data, targets, fail_on=severity):
         click.echo(f"wrote {path}", err=True)
-    click.get_current_context().exit(int(exit_code_for(data.verdicts, severity)))
+    code = ExitCode.FINDINGS if data.findings(severity) else ExitCode.OK
+    click.get_current_context().exit(int(code))
+
+
+@cli.command("accept")
+@db_option
+@click.option("--run", "run_id", type=int, help="Run id (default: the latest finished run).")
+@click.option("--reason-code", metavar="CODE",
+              help="Only findings with this reason code, accepting the reason (e.g. rate-limited) "
+                   "rather than the verdict.")
+@click.option("--by", "by", required=True, help="Who reviewed and accepts the findings.")
+@click.option("--why", "why", help="Why they are accepted (default: a baseline of the run).")
+@click.option("--expires", metavar="DATE", help="Last day the entries hold (YYYY-MM-DD).")
+@click.option("--accept", "accept_path", default="citecheck-accept.yaml", show_default=True,
+              envvar="CITECHECK_ACCEPT", type=click.Path(dir_okay=False),
+              help="The accepted-findings file to add to (created if missing).")
+@click.option("--fail-on", type=click.Choice(["fail", "warn"]), default="fail",
+              show_default=True, envvar="CITECHECK_FAIL_ON",
+              help="Accept findings at or above this severity (warn: warnings too).")
+def accept_command(db_path: str, run_id: int | None, reason_code: str | None, by: str,
+                   why: str | None, expires: str | None, accept_path: str,
+                   fail_on: str) -> None:
+    """Accept a run's findings: write them to citecheck-accept.yaml, so CI fails only on news.
+
+    Accepted findings still show in every report, marked accepted, but no
+    longer count towards the exit code, until they change (another verdict or
+    reason) or expire. Findings already accepted are not written twice.
+
+    Example:
+
+    \b
+        citecheck accept --run 3 --by "A. Analyst" --why "reviewed 2026-12-01"
+        citecheck accept --reason-code rate-limited --by ci --expires 2027-01-31
+    """
+    import datetime as dt
+
+    from citecheck.accept import AcceptList, entries_for, load_accept, write_entries
+    from citecheck.models import Severity
+    from citecheck.store import Store
+
+    _require_db(db_path)
+    if expires is not None:
+        try:
+            expires = dt.date.fromisoformat(expires).isoformat()
+        except ValueError:
+            raise click.BadParameter(f"{expires!r}: not a date (YYYY-MM-DD)",
+                                     param_hint="--expires") from None
+    if reason_code is not None and not reason_code.replace("-", "").isalnum():
+        raise click.BadParameter(f"{reason_code!r}: not a reason code such as http-404",
+                                 param_hint="--reason-code")
+    existing = load_accept(accept_path) if os.path.exists(accept_path) else AcceptList()
+    with Store(db_path) as store:
+        stored = store.load_run(run_id)
+    entries = entries_for(
+        stored.verdicts, by=by, why=why or f"baseline: the findings of run {stored.run.id}",
+        fail_on=Severity.parse(fail_on), reason_code=reason_code, expires=expires,
+        existing=existing)
+    written = write_entries(accept_path, entries)
+    if written:
+        click.echo(f"wrote {written} accepted finding(s) of run {stored.run.id} to {accept_path}")
+    else:
+        click.echo(f"run {stored.run.id}: no finding to accept that is not accepted already")
+
+
+@cli.command("fix")
+@click.argument("document")
+@click.option("-o", "--output", metavar="PATH", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the fixed brief here (- for stdout).")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print a unified diff of the changes instead of writing.")
+@click.option("--in-place", is_flag=True, help="Overwrite DOCUMENT with the fixed brief.")
+@click.option("--audit", "audit_first", is_flag=True,
+              help="Audit DOCUMENT first (with the options below) instead of using the "
+                   "latest audit in --db.")
+@click.option("--archive-now", is_flag=True,
+              help="Ask Save Page Now to capture verified live sources with no snapshot "
+                   "within --max-age-snapshot, and link the capture.")
+@click.option("--max-age-snapshot", "max_age_snapshot", default="30d", show_default=True,
+              callback=_duration, help="A snapshot younger than this needs no new capture.")
+@click.option("--archive-wait", default=120.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds to wait for each capture (--archive-now).")
+@click.option("--save-url", default="https://web.archive.org/save", show_default=True,
+              callback=_http_url, help="Save Page Now endpoint (--archive-now).")
+@db_option
+@config_option
+@published_option
+@click.option("--archive-dir", default="archive", show_default=True, envvar="CITECHECK_ARCHIVE_DIR",
+              type=click.Path(file_okay=False), help="Local WARC evidence store (--audit).")
+@archive_options
+@http_options
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (and the diff).")
+def fix_command(document: str, output: str | None, show_diff: bool, in_place: bool,
+                audit_first: bool, archive_now: bool, max_age_snapshot: float,
+                archive_wait: float, save_url: str, db_path: str, quiet: bool,
+                max_age_seconds: float, **kw: Any) -> None:
+    """Rewrite a brief's citation links from its audit: Robust Links and snapshot links.
+
+    Verified links keep their URL and gain data-versionurl (their snapshot)
+    and data-versiondate (the cited date); rescued links point at the
+    snapshot that supports them, with data-originalurl. Mismatched,
+    unresolved and inconclusive citations are left as they are and listed.
+    Nothing else in the file changes; fixing a fixed brief changes nothing.
+    DOCUMENT is a .html, .md, .txt or .docx file (in a .docx, only rescued
+    links change); it is never overwritten unless --in-place is given.
+
+    Example:
+
+    \b
+        citecheck fix brief.html --diff
+        citecheck fix brief.html -o brief.fixed.html --archive-now
+    """
+    from citecheck.extract.readers import load
+    from citecheck.fix import fix_document, latest_audit
+    from citecheck.store import Store
+
+    if sum((bool(output), show_diff, in_place)) != 1:
+        raise click.UsageError("give exactly one of -o PATH, --diff or --in-place")
+    if document == "-" or document.startswith(("http://", "https://")):
+        raise click.UsageError("fix needs a file: save the brief and give its path")
+    if output and output != "-" and os.path.exists(output) and os.path.samefile(output, document):
+        raise click.UsageError("-o is the input file: give --in-place to overwrite it")
+    raw = load(document)
+    if not audit_first:
+        _require_db(db_path)
+    with Store(db_path) as store:
+        if audit_first:
+            from citecheck.pipeline import AuditOptions, run_audit
+
+            options = AuditOptions(max_age=max_age_seconds, **{
+                k: v for k, v in kw.items() if k in AuditOptions.__dataclass_fields__})
+            run_audit([document], store, options)
+        run_id, records = latest_audit(store, document)
+    if archive_now:
+        records = _archive_now(records, kw, save_url, max_age_snapshot, archive_wait, quiet)
+    result = fix_document(document, raw.data, raw.kind, records, run_id=run_id)
+    if show_diff:
+        click.echo(result.diff(f"{document} (fixed)"), nl=False)
+    elif output == "-":
+        sys.stdout.buffer.write(result.fixed)
+        sys.stdout.flush()
+    else:
+        target = document if in_place else str(output)
+        if not in_place or result.changed:
+            with open(target, "wb") as fh:
+                fh.write(result.fixed)
+    if not quiet:
+        _print_fix(result, document if in_place else output)
+
+
+def _archive_now(records: Any, kw: dict[str, Any], save_url: str, max_age: float, wait: float,
+                 quiet: bool) -> Any:
+    from citecheck.archive.save import save_page_now
+    from citecheck.fix.snapshot import archive_now
+    from citecheck.http import HttpClient, HttpConfig
+
+    http = HttpClient(HttpConfig.from_timeout(kw.get("timeout") or 20.0,
+                                              allow_private=bool(kw.get("allow_private"))))
+    roots = [u for u in kw.get("archive_url") or () if u.startswith(("http://", "https://"))]
+    extra = {"archive_root": roots[0].rstrip("/")} if roots else {}
+
+    def save(url: str) -> Any:
+        return save_page_now(url, http, wait=wait, save_url=save_url, **extra)
+
+    try:
+        records, notes = archive_now(records, save, max_age_days=max_age / 86400)
+    finally:
+        http.close()
+    if not quiet:
+        for note in notes:
+            click.echo(f"save page now: {note.url}: {note.detail}", err=True)
+    return records
+
+
+def _print_fix(result: Any, written: str | None) -> None:
+    from citecheck.fix import Status
+
+    counts = ", ".join(f"{result.count(s)} {s.value}" for s in Status if result.count(s))
+    where = f" -> {written}" if written and written != "-" else ""
+    click.echo(f"fix {result.name}{where} (from run {result.run_id}): "
+               f"{counts or 'no citations'}", err=True)
+    for o in result.outcomes:
+        if o.status in (Status.UNCHANGED, Status.NOT_FOUND) or o.fix.reason == "no-snapshot":
+            c = o.fix.citation
+            click.echo(f"  {o.status.value:9} line {c.line}: {c.raw}: {o.note}", err=True)
 
 
 @contextlib.contextmanager
 def _stop_on_sigterm() -> Iterator[None]:
     """A killed job (SIGTERM: CI timeouts, ``kill``) stops like Ctrl-C: finished work
-    saved, the run marked interrupted, one Error line and exit 3."""
+    saved, the run marked interrupted, one Error line, and exit 143 (130 for Ctrl-C)."""
     import signal
     import threading
 
     def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+        raise Terminated
 
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -489,11 +715,16 @@ def _stop_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _interrupted() -> NoReturn:
-    """Ctrl-C: one line and exit 3 (a failed run, not findings); checks are saved as they land."""
-    click.echo("Error: interrupted; every finished check is saved: run the same "
+def _interrupted(exc: BaseException) -> NoReturn:
+    """Ctrl-C or SIGTERM: one line and exit 130 or 143 (the shell's convention, neither
+    findings nor a failed run); checks are saved as they land."""
+    click.echo(f"Error: interrupted{_by(exc)}; every finished check is saved: run the same "
                "command again to resume", err=True)
-    click.get_current_context().exit(int(ExitCode.RUN_FAILED))
+    click.get_current_context().exit(int(interrupt_code(exc)))
+
+
+def _by(exc: BaseException) -> str:
+    return " by SIGTERM" if isinstance(exc, Terminated) else ""
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
@@ -505,7 +736,14 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 
 def _require_db(path: str) -> None:
     if not os.path.exists(path):
-        raise InputError(f"{path}: no such database (run `citecheck audit` first, or pass --db)")
+        raise InputError(f"{path}: {NO_SUCH_FILE} (no database yet: run `citecheck audit` "
+                         "first, or pass --db)")
+
+def _require_run(db_path: str, runs: list[Any], run_id: int | None) -> None:
+    """A ``--run`` that names no run is an input error (exit 2), for every command."""
+    if run_id is not None and all(r.id != run_id for r in runs):
+        raise InputError(f"{db_path}: no run with id {run_id}")
+
 
 def brief_fetch_options(f: F) -> F:
     """--timeout and --allow-private for reading a brief given as an http(s) URL."""
@@ -525,26 +763,44 @@ def _brief_client(document: str | None, timeout: float, allow_private: bool) -> 
 
 
 @cli.command("extract")
-@click.argument("document")
+@click.argument("documents", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["json", "table", "csv"]), default=None,
               help="Output format (default: table on a terminal, json otherwise).")
+@click.option("--check", is_flag=True,
+              help="Only check: print each malformed citation as FILE:LINE:COL and exit 1 if "
+                   "there is one (several files allowed; no network: for pre-commit).")
 @config_option
 @published_option
 @brief_fetch_options
-def extract_command(document: str, fmt: str | None, config_path: str | None,
-                    published: str | None, timeout: float, allow_private: bool) -> None:
-    """List the citations in a brief (.txt, .md, .html, - for stdin, or a URL).
+def extract_command(documents: tuple[str, ...], fmt: str | None, check: bool,
+                    config_path: str | None, published: str | None, timeout: float,
+                    allow_private: bool) -> None:
+    """List the citations in a brief (.txt, .md, .html, .docx, .pdf, - or a URL).
 
     Example:
 
     \b
         citecheck extract examples/china-russia-security-ties-2018-06-04.txt --format json
+        citecheck extract --check briefs/*.md
     """
     from citecheck.extract import open_citations
     from citecheck.extract.formats import write_extraction
     from citecheck.registry import find_registry
 
     registry = find_registry(config_path)
+    if check:
+        from citecheck.extract.check import check_documents
+
+        found = 0
+        for line in check_documents(documents, published=published, registry=registry):
+            click.echo(line)
+            found += 1
+        if found:
+            click.echo(f"{found} malformed citation(s)", err=True)
+        click.get_current_context().exit(int(ExitCode.FINDINGS if found else ExitCode.OK))
+    if len(documents) > 1:
+        raise click.UsageError("give one document (or --check to check several)")
+    document = documents[0]
     extraction = open_citations(document, published=published, registry=registry,
                                 client=_brief_client(document, timeout, allow_private))
     out = sys.stdout
@@ -571,11 +827,13 @@ def sources_command(document: str | None, config_path: str | None,
     from citecheck.registry import find_registry
 
     registry = find_registry(config_path)
+    # the brief is opened first: a missing one is one Error line, not a listing and then it
+    extraction = open_citations(document, published=published, registry=registry,
+                                client=_brief_client(document, timeout, allow_private)) \
+        if document else None
     out = sys.stdout
     write_registry(registry, out)
-    if document:
-        extraction = open_citations(document, published=published, registry=registry,
-                                    client=_brief_client(document, timeout, allow_private))
+    if document and extraction is not None:
         unknown = unknown_sources(extraction.citations, registry)
         if not unknown:
             click.echo(f"\n{document}: every source it cites is in the registry")
@@ -633,8 +891,8 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
     from citecheck.pipeline import Progress
     from citecheck.store import Store
 
-    # a junk argument is a typo (usage error); a junk line in a list is reported
-    # per URL (skipped, invalid-url) like any other bad entry, and the rest checked
+    # a junk argument is a typo, a junk line in a list names its file and line: both
+    # are input errors (exit 2) before anything is checked
     wanted = validate_urls(urls) + (read_url_list(urls_from) if urls_from else [])
     if not wanted:
         raise click.UsageError("give URLs as arguments or with --urls-from FILE")
@@ -645,7 +903,7 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
     )
     progress = Progress(sys.stderr, enabled=not quiet and (verbose > 0 or sys.stderr.isatty()))
     client = HttpClient(config)
-    interrupted = False
+    interrupted: KeyboardInterrupt | None = None
     try:
         with _stop_on_sigterm(), Store(db_path) as store:
             archive = None
@@ -662,13 +920,13 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
                 on_lookup=lambda _l: progress.advance("archive"),
                 on_stage=progress.stage, soft404_probe=not no_soft404_probe,
             )
-    except KeyboardInterrupt:
-        interrupted = True
+    except KeyboardInterrupt as exc:
+        interrupted = exc
     finally:
         client.close()
         progress.close()
-    if interrupted:
-        _interrupted()
+    if interrupted is not None:
+        _interrupted(interrupted)
     if json_path:
         text = run.to_json()
         if json_path == "-":
@@ -714,14 +972,14 @@ def _archive_dir_option(f: F) -> F:
 
 def _evidence(archive_dir: str, db_path: str) -> list[Any]:
     """The evidence index: from the database if it has one, else by scanning the WARCs."""
-    from citecheck.archive.warcstore import iter_evidence, records_from_rows
+    from citecheck.archive.warcstore import iter_evidence, records_from_rows, with_stored_headers
     from citecheck.store import Store
 
     if os.path.exists(db_path):
         with Store(db_path, read_only=True) as store:
             rows = list(store.db.table("evidence").rows_where(order_by="id"))
         if rows:
-            return records_from_rows(rows)
+            return with_stored_headers(records_from_rows(rows), archive_dir)
     return list(iter_evidence(archive_dir))
 
 
@@ -825,7 +1083,9 @@ def archive_export(wacz_path: str, run_id: int | None, archive_dir: str, db_path
     from citecheck.archive.wacz import export_wacz
     from citecheck.store import Store
 
-    with Store(db_path) as store:
+    _require_db(db_path)  # a missing one is an input error, not an empty database made
+    with Store(db_path, read_only=True) as store:
+        _require_run(db_path, store.runs(), run_id)
         stored = store.load_run(run_id)
     done = export_wacz(wacz_path, stored.verdicts, archive_dir,
                        title=f"citecheck run {stored.run.id}")
@@ -873,23 +1133,31 @@ def archive_save(urls: tuple[str, ...], wait: float, as_json: bool, timeout: flo
 def archive_list(archive_dir: str, db_path: str, as_json: bool) -> None:
     """List the local evidence: every response kept as a WARC record.
 
-    Reads the database's index when there is one, else scans the WARC files.
+    Each line: when, the stored status and content type, the URL, where it
+    is kept; soft-404 probes (random missing pages asked of each host) are
+    marked as such. Reads the database's index when there is one, else scans
+    the WARC files.
 
     Example:
 
     \b
         citecheck archive list --archive-dir archive
     """
+    from citecheck.urls import is_probe_url
+
     records = _evidence(archive_dir, db_path)
     if as_json:
-        click.echo(json.dumps({"records": [r.to_dict() for r in records]}, indent=2))
+        click.echo(json.dumps({"records": [{**r.to_dict(), "probe": is_probe_url(r.url)}
+                                           for r in records]}, indent=2))
         return
     if not records:
         click.echo(f"No evidence recorded in {archive_dir} yet.")
         return
     for r in records:
         status = str(r.status_code) if r.status_code is not None else "-"
-        click.echo(f"{r.recorded_at:20}  {status:>3}  {r.url}  {r.ref}")
+        probe = "  (soft-404 probe)" if is_probe_url(r.url) else ""
+        click.echo(f"{r.recorded_at:20}  {status:>3}  {r.content_type or '-'}  {r.url}  "
+                   f"{r.ref}{probe}")
 
 
 @archive_group.command("show")
@@ -931,6 +1199,68 @@ def archive_show(url: str, archive_dir: str, db_path: str, show_body: bool,
         for name, value in content.headers:
             click.echo(f"{name}: {value}")
         click.echo("")
+
+
+@cli.command("demo")
+@click.option("--report-dir", default="reports", show_default=True,
+              type=click.Path(file_okay=False),
+              help="Where the HTML report goes (as citecheck-demo.html).")
+@report_options
+@click.option("--db", "db_path", type=click.Path(dir_okay=False),
+              help="Keep the demo run in this database (default: a temporary one, removed).")
+@click.option("--open", "open_report", is_flag=True, help="Open the HTML report in a browser.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print nothing but errors and where the report is.")
+def demo(report_dir: str, html_path: str | None, json_path: str | None,
+         markdown_path: str | None, junit_path: str | None, db_path: str | None,
+         open_report: bool, quiet: bool) -> None:
+    """Show what citecheck does, offline: audit a demo brief on a simulated web.
+
+    Starts, on this machine only (loopback), a few simulated publishers and
+    a real local web archive (pywb) holding captures of their pages, then
+    audits a demo brief citing them with the real pipeline: every verdict
+    appears in the report. The publishers and pages are demo content written
+    by the project; none of them exists. Everything it started stops when it
+    ends. Exits 0 when the demo ran (its findings are the point). Needs pywb:
+    pip install 'citecheck[demo]'.
+
+    Example:
+
+    \b
+        citecheck demo --open
+        citecheck demo --report-dir /tmp/demo --json /tmp/demo/demo.json
+    """
+    from citecheck.demo import PUBLISHED, demo_world
+
+    html_path = html_path or os.path.join(report_dir, "citecheck-demo.html")
+    ctx = click.get_current_context()
+    with _stop_on_sigterm(), demo_world() as world:
+        if not quiet:
+            click.echo("citecheck demo: simulated publishers on 127.0.0.x and a local pywb "
+                       f"({world.archive_url}); nothing leaves this machine.", err=True)
+        args = [str(world.brief), "--config", str(world.registry), "--published", PUBLISHED,
+                "--db", db_path or str(world.directory / "citecheck.db"),
+                "--archive-dir", str(world.directory / "archive"), "--report-dir", report_dir,
+                "--html", html_path, "--archive-url", world.archive_url, "--allow-private",
+                "--timeout", "5", "--max-age", "0", "--fail-on", "fail"]
+        for option, value in (("--json", json_path), ("--markdown", markdown_path),
+                              ("--junit", junit_path)):
+            if value:
+                args += [option, value]
+        try:
+            # parsed as typed, so audit's options keep their meaning as audit grows
+            with audit.make_context("citecheck demo", [*args, *(["-q"] if quiet else [])],
+                                    parent=ctx) as audit_ctx:
+                audit.invoke(audit_ctx)
+        except click.exceptions.Exit as done:
+            if done.exit_code not in (ExitCode.OK, ExitCode.FINDINGS):
+                raise
+    click.echo(f"The demo's report: {html_path}", err=True)
+    if open_report:
+        import webbrowser
+        from pathlib import Path
+
+        webbrowser.open(Path(html_path).resolve().as_uri())
 
 
 def _show_envvars(group: click.Group) -> None:

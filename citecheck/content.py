@@ -7,6 +7,12 @@ run.
 
 Choices, documented because they decide verdicts:
 
+- Boilerplate first: readers' comments, related-story rails, navigation, site
+  headers and footers, sidebars, share bars, bylines and cookie or newsletter
+  banners (trafilatura's own class/id vocabulary for them, and the structural
+  tags) are cut out of the page trafilatura reads, so they never enter the
+  main text, and kept apart in ``boilerplate``: a quotation found only there
+  is not the page's word (reason ``quote-in-boilerplate``).
 - HTML main text comes from trafilatura: its baseline extractor when the page
   marks its article (an ``<article>`` with 400+ characters, or JSON-LD
   ``articleBody``), which is what publishers' article pages do and costs half
@@ -15,7 +21,7 @@ Choices, documented because they decide verdicts:
   trafilatura returns nothing or clearly less than the page shows, the
   visible text from BeautifulSoup is used instead (``extractor == "bs4"``).
   ``full_text`` always keeps every visible text node, so a quotation in a
-  sidebar or caption can still be found.
+  caption or fact box can still be found (unless it is in ``boilerplate``).
 - The publication date comes from htmldate with ``original_date=True`` (the
   first publication, not "updated"). It first runs with
   ``extensive_search=False``: only markup a publisher writes on purpose
@@ -230,22 +236,19 @@ def _extract_html(html: str, url: str) -> PageContent:
     has_article = any(
         len(el.text_content()) > ARTICLE_MIN_CHARS for el in tree.iter("article")
     )
-    # the <article> shortcut reads a copy of the page without its boilerplate (its own
-    # parse, as baseline() made before); other pages go to trafilatura's full extractor,
-    # which prunes the same regions itself
-    clean = lxml.html.document_fromstring(html) if has_article else None
-    boiler_nodes = boilerplate_nodes(clean if clean is not None else tree)
+    # trafilatura reads its own parse of the page with the boilerplate dropped (the
+    # parse it made itself before): baseline() on <article> pages, else the full extractor
+    clean = lxml.html.document_fromstring(html)
+    boiler_nodes = boilerplate_nodes(clean)
     boilerplate = "\n".join(_squash("\n".join(_node_text(n))) for n in boiler_nodes)
-    if clean is not None:
-        for node in boiler_nodes:
-            node.drop_tree()
+    for node in boiler_nodes:
+        node.drop_tree()
     full_text = _squash(_visible_text(tree))
 
-    main, extractor = _trafilatura_text(html, url, clean), "trafilatura"
+    main, extractor = _trafilatura_text(clean, url, has_article), "trafilatura"
     visible = len(full_text)
     if not main or (visible > 400 and len(main) < 0.1 * visible):
-        rest = html if clean is None else lxml.html.tostring(clean, encoding="unicode")
-        fallback = _bs4_text(rest)
+        fallback = _bs4_text(_without_boilerplate(html))
         if len(fallback) > len(main or ""):
             main, extractor = fallback, "bs4"
     main = main or ""
@@ -324,21 +327,21 @@ def _html_date(tree, html: str, url: str) -> tuple[str | None, str | None, str |
     return (found, "htmldate-extensive", "low") if found else (None, None, None)
 
 
-def _trafilatura_text(html: str, url: str, article: object = None) -> str:
-    """Main text by trafilatura: its baseline extractor (the publisher's
-    ``<article>`` or JSON-LD ``articleBody``) on ``article``, the page's tree
-    without its boilerplate, when the page marks its article; else the full
-    extractor (``fast=True``: no readability/justext fallbacks; comments off)."""
+def _trafilatura_text(clean: Any, url: str, has_article: bool = False) -> str:
+    """Main text by trafilatura from ``clean``, the page's tree without its
+    boilerplate: its baseline extractor (the publisher's ``<article>`` or JSON-LD
+    ``articleBody``) when the page marks its article, else the full extractor
+    (``fast=True``: no readability/justext fallbacks; comments off)."""
     try:
         from trafilatura import bare_extraction, baseline
     except ImportError:  # pragma: no cover
         return ""
     try:
-        if article is not None:
-            _tree, text, length = baseline(article)
+        if has_article:
+            _tree, text, length = baseline(clean)
             if length > ARTICLE_MIN_CHARS:
                 return _squash(text)
-        doc = bare_extraction(html, url=url, fast=True, with_metadata=False,
+        doc = bare_extraction(clean, url=url, fast=True, with_metadata=False,
                               include_comments=False, include_tables=True)
     except Exception:  # noqa: BLE001
         return ""
@@ -346,6 +349,16 @@ def _trafilatura_text(html: str, url: str, article: object = None) -> str:
         return ""
     found = doc.get("text") if isinstance(doc, dict) else getattr(doc, "text", None)
     return _squash(found or "")
+
+
+def _without_boilerplate(html: str) -> str:
+    """``html`` re-serialised without its boilerplate regions (for the fallback)."""
+    import lxml.html
+
+    tree = lxml.html.document_fromstring(html)
+    for node in boilerplate_nodes(tree):
+        node.drop_tree()
+    return str(lxml.html.tostring(tree, encoding="unicode"))
 
 
 # ------------------------------------------------------------ boilerplate

@@ -17,6 +17,15 @@ class ExitCode(IntEnum):
     FINDINGS = 1  #: findings at or above ``--fail-on``
     USAGE = 2  #: usage or input error: bad file, bad config
     RUN_FAILED = 3  #: the run itself failed: database locked, disk full
+    #: Ctrl-C (SIGINT, 128 + 2): the run is recorded ``interrupted``, finished checks kept
+    INTERRUPTED = 130
+    #: SIGTERM (128 + 15: a CI timeout, ``kill``): the same clean stop as Ctrl-C
+    TERMINATED = 143
+
+
+#: how every command words an input (document, URL list, registry, database) that
+#: does not exist: "PATH: no such file", sometimes with a hint in parentheses
+NO_SUCH_FILE = "no such file"
 
 
 class CitecheckError(Exception):
@@ -48,3 +57,13 @@ class RunError(CitecheckError):
     """The run cannot go on: database locked or corrupt, disk full."""
 
     exit_code = ExitCode.RUN_FAILED
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises :class:`KeyboardInterrupt`, so that a
+    killed job stops as cleanly (every ``except KeyboardInterrupt`` applies)."""
+
+
+def interrupt_code(exc: BaseException) -> ExitCode:
+    """The exit code of a run stopped by ``exc``: 143 for SIGTERM, else 130 (Ctrl-C)."""
+    return ExitCode.TERMINATED if isinstance(exc, Terminated) else ExitCode.INTERRUPTED

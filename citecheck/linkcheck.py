@@ -8,13 +8,14 @@ under ``urls``, each with ``live`` and ``snapshot`` as in ``audit --json``.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from citecheck.errors import ExitCode, InputError
+from citecheck.errors import NO_SUCH_FILE, ExitCode, InputError
 from citecheck.live import Fetcher, now_iso
 from citecheck.models import ArchiveLookup, LiveResult, LiveStatus, LookupStatus, Severity
 from citecheck.runner import all_refused, check_urls, detect_offline, run_pool
@@ -40,7 +41,9 @@ class Archive(Protocol):
 
 
 def read_url_list(source: str) -> list[str]:
-    """URLs from a file (or ``-`` for stdin): one per line, ``#`` comments and blanks skipped."""
+    """URLs from a file (or ``-`` for stdin): one whole line each; blanks and ``#``
+    comments (a line of its own, or after the URL) skipped; any other line that is
+    not one URL is an :class:`InputError` naming the file and the line."""
     try:
         if source == "-":
             text = sys.stdin.read()
@@ -50,24 +53,38 @@ def read_url_list(source: str) -> list[str]:
                 raise InputError(f"{source}: is a directory, not a list of URLs")
             text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        raise InputError(f"{source}: no such file") from None
+        raise InputError(f"{source}: {NO_SUCH_FILE}") from None
     except UnicodeDecodeError:
         raise InputError(f"{source}: not a UTF-8 text file") from None
     except OSError as exc:
         raise InputError(f"{source}: {exc.strerror or exc}") from None
+    name = "stdin" if source == "-" else source
     urls = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            urls.append(line.split()[0])
+    for number, line in enumerate(text.splitlines(), 1):
+        # the whole line is the URL, but for a comment after it ("URL  # note")
+        line = _TRAILING_COMMENT.sub("", line).strip()
+        if not line or line.startswith("#"):
+            continue
+        if not _looks_like_url(line) or any(c.isspace() for c in line):
+            raise InputError(f"{name}:{number}: {line!r} is not a URL "
+                             "(one http:// or https:// URL per line)")
+        urls.append(line)
     return urls
+
+
+#: a comment after a URL: whitespace then "#" (a URL's own "#fragment" has no space)
+_TRAILING_COMMENT = re.compile(r"\s+#.*$")
+
+
+def _looks_like_url(text: str) -> bool:
+    return "://" in text or text.lower().startswith(("mailto:", "javascript:"))
 
 
 def validate_urls(urls: Iterable[str]) -> list[str]:
     """The URLs as given; something that is not a URL at all is a usage error."""
     out = []
     for url in urls:
-        if "://" not in url and not url.lower().startswith(("mailto:", "javascript:")):
+        if not _looks_like_url(url):
             raise InputError(f"{url}: not a URL (expected http:// or https://)")
         out.append(url)
     return out

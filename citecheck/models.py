@@ -256,6 +256,8 @@ class ArchiveLookup:
     error: str | None = None
     checked_at: str = ""
     from_cache: bool = False
+    #: the archive host asked (``host[:port]``), so that its failure names it
+    archive: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _record_dict(self)
@@ -313,6 +315,50 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Passage:
+    """A passage of a page's main text and how much of the claim it holds (0-1)."""
+
+    text: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "score": self.score}
+
+
+SUPPORT_LABELS = ("supported", "weak", "not-supported", "unknown")
+
+
+@dataclass(frozen=True)
+class Support:
+    """How well the copy a verdict rests on supports the citing claim (support.py)."""
+
+    score: float | None = None  #: 0-1; None when there was no copy to read
+    label: str = "unknown"  #: one of SUPPORT_LABELS
+    copy: str | None = None  #: live | snapshot | None
+    passages: tuple[Passage, ...] = ()  #: up to 3, best first
+    matched: tuple[str, ...] = ()  #: the claim's key terms found in the passages
+    missing: tuple[str, ...] = ()  #: those not found
+    explanation: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": self.score, "label": self.label, "copy": self.copy,
+                "passages": [p.to_dict() for p in self.passages],
+                "matched": list(self.matched), "missing": list(self.missing),
+                "explanation": self.explanation}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> Support:
+        if not d:
+            return cls()
+        return cls(score=d.get("score"), label=d.get("label") or "unknown",
+                   copy=d.get("copy"),
+                   passages=tuple(Passage(p.get("text") or "", float(p.get("score") or 0.0))
+                                  for p in d.get("passages") or ()),
+                   matched=tuple(d.get("matched") or ()), missing=tuple(d.get("missing") or ()),
+                   explanation=d.get("explanation") or "")
+
+
+@dataclass(frozen=True)
 class QuoteChange:
     """A quotation that matches a passage of the page but changes what it says
     (reason ``misquote``): a number, a negation or a proper name differs."""
@@ -350,6 +396,7 @@ class Verdict:
     quotes_found: tuple[str, ...] = ()
     quotes_missing: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()  #: local WARC record references: file#offset
+    support: Support = field(default_factory=Support)  #: claim support (support.py)
     misquotes: tuple[QuoteChange, ...] = ()  #: quotations that change the page's words
     quotes_in_boilerplate: tuple[str, ...] = ()  #: found only in comments, rails, nav, ...
 
@@ -369,6 +416,7 @@ class Verdict:
             quotes_found=list(self.quotes_found),
             quotes_missing=list(self.quotes_missing),
             evidence=list(self.evidence),
+            support=self.support.to_dict(),
             misquotes=[m.to_dict() for m in self.misquotes],
             quotes_in_boilerplate=list(self.quotes_in_boilerplate),
         )

@@ -24,9 +24,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, cast
+from urllib.parse import urlsplit
 
 from citecheck import __version__
-from citecheck.errors import ExitCode, InputError, RunError
+from citecheck.errors import NO_SUCH_FILE, ExitCode, InputError, RunError, interrupt_code
 from citecheck.lazy import Deferred  # here too: pipeline.Deferred, as it was
 from citecheck.models import (
     ArchiveLookup,
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: what a folder of briefs contributes
-DOCUMENT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+DOCUMENT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
 #: Wayback replay URLs: ROOT/<timestamp><modifier>/<original url>
 _REPLAY = re.compile(r"/\d{14}[a-z]{0,2}_?/(https?://.+)$", re.IGNORECASE)
 #: (url, cited date, publication date): one archive question
@@ -92,12 +93,13 @@ def expand_inputs(inputs: Sequence[str]) -> list[str]:
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
-                raise InputError(f"{item}: no .txt, .md or .html briefs in this folder")
+                raise InputError(
+                    f"{item}: no .txt, .md, .html, .docx or .pdf briefs in this folder")
             out.extend(found)
         elif path.exists():
             out.append(item)
         else:
-            raise InputError(f"{item}: no such file or directory")
+            raise InputError(f"{item}: {NO_SUCH_FILE}")
     # one document once, however it was named: "h.md" and "./h.md", a folder and a file in it
     unique: dict[str, str] = {}
     for item in out:
@@ -133,6 +135,8 @@ class AuditOptions:
     #: every archive asked, (root or memento:URL, CDX URL); empty: archive_url alone
     archives: tuple[tuple[str, str | None], ...] = ()
     archive_concurrency: int = 4
+    #: accepted findings (citecheck-accept.yaml); None: ./citecheck-accept.yaml if present
+    accept_path: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -530,9 +534,13 @@ def summarize(verdicts: Iterable[Verdict]) -> dict[str, Any]:
     return {"total": total, "by_verdict": by_verdict, "by_severity": by_severity}
 
 
-def exit_code_for(verdicts: Iterable[Verdict], fail_on: Severity) -> ExitCode:
-    """1 if any verdict is at or above ``fail_on``, else 0 (DESIGN.md)."""
-    if any(v.verdict.severity >= fail_on for v in verdicts):
+def exit_code_for(
+    verdicts: Iterable[Verdict], fail_on: Severity,
+    accepted: Callable[[Verdict], Any] | None = None,
+) -> ExitCode:
+    """1 if any verdict is at or above ``fail_on``, else 0 (DESIGN.md); a verdict
+    ``accepted`` says is accepted (citecheck-accept.yaml) does not count."""
+    if any(v.verdict.severity >= fail_on and not (accepted and accepted(v)) for v in verdicts):
         return ExitCode.FINDINGS
     return ExitCode.OK
 
@@ -564,22 +572,28 @@ def confirm_failure(
     )
 
 
-def could_not_discover(verdict: Verdict, error: str, *, offline: bool = False) -> Verdict:
+def could_not_discover(verdict: Verdict, error: str, *, offline: bool = False,
+                       archive_host: str | None = None) -> Verdict:
     """``unresolved`` because the archive's index could not be asked is ``inconclusive``.
 
-    "No URL found" and "could not look" are different facts (STYLE.md).
+    "No URL found" and "could not look" are different facts (STYLE.md). The
+    sentence says each once, and names the archive that failed (``archive_host``).
     """
+    from citecheck.verify import REASONS, archive_failure
+
     code = error.split(":", 1)[0].strip() or "archive-unavailable"
     reasons: tuple[str, ...] = ("offline",) if offline else ()
     reasons += ("archive-unavailable",) if code != "archive-unavailable" else ()
+    if code == "internal-error":  # our bug while resolving, not the archive's failure
+        why = f"none could be discovered ({error.partition(':')[2].strip()})"
+    else:
+        why = f"because {archive_failure(error, archive_host)}"
     return replace(
         verdict,
         verdict=VerdictKind.INCONCLUSIVE,
         reasons=(*reasons, code, *verdict.reasons),
-        explanation=(
-            "No URL is known for this citation and the archive's index could not be "
-            f"asked to discover one ({error}). {verdict.explanation}"
-        ).strip(),
+        explanation=f"Could not decide: {REASONS['no-url']}, {why}."
+        + (f" {REASONS['offline'].capitalize()}." if offline else ""),
     )
 
 
@@ -621,6 +635,9 @@ def run_audit(
     from citecheck.verify import Thresholds  # light: no content library at import
 
     Thresholds.from_env()  # a bad CITECHECK_* threshold is an input error, before the run
+    from citecheck.accept import find_accept
+
+    accept = find_accept(options.accept_path)  # so is a bad accept file
     http = Deferred(lambda: stages.make_client(options.http_config()))
 
     # 1. read and extract (bad input stops here, before a run is recorded)
@@ -656,13 +673,13 @@ def run_audit(
     warc = stages.make_warc(options.archive_dir, run_id) if stages.make_warc else None
     try:
         result = _audit_run(run_id, started_at, documents, per_doc, registry, http, warc, store,
-                            options, stages, progress)
+                            options, stages, progress, accept=accept)
         if skipped:  # the rest is audited, but the run is not clean: an input error
             result = dataclasses.replace(result, skipped=tuple(skipped),
                                          exit_code=max(result.exit_code, ExitCode.USAGE))
         return result
-    except KeyboardInterrupt:
-        store.finish_run(run_id, {}, status="interrupted", exit_code=int(ExitCode.RUN_FAILED))
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: every finished check is kept
+        store.finish_run(run_id, {}, status="interrupted", exit_code=int(interrupt_code(exc)))
         raise
     except BaseException:
         store.finish_run(run_id, {}, status="failed", exit_code=int(ExitCode.RUN_FAILED))
@@ -687,6 +704,8 @@ def _audit_run(
     options: AuditOptions,
     stages: Stages,
     progress: Progress,
+    *,
+    accept: Any = None,
 ) -> AuditResult:
     t0 = time.monotonic()
     saved_ids = store.save_documents(
@@ -702,6 +721,9 @@ def _audit_run(
             evidence=warc if recorder is not None else None,
             on_evidence=recorder.index if recorder is not None else None,
         )
+    #: the archive host discovery asks (its CDX index), named when it fails
+    archive_root = getattr(archive, "cdx_url", None) or getattr(archive, "archive_url", None)
+    archive_host = urlsplit(archive_root).netloc if isinstance(archive_root, str) else None
 
     # 2. resolve: candidate URLs for every citation
     from citecheck.verify import resolution_of
@@ -753,10 +775,12 @@ def _audit_run(
     # URLs refused by policy (skipped) and cached ones were not asked of the network
     tried = [r for r in results.values()
              if not r.from_cache and r.status is not LiveStatus.SKIPPED]
-    if undiscovered and tried and all(
+    if undiscovered and (tried or not results) and all(
             r.status is LiveStatus.ERROR and any(_unreachable(c) for c in r.reasons)
             for r in tried):
-        # every host tried live was unreachable and the archive could not be reached either
+        # every host tried live was unreachable (or there was no URL at all) and the
+        # archive could not be reached either; URLs refused by policy were not tried,
+        # so a run of refused URLs is not called offline on the archive's word alone
         offline = offline or all(_unreachable(e) for e in undiscovered.values())
     refused = bool(results) and all(r.refused for r in results.values())
 
@@ -775,6 +799,9 @@ def _audit_run(
                     authored[(c.document, c.id)] = found
         lookups = _archive_lookups([c for c in citations if (c.document, c.id) not in authored],
                                    chosen, archive, store, options, stages, progress, published)
+        if archive_host:  # a failure names the archive that failed
+            lookups = {k: replace(v, archive=v.archive or archive_host)
+                       if v.status is LookupStatus.ERROR else v for k, v in lookups.items()}
 
     # 4. verify, confirm, store; the verdicts that can be reused are read in one query
     from citecheck.verify import Thresholds
@@ -816,7 +843,8 @@ def _audit_run(
                                   reasons=("offline", *verdict.reasons))
             missed = undiscovered.get((c.document, c.id))
             if missed and verdict.verdict is VerdictKind.UNRESOLVED:
-                verdict = could_not_discover(verdict, missed, offline=offline)
+                verdict = could_not_discover(verdict, missed, offline=offline,
+                                             archive_host=archive_host)
             decided.append(VerdictRow(verdict, keys[c.id], fingerprint, doc_ids[doc.name]))
             verdicts.append(_without_bodies(verdict))
         if len(decided) >= 500:  # a few large transactions: cheap, and little to redo
@@ -831,7 +859,7 @@ def _audit_run(
 
     summary = summarize(verdicts)
     summary.update(documents=len(documents), urls=len(urls), offline=offline)
-    code = exit_code_for(verdicts, options.fail_on)
+    code = exit_code_for(verdicts, options.fail_on, accept.match if accept else None)
     stats = {
         "elapsed": round(time.monotonic() - t0, 3),
         "cache_hits": cache.hits,
@@ -1044,12 +1072,14 @@ def _save_missing(
 
 
 def build_report(
-    store: Store, run_id: int | None = None, *, verdicts: Sequence[Verdict] | None = None
+    store: Store, run_id: int | None = None, *, verdicts: Sequence[Verdict] | None = None,
+    accept: Any = None,
 ) -> Any:
     """A :class:`~citecheck.report.RunReport` of a stored run, with its changes.
 
     ``verdicts``: the run's verdicts already in hand (they are what the store
-    holds), saving their decoding from the database.
+    holds), saving their decoding from the database. ``accept``: an
+    :class:`~citecheck.accept.AcceptList` marking the findings it accepts.
     """
     from citecheck.report import Change, DocumentInfo, RunReport
 
@@ -1066,14 +1096,16 @@ def build_report(
             )
             for c in store.history(run_id=run.id)
         ]
+    verdicts = stored.verdicts if verdicts is None else verdicts
     return RunReport.from_verdicts(
-        stored.verdicts if verdicts is None else verdicts,
+        verdicts,
         run_id=str(run.id),
         started_at=run.started_at,
         finished_at=run.finished_at,
         options=run.options,
         documents=[DocumentInfo(d["name"], d["published"], d["title"]) for d in stored.documents],
         changes=changes,
+        accepted=accept.accepted(verdicts) if accept else None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
@@ -79,3 +80,15 @@ def is_home_page(url: str) -> bool:
     path = urlsplit(url).path.rstrip("/").lower()
     return path in ("", "/index.html", "/index.htm", "/index.php", "/default.aspx", "/home",
                     "/en", "/eng", "/en/index.html")
+
+
+#: the path of a soft-404 probe (``live._probe``): "/citecheck-" and 20 random hex digits
+_PROBE_PATH = re.compile(r"/citecheck-[0-9a-f]{20}")
+
+
+def is_probe_url(url: str) -> bool:
+    """``url`` is one of our soft-404 probes (a random page that cannot exist), not a source."""
+    try:
+        return _PROBE_PATH.fullmatch(urlsplit(url).path) is not None
+    except ValueError:
+        return False

@@ -23,6 +23,7 @@ import calendar
 import dataclasses
 import functools
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
@@ -41,6 +42,7 @@ from citecheck.models import (
     Pin,
     QuoteChange,
     SourceEntry,
+    Support,
     Verdict,
     VerdictKind,
 )
@@ -94,6 +96,10 @@ REASONS: dict[str, str] = {
     "content-unreadable": "the page's text could not be read, so quotations were not checked",
     "no-snapshot": "the archive has no snapshot near the cited date",
     "archive-error": "the archive could not be asked",
+    # claim support (support.py)
+    "claim-not-supported": "the page's main text does not support the citing claim",
+    "claim-weakly-supported": "the page's main text supports the citing claim only weakly "
+    "(a warning)",
     # quotations: misquotes and boilerplate (issue 10)
     "misquote": "a quotation matches the page but changes a number, a negation or a name",
     "quote-in-boilerplate": "a quotation is found only in the page's comments, related "
@@ -106,7 +112,60 @@ LANGUAGE_NAMES = {"ru": "Russian", "zh": "Chinese", "ja": "Japanese", "ko": "Kor
 
 #: failures that mean the text itself no longer supports the citation
 CONTENT_FAILURES = frozenset({"date-mismatch", "quote-not-found", "title-mismatch",
-                              "misquote", "quote-in-boilerplate"})
+                              "claim-not-supported", "misquote", "quote-in-boilerplate"})
+
+
+#: network and access failures, naming who failed: ``{who}`` is the host, or "it"
+#: when the sentence already says it was the archive
+FAILED: dict[str, str] = {
+    "dns-error": "{who} does not resolve (DNS)",
+    "timeout": "{who} did not answer in time",
+    "tls-error": "the TLS handshake with {who} failed",
+    "connection-reset": "{who} reset the connection",
+    "connection-refused": "{who} refused the connection",
+    "connection-error": "the connection to {who} failed",
+    "bad-response": "{who} sent an answer that is not valid HTTP",
+    "no-response": "{who} sent no response",
+    "rate-limited": "{who} rate-limits us (429)",
+    "http-429": "{who} answers 429 Too Many Requests",
+    "blocked": "{who} blocks automated access",
+    "bot-wall": "a bot wall of {who} stands in front of the page",
+    "http-401": "{who} asks for a login (401)",
+    "http-403": "{who} refuses access (403)",
+    "private-address": "{who} is a private address, refused without --allow-private",
+}
+
+#: a host our own error messages name ("cannot resolve HOST", "HTTP 503 from HOST")
+_NAMED_HOST = re.compile(r"\b(?:resolve|from|of)\s+(\[?[A-Za-z0-9.:-]+\.[A-Za-z0-9-]+\]?(?::\d+)?)")
+#: the operating system's own words: "[Errno -2] Name or service not known"
+_ERRNO = re.compile(r"\s*\[Errno -?\d+\][^;,()]*")
+
+
+def failure_phrase(code: str, who: str) -> str | None:
+    """What failure ``code`` means, naming ``who`` failed; None if it is no failure."""
+    if code in FAILED:
+        return FAILED[code].format(who=who)
+    if code.startswith("http-") and code[5:].isdigit():
+        return f"{who} answers HTTP {code[5:]}"
+    return None
+
+
+def archive_failure(error: str, host: str | None = None) -> str:
+    """``the archive (HOST) could not be asked: WHY`` from an archive error
+    (``code: text``), without the raw code or the operating system's errno text."""
+    code, _, text = error.partition(":")
+    code, text = code.strip(), _ERRNO.sub("", text).strip()
+    named = _NAMED_HOST.search(text)
+    host = host or (named.group(1) if named else None)
+    http = re.match(r"HTTP (\d+)(?: from \S+)?(.*)$", text)
+    if http:
+        why = f"it answers HTTP {http.group(1)}{http.group(2)}"
+    else:
+        why = failure_phrase(code, "it") or (
+            text.replace(f" of {host}", "").replace(f" from {host}", "") if host else text
+        ) or code
+    who = f"the archive ({host})" if host else "the archive"
+    return f"{who} could not be asked: {why}"
 
 
 def describe(code: str) -> str:
@@ -126,12 +185,17 @@ class Thresholds:
     drift_min_similarity: float = 0.35  #: mean of word Jaccard and shingle Dice below -> drift
     title_min_score: float = 80.0  #: token_set_ratio of pinned title vs page title
     quote_language: str = "en"  #: the language quotations are assumed to be in
+    #: claim support (support.py), 0-1: below min -> claim-not-supported, below weak ->
+    #: claim-weakly-supported; both set by bench/bench_support.py on WiCE dev
+    support_min_score: float = 0.46
+    support_weak_score: float = 0.6
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Thresholds:
         """Defaults overridden by ``CITECHECK_QUOTE_MIN_SCORE``,
         ``CITECHECK_DATE_TOLERANCE_DAYS``, ``CITECHECK_DRIFT_MIN_SIMILARITY``,
-        ``CITECHECK_TITLE_MIN_SCORE`` and ``CITECHECK_QUOTE_LANGUAGE``."""
+        ``CITECHECK_TITLE_MIN_SCORE``, ``CITECHECK_QUOTE_LANGUAGE``,
+        ``CITECHECK_SUPPORT_MIN_SCORE`` and ``CITECHECK_SUPPORT_WEAK_SCORE``."""
         env = os.environ if environ is None else environ
         return _thresholds_from(tuple(sorted(
             (k, v) for k, v in env.items() if k.startswith("CITECHECK_")
@@ -144,6 +208,8 @@ _ENV_THRESHOLDS = {
     "CITECHECK_DATE_TOLERANCE_DAYS": ("date_tolerance_days", int, 0, 366),
     "CITECHECK_DRIFT_MIN_SIMILARITY": ("drift_min_similarity", float, 0.0, 1.0),
     "CITECHECK_TITLE_MIN_SCORE": ("title_min_score", float, 0.0, 100.0),
+    "CITECHECK_SUPPORT_MIN_SCORE": ("support_min_score", float, 0.0, 1.0),
+    "CITECHECK_SUPPORT_WEAK_SCORE": ("support_weak_score", float, 0.0, 1.0),
 }
 
 
@@ -193,6 +259,7 @@ class CopyCheck:
     quotes_found: tuple[str, ...] = ()
     quotes_missing: tuple[str, ...] = ()
     text: str = field(default="", repr=False)  #: the copy's main text, normalised
+    support: Support | None = None  #: claim support of this copy; None: not scored
     misquotes: tuple[QuoteChange, ...] = ()  #: quotations that change the page's words
     quotes_in_boilerplate: tuple[str, ...] = ()  #: found only outside the main text
 
@@ -307,8 +374,10 @@ def check_copy(
     quotes: Sequence[str] = (),
     pin_title: str | None = None,
     thresholds: Thresholds | None = None,
+    claim: str | None = None,
 ) -> CopyCheck:
-    """Publisher, date, quote and title checks on one copy of a page."""
+    """Publisher, date, quote and title checks on one copy of a page; with a
+    ``claim`` (see :func:`citecheck.support.claim_text`), its support too."""
     t = thresholds or Thresholds()
     failures: list[str] = []
     notes: list[str] = []
@@ -412,13 +481,39 @@ def check_copy(
                 f"the pin expects \u201c{pin_title}\u201d"
             )
 
+    supported = None
+    if claim is not None:
+        supported = check_support(claim, content, source, t)
+        if supported.label == "not-supported":
+            failures.append("claim-not-supported")
+            details["claim-not-supported"] = supported.explanation
+        elif supported.label == "weak":
+            notes.append("claim-weakly-supported")
+            details["claim-weakly-supported"] = supported.explanation
+
     return CopyCheck(
         failures=tuple(failures), notes=tuple(notes), details=tuple(details.items()),
         readable=content.readable, domain=domain, date=date_status, quotes=quote_status,
         page_date=content.date, corrected_date=corrected, quotes_found=tuple(found),
         quotes_missing=tuple(missing), text=main, misquotes=tuple(changed),
-        quotes_in_boilerplate=tuple(outside),
+        quotes_in_boilerplate=tuple(outside), support=supported,
     )
+
+
+def check_support(claim: str, content: PageContent, source: SourceEntry | None,
+                  t: Thresholds) -> Support:
+    """The claim's support on one copy: ``unknown`` when the page cannot be read
+    or is in another language than the claim."""
+    from citecheck import support
+
+    if not content.readable or not (content.text or content.full_text):
+        return Support(explanation="the page's text could not be read")
+    lang = languages_differ(claim, content, source, t.quote_language)
+    if lang:
+        return Support(explanation=f"the page is in {LANGUAGE_NAMES.get(lang, lang)}, "
+                       "the claim is not, so its support could not be scored")
+    return support.score_support(claim, content.text or content.full_text,
+                                 min_score=t.support_min_score, weak_score=t.support_weak_score)
 
 
 def _locate_quote(quote: str, content: PageContent, main: str,
@@ -591,7 +686,9 @@ def _decision(kind: VerdictKind, reasons: Sequence[str], details: Mapping[str, s
     reasons = _unique(reasons)
     details = details or {}
     said = {"http-429"} if "rate-limited" in reasons else set()  # one sentence for both
-    phrases = [details.get(code) or describe(code) for code in reasons if code not in said]
+    # each thing said once: two codes may come to one sentence
+    phrases = list(dict.fromkeys(details.get(code) or describe(code) for code in reasons
+                                 if code not in said))
     sentence = (lead or _LEAD[kind]) + (": " + "; ".join(phrases) if phrases else "") + "."
     return Decision(kind, reasons, sentence, basis)
 
@@ -642,10 +739,14 @@ def verify_citation(
     quotes = tuple(dict.fromkeys(tuple(citation.quotes) + (tuple(pin.quotes) if pin else ())))
     pin_title = pin.title if pin else None
 
+    from citecheck.support import claim_text
+
+    claim = claim_text(citation)
+
     def run(body: bytes | None, ctype: str | None, url: str, enc: str | None) -> CopyCheck:
         content = extract_content(body, ctype, url, enc)
         return check_copy(citation, content, url, source=source, quotes=quotes,
-                          pin_title=pin_title, thresholds=t)
+                          pin_title=pin_title, thresholds=t, claim=claim)
 
     live_check = None
     if resolution is not Resolution.UNRESOLVED and live is not None and live.status.is_ok:
@@ -685,7 +786,7 @@ def verify_citation(
         if snapshot is not None and snapshot.body is not None:
             snap_error = snap_error or "the archive replayed no readable content"
         details["archive-error"] = (
-            f"the archive could not be asked: {lookup.error}" if lookup.error
+            archive_failure(lookup.error, lookup.archive) if lookup.error
             else "the snapshot could not be read" + (f": {snap_error}" if snap_error else "")
         )
     if resolution is Resolution.UNRESOLVED and candidates:
@@ -704,6 +805,12 @@ def verify_citation(
     if citation.malformed and citation.problem:
         details["malformed"] = citation.problem
     live_status = live.status if live is not None else None
+    if live is not None and resolution is not Resolution.UNRESOLVED:
+        host = host_of(live.url)  # the host asked: a failure is its own, not "the site's"
+        for code in live_codes(live_status, live.reasons, live.status_code, live.error):
+            phrase = failure_phrase(code, host) if host else None
+            if phrase and code not in details:
+                details[code] = phrase
     decision = decide(
         malformed=citation.malformed,
         resolution=resolution,
@@ -735,6 +842,14 @@ def verify_citation(
         corrected_date=corrected,
         quotes_found=basis.quotes_found if basis else (),
         quotes_missing=basis.quotes_missing if basis else (),
+        support=_support_of(basis, "snapshot" if basis is snap_check else "live"),
         misquotes=basis.misquotes if basis else (),
         quotes_in_boilerplate=basis.quotes_in_boilerplate if basis else (),
     )
+
+
+def _support_of(check: CopyCheck | None, copy: str) -> Support:
+    """The verdict's support: that of the copy it rests on, named."""
+    if check is None or check.support is None:
+        return Support()
+    return dataclasses.replace(check.support, copy=copy)

@@ -16,8 +16,10 @@ from citecheck.models import (
     Citation,
     LiveResult,
     LiveStatus,
+    Passage,
     Redirect,
     Snapshot,
+    Support,
     Verdict,
     VerdictKind,
 )
@@ -78,6 +80,14 @@ def hostile_verdict() -> Verdict:
         quotes_found=(IMG_PAYLOAD,),
         quotes_missing=("]]> & <![CDATA[ x ]]>\x00\x1b",),
         evidence=(f"archive/{SCRIPT_PAYLOAD}.warc.gz#1",),
+        # the page's own words come back in the claim-support panel
+        support=Support(
+            score=0.21, label="not-supported", copy="live",
+            passages=(Passage(f"He said {SCRIPT_PAYLOAD} at {IMG_PAYLOAD} | ]]> @octocat", 0.21),
+                      Passage(f"Evil {IMG_PAYLOAD}", 0.1)),
+            matched=("said",), missing=("img", "Evil"),
+            explanation=f"missing: {IMG_PAYLOAD} ]]> ::error::x",
+        ),
     )
 
 

@@ -128,3 +128,18 @@ def fake_brief(tmp_path):
     path = tmp_path / "brief.md"
     path.write_text(BRIEF, encoding="utf-8")
     return str(path)
+
+
+def old_database(path, upto):
+    """A database as an older citecheck left it: migrations 1..``upto``, one citation row."""
+    import sqlite_utils
+
+    from citecheck.store import MIGRATIONS
+
+    old = sqlite_utils.Database(path)
+    for version, name, step in MIGRATIONS[:upto]:
+        step(old)
+        old["schema_version"].insert({"version": version, "name": name, "applied_at": "x"})
+    old["citations"].insert({"id": 1, "run_id": 1, "source": "MOFA", "raw": "MOFA, May 14"})
+    old.conn.close()
+    return path

@@ -246,6 +246,7 @@ def test_timemap_endpoint_gives_the_closest_memento_and_its_bytes(timemap_server
     assert snap.archive_url == f"{timemap_server}/web/20180513230000/{PAGE}"
     fetched = client.fetch_snapshot(snap)
     assert fetched.error is None and b"Statement of 13 May" in fetched.body
+    assert snap.status_code is None and fetched.status_code == 200  # the TimeMap gave none
     assert fetched.archive_url == snap.archive_url
 
 

@@ -88,8 +88,11 @@ def test_no_evidence_is_an_input_error(tmp_path):
 def test_cli_export_without_runs_is_a_one_line_error(tmp_path):
     done = CliRunner().invoke(cli, ["archive", "export", "--wacz", str(tmp_path / "x.wacz"),
                                     "--db", str(tmp_path / "none.db")])
-    assert done.exit_code == 3
-    assert done.output.startswith("Error: ") and "Traceback" not in done.output
+    # a missing database is an input error, worded as by report and history (issue 15)
+    assert done.exit_code == 2
+    assert done.output.startswith(f"Error: {tmp_path / 'none.db'}: no such file")
+    assert done.output.count("\n") == 1 and "Traceback" not in done.output
+    assert not (tmp_path / "none.db").exists()  # no empty database made on the way
 
 
 BRIEF = """4 June 2018

@@ -65,6 +65,10 @@ def test_the_authors_snapshot_is_checked_not_the_archives_nearest(brief, tmp_pat
     asked = [a[0] for a in archive.asked]
     assert "http://gov.test/gone" not in asked and "http://gov.test/later" in asked
     assert by_source["TASS"].snapshot.timestamp == "20180514000000"
+    data = kremlin.to_dict()  # what audit --json writes
+    assert (data["style"], data["version_url"], data["version_date"]) == (
+        "parenthetical", AUTHOR_SNAP, "2017-01-02")
+    assert data["snapshot"]["timestamp"] == "20170102030405"
 
 
 def test_an_unreplayable_author_snapshot_falls_back_to_the_archive(brief, tmp_path):
@@ -83,7 +87,22 @@ def test_the_version_keys_survive_the_store(brief, tmp_path):
     assert (kremlin.citation.version_url, kremlin.citation.version_date) == (
         AUTHOR_SNAP, "2017-01-02")
     assert kremlin.citation.style == "parenthetical"
+    row = store.db.execute("select style, version_url, version_date from citations "
+                           "where source = 'Kremlin'").fetchone()
+    assert row == ("parenthetical", AUTHOR_SNAP, "2017-01-02")
     store.close()
+
+
+def test_a_version_3_database_gains_the_new_columns(tmp_path):
+    from fixtures_store import old_database
+
+    from citecheck.store import SCHEMA_VERSION
+
+    path = old_database(tmp_path / "old.db", 3)
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION >= 4
+        assert store.db.execute("select source, style, version_url from citations").fetchall(
+            ) == [("MOFA", None, None)]
 
 
 @pytest.mark.parametrize(

@@ -187,7 +187,7 @@ def site(simweb):
 def test_urls_from_file_and_json_to_stdout(site, tmp_path):
     web, ok, dead, _ = site
     listing = tmp_path / "urls.txt"
-    listing.write_text(f"# sources\n{ok}\n\n{dead}  cited twice\n{ok}#frag\n")
+    listing.write_text(f"# sources\n{ok}\n\n{dead}  # cited twice\n{ok}#frag\n")
     code, out, err, _ = run_check(["--urls-from", str(listing), "--json", "-", *FAST],
                                   cwd=tmp_path)
     data = json.loads(out)
@@ -326,7 +326,7 @@ def test_interrupted_check_is_one_error_line_and_keeps_finished_checks(simweb, t
         time.sleep(0.05)  # waiting for a condition, not timing anything
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 3, (out, err)
+    assert proc.returncode == 130, (out, err)  # 128 + SIGINT (issue 15: was 3)
     assert err.startswith("Error: interrupted"), err
     assert "Aborted!" not in err and "Traceback" not in err
     assert 2 <= checked() < 40  # what finished is kept for --max-age to reuse
@@ -367,6 +367,8 @@ def test_sigterm_during_audit_marks_the_run_interrupted(simweb, tmp_path):
         time.sleep(0.05)  # waiting for a condition, not timing anything
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 3, (out, err)
-    assert err.startswith("Error: interrupted"), err
+    assert proc.returncode == 143, (out, err)  # 128 + SIGTERM (issue 15: was 3)
+    assert err.startswith("Error: interrupted by SIGTERM"), err
     assert count("select count(*) from runs where status = 'interrupted'") == 1
+    assert count("select exit_code from runs") == 143
+    assert count("select count(*) from checks") >= 2  # every finished check kept

@@ -144,15 +144,33 @@ def test_report_accepts_report_dir(tmp_path, run, fake_stages, fake_brief):
 
 def test_report_and_history_need_a_database(tmp_path, run):
     result = run("report", "--db", str(tmp_path / "none.db"))
-    assert result.exit_code == 2 and "no such database" in result.output
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {tmp_path / 'none.db'}: no such file (no database yet: "
+                             "run `citecheck audit` first, or pass --db)\n")
     result = run("history", "--db", str(tmp_path / "none.db"))
     assert result.exit_code == 2
 
 
 def test_report_unknown_run(tmp_path, run, fake_stages, fake_brief):
+    # issue 15 (5): exit 3 (the run failed) before; a missing run is an input error, as
+    # for history
     run(*audit_args(tmp_path, fake_brief, "-q"))
     result = run("report", "--db", str(tmp_path / "h.db"), "--run", "42")
-    assert result.exit_code == 3 and "no run with id 42" in result.output
+    assert result.exit_code == 2
+    assert result.output == f"Error: {tmp_path / 'h.db'}: no run with id 42\n"
+    history = run("history", "--db", str(tmp_path / "h.db"), "--run", "42")
+    assert (history.exit_code, history.output) == (result.exit_code, result.output)
+
+
+def test_report_of_a_database_without_runs_is_an_input_error(tmp_path, run):
+    from citecheck.store import Store
+
+    with Store(str(tmp_path / "h.db")):
+        pass
+    result = run("report", "--db", str(tmp_path / "h.db"))
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {tmp_path / 'h.db'}: no runs recorded yet "
+                             "(run `citecheck audit` first)\n")
 
 
 @pytest.mark.parametrize(
@@ -252,7 +270,8 @@ def test_refused_urls_are_skipped_not_offline(tmp_path, run):
         encoding="utf-8")
     config = tmp_path / "citations.yaml"
     config.write_text("sources:\n  SIPRI:\n    domains: [sipri.org]\n", encoding="utf-8")
-    archive = f"http://127.0.0.1:{_closed_port()}/web"
+    port = _closed_port()
+    archive = f"http://127.0.0.1:{port}/web"
     result = run(*audit_args(tmp_path, str(brief), "--config", str(config), "--archive-url",
                              archive, "--json", str(tmp_path / "out.json"), "--timeout", "2"))
     data = json.loads((tmp_path / "out.json").read_text())
@@ -265,5 +284,48 @@ def test_refused_urls_are_skipped_not_offline(tmp_path, run):
     (sipri,) = [c for c in data["citations"] if c["source"] == "SIPRI"]
     assert sipri["verdict"] == "inconclusive" and "offline" not in sipri["reasons"]
     assert "connection-refused" in sipri["reasons"]
+    # each thing said once, the archive named, no errno text (it said "no URL" three times
+    # and "(connection-refused: Connection refused)")
+    assert sipri["explanation"] == (
+        "Could not decide: no URL is known for this citation (no hyperlink, no pin, nothing "
+        f"discovered), because the archive (127.0.0.1:{port}) could not be asked: it refused "
+        "the connection.")
+    down = f"the archive (127.0.0.1:{port}) could not be asked: it refused the connection."
+    assert [c["explanation"] for c in refused] == [
+        f"Could not decide: 10.1.2.3 is a private address, refused without --allow-private; {down}",
+        f"Could not decide: 192.168.7.7 is a private address, refused without --allow-private; "
+        f"{down}"]
     assert ("Warning: every URL was refused before any request (private-address: see "
             "--allow-private), so nothing was checked.") in result.output
+
+
+def test_history_after_the_first_run_says_it_is_the_first(tmp_path, run, fake_stages,
+                                                           fake_brief):
+    # issue 15 (5): it said "No changes since the previous run." when there was none
+    db = str(tmp_path / "h.db")
+    brief = tmp_path / "b.md"
+    brief.write_text("4 June 2018\n\nIt grew (SIPRI, 2017).\n", encoding="utf-8")
+    run(*audit_args(tmp_path, str(brief), "-q"))
+    result = run("history", "--db", db)
+    assert result.exit_code == 0
+    assert result.output == ("Run 1 is the first run: there is no earlier run to compare "
+                             "it with.\n")
+    run(*audit_args(tmp_path, fake_brief, "-q"))  # run 2: other citations, failing ones
+    second = run("history", "--db", db)
+    assert second.output.startswith("Changes in run 2 since earlier runs:")
+    assert run("history", "--db", db, "--run", "1").output.startswith("Run 1 is the first run")
+
+
+def test_no_url_at_all_and_the_archive_unreachable_is_still_offline(tmp_path, run):
+    # the bundled example offline (issue 15, 7): every citation needs discovery and the
+    # archive cannot be reached; that stays "offline", unlike refused URLs above
+    brief = tmp_path / "brief.md"
+    brief.write_text("4 June 2018\n\nIt grew (SIPRI, 2017). It fell (SIPRI, 2016).\n",
+                     encoding="utf-8")
+    config = tmp_path / "citations.yaml"
+    config.write_text("sources:\n  SIPRI:\n    domains: [sipri.org]\n", encoding="utf-8")
+    archive = f"http://127.0.0.1:{_closed_port()}/web"
+    result = run(*audit_args(tmp_path, str(brief), "--config", str(config), "--archive-url",
+                             archive, "--timeout", "2"))
+    assert result.exit_code == 0, result.output
+    assert "appears to be offline" in result.output

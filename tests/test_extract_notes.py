@@ -104,3 +104,23 @@ def test_a_note_with_a_date_and_no_readable_source_is_malformed(tmp_path):
     (record,) = _records(tmp_path, "b.md", text)
     assert record.malformed and record.style == "note"
     assert record.problem == "unrecognised source 'Some title'"
+
+
+def test_extract_table_and_csv_show_the_style(tmp_path):
+    import csv
+    import io
+
+    from click.testing import CliRunner
+
+    from citecheck.cli import cli
+
+    path = tmp_path / "brief.md"
+    path.write_text(MARKDOWN, encoding="utf-8")
+    table = CliRunner().invoke(cli, ["extract", str(path), "--format", "table"])
+    assert table.exit_code == 0, table.output
+    xinhua = next(line for line in table.output.splitlines() if "Xinhua" in line)
+    tass = next(line for line in table.output.splitlines() if " TASS " in line)
+    assert " note " in xinhua and " note " not in tass
+    rows = list(csv.DictReader(io.StringIO(
+        CliRunner().invoke(cli, ["extract", str(path), "--format", "csv"]).output)))
+    assert [r["style"] for r in rows] == ["note", "note", "parenthetical", "note"]

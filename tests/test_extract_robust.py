@@ -95,3 +95,13 @@ def test_bad_version_date_is_left_out(tmp_path):
     (record,) = _records(tmp_path, "b.html", html)
     assert (record.url, record.version_url, record.version_date) == (
         "https://mofa.example/1", None, None)
+
+
+def test_extract_table_shows_the_authors_snapshot(tmp_path):
+    path = tmp_path / "brief.html"
+    path.write_text(HTML, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["extract", str(path), "--format", "table"])
+    assert result.exit_code == 0, result.output
+    (mofa,) = [line for line in result.output.splitlines() if line.startswith(tuple("0123456789"))
+               and "MOFA" in line]
+    assert mofa.endswith(f"https://mofa.example/news/1 (version 2018-05-14: {SNAP})")

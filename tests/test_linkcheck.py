@@ -44,8 +44,31 @@ class Archive:
 
 def test_read_url_list(tmp_path):
     f = tmp_path / "urls.txt"
-    f.write_text("\ufeff# comment\nhttp://a.test/1\n\n  http://a.test/2   trailing note\n")
-    assert read_url_list(str(f)) == ["http://a.test/1", "http://a.test/2"]
+    f.write_text("\ufeff# comment\nhttp://a.test/1\n\n  http://a.test/2 \t\n"
+                 "ftp://a.test/3\r\nhttp://a.test/4#frag  # cited twice\n")
+    assert read_url_list(str(f)) == ["http://a.test/1", "http://a.test/2", "ftp://a.test/3",
+                                     "http://a.test/4#frag"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "shown"),
+    [
+        # issue 15 (5): the first word was kept ("http://a.test/2") and the rest dropped
+        ("# urls\nhttp://a.test/1\n\nhttp://a.test/2   trailing note\n", 4,
+         "'http://a.test/2   trailing note'"),
+        ("junk line here\nhttp://a.test/1\n", 1, "'junk line here'"),
+        ("http://a.test/1\nwww.example.org\n", 2, "'www.example.org'"),
+    ],
+)
+def test_an_invalid_line_in_a_url_list_is_an_input_error_with_its_line(tmp_path, text, line,
+                                                                         shown):
+    f = tmp_path / "urls.txt"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_url_list(str(f))
+    assert str(info.value) == (f"{f}:{line}: {shown} is not a URL "
+                               "(one http:// or https:// URL per line)")
+    assert info.value.exit_code == ExitCode.USAGE
 
 
 @pytest.mark.parametrize(
@@ -140,20 +163,28 @@ def test_a_check_where_every_url_was_refused_says_so_and_is_not_offline(tmp_path
     assert warn.exit_code == 1  # refused URLs are warnings, as every skipped one
 
 
-def test_a_junk_line_in_a_url_list_is_skipped_and_the_rest_checked(tmp_path):
-    # F11: one junk line aborted the whole check with an error naming neither file nor line
+def test_a_junk_line_in_a_url_list_is_an_input_error_naming_file_and_line(tmp_path):
+    # F11: one junk line aborted the whole check with an error naming neither file nor
+    # line; then its first word was checked (skipped, invalid-url) and the rest dropped.
+    # Issue 15 (5): the whole line is read, and a line that is no URL is an input error
     from click.testing import CliRunner
 
     from citecheck.cli import cli
 
     listing = tmp_path / "urls.txt"
-    listing.write_text("junk line here\nftp://x.test/a\n", encoding="utf-8")
+    listing.write_text("ftp://x.test/a\njunk line here\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--urls-from", str(listing), "--no-archive",
+                                      "--db", str(tmp_path / "c.db")])
+    assert result.exit_code == 2, result.output
+    assert result.output == (f"Error: {listing}:2: 'junk line here' is not a URL "
+                             "(one http:// or https:// URL per line)\n")
+    # a URL of another scheme is still checked (skipped, unsupported-scheme)
+    listing.write_text("ftp://x.test/a\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", "--urls-from", str(listing), "--no-archive",
                                       "--db", str(tmp_path / "c.db")])
     assert result.exit_code == 0, result.output  # skipped is a warning
-    lines = result.stdout.splitlines()
-    assert any(ln.startswith("skipped") and "junk" in ln and "invalid-url" in ln for ln in lines)
-    assert any(ln.startswith("skipped") and "unsupported-scheme" in ln for ln in lines)
+    assert any(ln.startswith("skipped") and "unsupported-scheme" in ln
+               for ln in result.stdout.splitlines())
     # a junk argument is still a usage error
     result = CliRunner().invoke(cli, ["check", "junk", "--no-archive",
                                       "--db", str(tmp_path / "c.db")])

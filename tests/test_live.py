@@ -331,6 +331,22 @@ def test_probe_is_made_once_per_host():
     assert sum(1 for call in fake_web.calls if "/citecheck-" in call.request.url) == 1
 
 
+def test_probe_urls_are_recognised_as_probes():
+    # archive list marks them (issue 15): the format is live._probe's
+    from citecheck.live import _probe
+    from citecheck.urls import is_probe_url
+
+    class Asked:
+        def fetch(self, url, **kwargs):
+            self.url = url
+            return FetchResult(url, url, 404, {"content-type": "text/html"}, b"missing")
+
+    asked = Asked()
+    _probe("http", "example.org", asked)
+    assert is_probe_url(asked.url)
+    assert not is_probe_url("http://example.org/citecheck-about")
+
+
 @fake_web.activate
 def test_probe_can_be_turned_off():
     html("http://example.org/doc/17", NOT_FOUND_TEMPLATE.format(path="/doc/17"))

@@ -42,6 +42,24 @@ def test_boilerplate_never_enters_the_main_text(inside):
     assert COMMENT in c.full_text  # the visible text still has it
 
 
+def test_pages_without_article_lose_their_boilerplate_too():
+    html = news_page().replace("<article>", "<div class='post'>").replace("</article>", "</div>")
+    c = read(html)
+    assert c.extractor == "trafilatura" and STORY[0][:60] in c.text
+    for text in (COMMENT, RELATED, COOKIE, FOOTER):
+        assert text not in c.text and text in c.boilerplate
+
+
+def test_a_list_page_keeps_its_items_but_not_its_rail():
+    items = "".join(f"<li>Item number {i} about arms sales to China</li>" for i in range(60))
+    html = (f"<html><body><ul>{items}</ul><div class='comments'><p>{COMMENT}.</p></div>"
+            f"<div class='related-stories'><a href='/x'>{RELATED}</a></div></body></html>")
+    c = read(html)
+    assert "Item number 59 about arms sales" in c.text
+    assert COMMENT not in c.text and RELATED not in c.text
+    assert RELATED in c.boilerplate
+
+
 def test_trafilatura_baseline_alone_keeps_comments_and_rails():
     """Why the <article> shortcut reads a cleaned tree: baseline() on the raw page
     returns the readers' comments and the related stories as article text."""

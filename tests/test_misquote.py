@@ -27,6 +27,8 @@ CASES = [
     ("last year, to 10,000 units", False, ("number",)),
     ("the highest since 2012", False, ("number",)),
     ("worth $4.2 billion, or 21% of the total", False, ("number",)),
+    ("worth $4.2 billion, or twelve percent of the total", True, ()),  # a number word
+    ("worth $4.2 billion, or eleven percent of the total", False, ("number",)),
     # negations
     ("Russia will not ratify the treaty in May", False, ("negation",)),
     ("Russia won\u2019t ratify the treaty in May", False, ("negation",)),
@@ -96,3 +98,15 @@ def test_locate_and_marked_read_the_raw_text():
 
 def test_normalize_reads_percent_signs_as_words():
     assert normalize("42.8%") == normalize("42.8 per cent") == "42 8 percent"
+
+
+def test_a_slip_beside_a_word_capitalised_elsewhere_is_no_name_change():
+    # run-on words from a page's layout ("PointsThe") next to a typo in the brief
+    raw = ("Key PointsThe federal government will resume the programme, the Federal "
+           "Bureau of Prisons said on Thursday.")
+    match = find_quote("The fedreal government will resume the programme", normalize(raw),
+                       raw_text=raw)
+    assert match.found and not match.misquotes
+    swapped = find_quote("the Federal Bureau of Investigation said on Thursday",
+                         normalize(raw), raw_text=raw)
+    assert [d.kind for m in swapped.misquotes for d in m.differences] == ["name"]

@@ -308,12 +308,13 @@ def test_expand_inputs_walks_folders(tmp_path):
     (tmp_path / "a" / "one.txt").write_text("x")
     (tmp_path / "a" / "deep").mkdir()
     (tmp_path / "a" / "deep" / "two.HTML").write_text("x")
-    (tmp_path / "a" / "skip.pdf").write_text("x")
+    (tmp_path / "a" / "skip.png").write_text("x")
+    (tmp_path / "a" / "three.pdf").write_text("x")  # .docx and .pdf briefs too (issue 11)
     (tmp_path / "a" / ".hidden").mkdir()
     (tmp_path / "a" / ".hidden" / "no.md").write_text("x")
     got = expand_inputs([str(tmp_path / "a"), "-", "https://x.test/b"])
     assert got == [str(tmp_path / "a" / "deep" / "two.HTML"), str(tmp_path / "a" / "one.txt"),
-                   "-", "https://x.test/b"]
+                   str(tmp_path / "a" / "three.pdf"), "-", "https://x.test/b"]
     with pytest.raises(InputError, match="no such file"):
         expand_inputs([str(tmp_path / "missing.txt")])
     (tmp_path / "empty").mkdir()

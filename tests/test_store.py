@@ -345,17 +345,9 @@ def test_a_date_range_and_a_locator_survive_the_database(store):
 
 
 def test_a_version_2_database_is_upgraded_in_place(tmp_path):
-    import sqlite_utils
+    from fixtures_store import old_database
 
-    from citecheck.store import MIGRATIONS
-
-    path = tmp_path / "old.db"
-    old = sqlite_utils.Database(path)
-    for version, name, step in MIGRATIONS[:2]:  # what citecheck 0.1 of 28 Nov created
-        step(old)
-        old["schema_version"].insert({"version": version, "name": name, "applied_at": "x"})
-    old["citations"].insert({"id": 1, "run_id": 1, "source": "MOFA", "raw": "MOFA, May 14"})
-    old.conn.close()
+    path = old_database(tmp_path / "old.db", 2)  # what citecheck 0.1 of 28 Nov created
     with Store(path) as store:
         assert store.schema_version == SCHEMA_VERSION >= 3
         assert {"date_end", "locator"} <= {c.name for c in store.db["citations"].columns}

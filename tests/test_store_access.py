@@ -202,3 +202,12 @@ def test_no_notice_when_nothing_holds_the_lock(tmp_path, fake_stages, fake_brief
     result = audit(tmp_path, fake_brief)
     assert result.exit_code == 1
     assert NOTICE not in result.output
+
+
+def test_a_missing_file_opened_read_only_is_an_empty_history_and_is_not_created(tmp_path):
+    db = tmp_path / "none.db"
+    with Store(db, read_only=True) as store:
+        assert store.runs() == []
+        with pytest.raises(RunError, match="no runs recorded yet"):
+            store.load_run()
+    assert not db.exists()

@@ -44,10 +44,11 @@ V = VerdictKind
 # decided by exactly one row of RULES below. Axes:
 #   live:    None (not checked) and every LiveStatus
 #   content: for reachable pages: supports | quotes (supports, quotes found) |
+#            weak (supports, note claim-weakly-supported) |
 #            date (contradicts: date-mismatch) | domain (domain-mismatch) |
 #            misquote (a quotation changes the page's words) | boilerplate
-#            (quote-in-boilerplate: found only in comments, rails, ...);
-#            "-" when nothing was read
+#            (quote-in-boilerplate: found only in comments, rails, ...) |
+#            claim (contradicts: claim-not-supported); "-" when nothing was read
 #   archive: supports | contradicts (quote-not-found) | unread (found, body
 #            missing) | none | error | skipped
 #   drift:   the live text is far from the snapshot's (only when both read)
@@ -61,10 +62,10 @@ LIVE_CODE = {
 }
 REACHABLE = {LiveStatus.OK, LiveStatus.REDIRECTED, LiveStatus.MOVED}
 UNREACHABLE = {None, LiveStatus.BLOCKED, LiveStatus.ERROR, LiveStatus.SKIPPED}
-SUPPORTING = {"supports", "quotes"}
-CONTRADICTING = {"date", "domain", "misquote", "boilerplate"}
+SUPPORTING = {"supports", "quotes", "weak"}
+CONTRADICTING = {"date", "domain", "misquote", "boilerplate", "claim"}
 #: content failures that say the text changed (a snapshot that supports means drift)
-TEXT_CONTRADICTING = {"date", "misquote", "boilerplate"}
+TEXT_CONTRADICTING = {"date", "misquote", "boilerplate", "claim"}
 ALL_ARCHIVE = {"supports", "contradicts", "unread", "none", "error", "skipped"}
 NOT_SUPPORTING_ARCHIVE = ALL_ARCHIVE - {"supports"}
 ARCHIVE_CODE = {"none": "no-snapshot", "error": "archive-error", "unread": "archive-error",
@@ -73,13 +74,14 @@ ANY = None
 
 # (live statuses, contents, archives, drift values) -> (verdict, reasons);
 # "{live}" is the live status's code, "{content}" the live content failure,
-# "{archive}" the archive's code (omitted when None).
+# "{archive}" the archive's code (omitted when None), "{note}" the live content's note.
 RULES = [
     # reachable and supporting
-    (REACHABLE, {"supports"}, {"supports"}, {True}, V.RESCUED, ["content-drift"]),
-    (REACHABLE, {"supports"}, NOT_SUPPORTING_ARCHIVE, {True}, V.VERIFIED, ["content-drift"]),
+    (REACHABLE, {"supports", "weak"}, {"supports"}, {True}, V.RESCUED, ["content-drift"]),
+    (REACHABLE, {"supports", "weak"}, NOT_SUPPORTING_ARCHIVE, {True}, V.VERIFIED,
+     ["{note}", "content-drift"]),
     (REACHABLE, {"quotes"}, ALL_ARCHIVE, {True}, V.VERIFIED, ["content-drift"]),
-    (REACHABLE, SUPPORTING, ALL_ARCHIVE, {False}, V.VERIFIED, []),
+    (REACHABLE, SUPPORTING, ALL_ARCHIVE, {False}, V.VERIFIED, ["{note}"]),
     # reachable and contradicting
     (REACHABLE, TEXT_CONTRADICTING, {"supports"}, {True, False}, V.RESCUED,
      ["{content}", "content-drift"]),
@@ -104,6 +106,8 @@ CONTENT_CHECK = {
     "quotes": CopyCheck(quotes=CheckStatus.PASS, quotes_found=("q",)),
     "date": CopyCheck(failures=("date-mismatch",), date=CheckStatus.FAIL),
     "domain": CopyCheck(failures=("domain-mismatch",), domain=CheckStatus.FAIL),
+    "weak": CopyCheck(notes=("claim-weakly-supported",)),
+    "claim": CopyCheck(failures=("claim-not-supported",)),
     "misquote": CopyCheck(failures=("misquote",), quotes=CheckStatus.FAIL),
     "boilerplate": CopyCheck(failures=("quote-in-boilerplate",), quotes=CheckStatus.FAIL),
 }
@@ -138,6 +142,8 @@ def expected(live, content, archive, drift):
         "{content}": (CONTENT_CHECK[content].failures or (None,))[0] if content in CONTENT_CHECK
         else None,
         "{archive}": ARCHIVE_CODE.get(archive),
+        "{note}": (CONTENT_CHECK[content].notes or (None,))[0] if content in CONTENT_CHECK
+        else None,
     }
     reasons = [fill.get(code, code) for code in template]
     return verdict, tuple(r for r in reasons if r)
@@ -147,7 +153,7 @@ ALL = list(combinations())
 
 
 def test_table_covers_every_combination():
-    assert len(ALL) == 3 * 6 * 6 + 3 * 6 * 2 + 5 * 6  # 174 combinations
+    assert len(ALL) == 3 * 8 * 6 + 3 * 8 * 2 + 5 * 6  # 222 combinations
     for combo in ALL:
         expected(*combo)  # exactly one rule each
 
@@ -713,8 +719,48 @@ def test_dead_with_an_unreachable_archive_says_a_copy_may_exist():
     assert v.verdict is V.DEAD and v.reasons == ("http-404", "archive-error")
     assert "no archived snapshot supports" not in v.explanation
     assert v.explanation.startswith("The page is dead, and the archive could not be checked")
-    assert "could not be asked: connection-refused" in v.explanation
+    assert "could not be asked: it refused the connection" in v.explanation  # no raw code
     # with no snapshot at all, the usual sentence
     none = ArchiveLookup("http://127.0.0.5/404", LookupStatus.NONE)
     v = verify_citation(cite(), MOD, LINK, live(None, LiveStatus.DEAD, 404), none)
     assert v.explanation.startswith("The page is dead and no archived snapshot supports")
+
+
+# ------------------------------------------- reason sentences name who failed (issue 15)
+
+
+def _error_lookup(error: str) -> ArchiveLookup:
+    return ArchiveLookup(url=URL, status=LookupStatus.ERROR, error=error)
+
+
+@pytest.mark.parametrize(
+    "live_result, lookup, explanation",
+    [
+        (live(None, LiveStatus.ERROR, None, reasons=["dns-error"]),
+         _error_lookup("dns-error: cannot resolve web.archive.org: [Errno -2] Name or service "
+                       "not known"),
+         "Could not decide: eng.mil.ru does not resolve (DNS); the archive (web.archive.org) "
+         "could not be asked: it does not resolve (DNS)."),
+        (live(None, LiveStatus.ERROR, None, reasons=["timeout"]),
+         _error_lookup("rate-limited: HTTP 429 from web.archive.org (Retry-After 5s)"),
+         "Could not decide: eng.mil.ru did not answer in time; the archive (web.archive.org) "
+         "could not be asked: it answers HTTP 429 (Retry-After 5s)."),
+        (live(None, LiveStatus.ERROR, 503, reasons=["http-503"]),
+         _error_lookup("connection-refused: [Errno 111] Connection refused"),
+         "Could not decide: eng.mil.ru answers HTTP 503; the archive could not be asked: it "
+         "refused the connection."),
+        (live(None, LiveStatus.BLOCKED, 403, reasons=["http-403"]),
+         _error_lookup("archive-unavailable: HTTP 503 from archive.example.org"),
+         "Could not decide: eng.mil.ru refuses access (403); the archive (archive.example.org) "
+         "could not be asked: it answers HTTP 503."),
+        (live(None, LiveStatus.SKIPPED, None, reasons=["private-address"]), None,
+         "Could not decide: eng.mil.ru is a private address, refused without --allow-private."),
+    ],
+)
+def test_reason_sentences_name_the_host_that_failed(live_result, lookup, explanation):
+    # issue 15 (5): "the site"/"the host name" named no host, the archive's failure came
+    # with its raw code and errno ("dns-error: cannot resolve ...: [Errno -2] ...")
+    v = verify_citation(cite(), MOD, LINK, live_result, lookup)
+    assert v.verdict is V.INCONCLUSIVE
+    assert v.explanation == explanation
+    assert "Errno" not in v.explanation and "the site" not in v.explanation

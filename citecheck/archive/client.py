@@ -710,6 +710,8 @@ class ArchiveClient:
             return dataclasses.replace(snapshot, error=error, body=None)
         self._keep_evidence(result)
         changes: dict[str, object] = {"body": result.body, "error": None}
+        if snapshot.status_code is None:  # a memento from a TimeMap: its replay tells
+            changes["status_code"] = result.status_code
         served = served_timestamp(result)
         if served and served != snapshot.timestamp:  # the archive served a neighbour
             changes["timestamp"] = served

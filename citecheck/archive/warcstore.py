@@ -22,7 +22,7 @@ import io
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from http import HTTPStatus
 from pathlib import Path
@@ -285,6 +285,39 @@ def records_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[EvidenceRecord]
         )
         for row in rows
     ]
+
+
+def with_stored_headers(
+    records: Iterable[EvidenceRecord], archive_dir: str | Path
+) -> list[EvidenceRecord]:
+    """Records from the database's index completed from their WARC records: status
+    code and content type (the index keeps neither). A record whose file is gone
+    keeps what the index had."""
+    out = []
+    handles: dict[Path, BinaryIO] = {}
+    try:
+        for record in records:
+            if record.status_code is not None:
+                out.append(record)
+                continue
+            path = locate(record.warc_file, archive_dir)
+            try:
+                fh = handles.get(path)
+                if fh is None:
+                    fh = handles[path] = open(path, "rb")  # noqa: SIM115 - closed below
+                fh.seek(record.offset)
+                rec = next(iter(ArchiveIterator(fh)))
+                stored = _record_of(rec, path, record.offset, record.length)
+            except (OSError, StopIteration, ValueError):
+                out.append(record)
+                continue
+            out.append(replace(record, status_code=stored.status_code,
+                               content_type=stored.content_type,
+                               target_uri=record.target_uri or stored.target_uri))
+    finally:
+        for fh in handles.values():
+            fh.close()
+    return out
 
 
 def find_evidence(records: Iterable[EvidenceRecord], url: str) -> list[EvidenceRecord]:

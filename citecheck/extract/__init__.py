@@ -21,6 +21,7 @@ from citecheck.errors import InputError
 from citecheck.extract.dates import parse_iso_date
 from citecheck.extract.readers import (
     DATELINE_LINES,
+    RawInput,
     Rendered,
     absolute_links,
     absolute_notes,
@@ -60,17 +61,16 @@ def read_document(
 
     The date is ``published`` if given, else a leading dateline, Markdown front
     matter, HTML metadata (``article:published_time``, JSON-LD
-    ``datePublished``, ``<time>``), or the registry's entry for the document.
+    ``datePublished``, ``<time>``), a .docx's or .pdf's own properties, or the
+    registry's entry for the document.
     """
     raw = load(source, client)
-    declared = raw.charset or (html_charset(raw.data) if raw.kind == "html" else None)
-    text = decode(raw.data, raw.name, declared)
-    if raw.kind == "html":
-        rendered = render_html(text, raw.name)
-    elif raw.kind == "markdown":
-        rendered = render_markdown(text, raw.name)
+    if raw.kind in ("docx", "pdf"):
+        from citecheck.extract.office import render_docx, render_pdf
+
+        rendered = (render_docx if raw.kind == "docx" else render_pdf)(raw.data, raw.name)
     else:
-        rendered = Rendered(text)
+        rendered = _render_text(raw)
     name = source if source != "-" else "-"
     page_url = raw.name if raw.name.startswith(("http://", "https://")) else None
     links = absolute_links(rendered.links, page_url, rendered.base)
@@ -87,6 +87,16 @@ def read_document(
         versions=versions,
         notes=absolute_notes(rendered.notes, page_url, rendered.base),
     )
+
+
+def _render_text(raw: RawInput) -> Rendered:
+    declared = raw.charset or (html_charset(raw.data) if raw.kind == "html" else None)
+    text = decode(raw.data, raw.name, declared)
+    if raw.kind == "html":
+        return render_html(text, raw.name)
+    if raw.kind == "markdown":
+        return render_markdown(text, raw.name)
+    return Rendered(text)
 
 
 def extract_citations(doc: Document, registry: Registry | None = None) -> list[Citation]:

@@ -61,7 +61,7 @@ def _write_csv(
 
 
 _COLUMNS = (("AT", 9), ("SOURCE", 20), ("KEY", 14), ("DATE", 10), ("AS WRITTEN", 18),
-            ("FLAGS", 9))
+            ("FLAGS", 18))
 
 
 def _cell(value: str, width: int) -> str:
@@ -78,13 +78,16 @@ def _write_table(
     out.write(f"{extraction.document}\npublished: {published}\n\n")
     out.write("  ".join(name.ljust(width) for name, width in _COLUMNS) + "  URL / PROBLEM\n")
     for c in citations:
-        flags = ",".join(f for f, on in (("MALFORMED", c.malformed), ("inferred", c.year_inferred))
-                         if on)
+        flags = ",".join(f for f, on in (("MALFORMED", c.malformed), ("inferred", c.year_inferred),
+                                          ("note", c.style == "note")) if on)
         written = ", ".join(v for v in (c.date_as_written, c.locator) if v)  # "2017, p. 5"
         cells = (f"{c.line}:{c.column}", c.source, c.source_key or "-", c.date or "-",
                  written or "-", flags or "-")
         row = "  ".join(_cell(v, w).ljust(w) for v, (_, w) in zip(cells, _COLUMNS, strict=True))
-        out.write(f"{row}  {c.problem or c.url or ''}".rstrip() + "\n")
+        where = c.problem or c.url or ""
+        if c.version_url and not c.problem:  # Robust Links: the author's snapshot
+            where += f" (version {c.version_date or 'undated'}: {c.version_url})"
+        out.write(f"{row}  {where}".rstrip() + "\n")
     n = counts["citations"]
     out.write(f"\n{n} citation{'' if n == 1 else 's'}, {counts['malformed']} malformed, "
               f"{counts['year_inferred']} with an inferred year\n")

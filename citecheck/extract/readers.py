@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 import yaml
 
-from citecheck.errors import InputError
+from citecheck.errors import NO_SUCH_FILE, InputError
 from citecheck.extract.dates import parse_iso_date
 from citecheck.extract.scan import Link, Note
 
@@ -33,6 +33,12 @@ if TYPE_CHECKING:
 SAMPLE_BYTES = 1024 * 1024
 _HTML_EXT = {".html", ".htm", ".xhtml", ".shtml"}
 _MD_EXT = {".md", ".markdown", ".mdown", ".mkd"}
+#: documents that are not text: read by citecheck.extract.office
+_BINARY_EXT = {".docx": "docx", ".pdf": "pdf"}
+_BINARY_TYPES = {
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+}
 _BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -58,7 +64,7 @@ class Rendered:
 class RawInput:
     name: str
     data: bytes
-    kind: str  #: text | markdown | html
+    kind: str  #: text | markdown | html | docx | pdf
     charset: str | None = None  #: declared by the server
 
 
@@ -76,7 +82,7 @@ def load(source: str, client: HttpClient | None = None) -> RawInput:
 def _checked_path(path: str) -> Path:
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{path}: {NO_SUCH_FILE}")
     if p.is_dir():
         raise InputError(f"{path}: is a directory, not a document")
     return p
@@ -109,7 +115,9 @@ def _load_url(url: str, client: HttpClient | None) -> RawInput:
     m = re.search(r"charset=[\"']?([\w.:-]+)", result.headers.get("content-type", ""), re.I)
     if m:
         charset = m.group(1)
-    if "html" in ctype:
+    if ctype in _BINARY_TYPES:
+        kind = _BINARY_TYPES[ctype]
+    elif "html" in ctype:
         kind = "html"
     elif "markdown" in ctype or Path(url.split("?")[0]).suffix.lower() in _MD_EXT:
         kind = "markdown"
@@ -122,6 +130,8 @@ def _load_url(url: str, client: HttpClient | None) -> RawInput:
 
 def _kind_for(name: str, data: bytes) -> str:
     suffix = Path(name).suffix.lower()
+    if suffix in _BINARY_EXT:
+        return _BINARY_EXT[suffix]
     if suffix in _HTML_EXT:
         return "html"
     if suffix in _MD_EXT:
@@ -130,6 +140,10 @@ def _kind_for(name: str, data: bytes) -> str:
 
 
 def _sniff(data: bytes, suffix: str) -> str:
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04") and b"word/" in data[:65536]:
+        return "docx"
     head = data[:2048].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html")) or b"<body" in head:
         return "html"
@@ -561,7 +575,8 @@ def _json_ld_date(data: Any, depth: int = 0) -> dt.date | None:
 
 _MD_TOKEN = re.compile(
     r"(?P<image>!\[(?P<alt>[^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\))"
-    r"|(?P<inline>\[(?P<text>[^\[\]]*)\]\(\s*<?(?P<href>[^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\))"
+    r"|(?P<inline>\[(?P<text>[^\[\]]*)\]\(\s*<?(?P<href>[^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)"
+    r"(?P<attrs>\{[^{}\n]*\})?)"  # Pandoc/kramdown link attributes: Robust Links
     r"|(?P<note>\[\^(?P<nkey>[^\[\]\s]+)\])"
     r"|(?P<ref>\[(?P<rtext>[^\[\]]+)\](?:\[(?P<rkey>[^\[\]]*)\])?)"
     r"|(?P<auto><(?P<aurl>https?://[^>\s]+)>)"
@@ -571,7 +586,9 @@ _MD_TOKEN = re.compile(
 )
 _MD_EMPHASIS = re.compile(r"(?<![\w*_\\])[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?![\w*_])|`+")
 _NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:\s?(.*)$")
-_REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'(].*)?$")
+_REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'({].*)?$")
+_MD_ATTRS = re.compile(r"\{([^{}\n]*)\}\s*$")
+_MD_ATTR = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'}]+))""")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _FRONT_KEYS = ("published", "date", "datepublished", "pubdate", "publishdate", "published_at")
 
@@ -595,14 +612,15 @@ def render_markdown(text: str, name: str) -> Rendered:
             lines[: end + 1] = [""] * (end + 1)
     definitions = _md_note_definitions(lines)
     refs = {}
+    versions: list[tuple[str, str | None, str | None]] = []
     for i, line in enumerate(lines):
         m = _REF_DEF.match(line)
         if m:
-            refs[m.group(1).strip().lower()] = m.group(2)
+            attrs = _MD_ATTRS.search(line, m.end(2))
+            refs[m.group(1).strip().lower()] = _md_robust(m.group(2), attrs, versions)
             lines[i] = ""
     out: list[str] = []
     links: list[Link] = []
-    versions: list[tuple[str, str | None, str | None]] = []
     marks: list[tuple[int, int, int, str]] = []
     fenced = False
     for number, line in enumerate(lines, 1):
@@ -687,7 +705,7 @@ def _md_line(
         if m["image"]:
             piece, href = m["alt"], None
         elif m["inline"]:
-            piece, href = m["text"], m["href"]
+            piece, href = m["text"], _md_robust(m["href"], m["attrs"], versions)
         elif m["ref"]:
             key = (m["rkey"] or m["rtext"]).strip().lower()
             if key not in refs:
@@ -715,6 +733,21 @@ def _md_line(
         length += len(piece)
     pieces.append(line[pos:])
     return "".join(pieces)
+
+
+def _md_robust(href: str, attrs: re.Match[str] | str | None,
+               versions: list[tuple[str, str | None, str | None]]) -> str:
+    """The URL a Markdown link cites, reading Robust Links in a Pandoc/kramdown
+    attribute block (``{data-originalurl="..." data-versiondate="..."}``)."""
+    block = attrs.group(1) if isinstance(attrs, re.Match) else attrs
+    if not block or "data-" not in block:
+        return href
+    values = {m[1].lower(): next(g for g in m.groups()[1:] if g is not None)
+              for m in _MD_ATTR.finditer(block)}
+    url, version, date = robust_link(lambda key: href if key == "href" else values.get(key))
+    if url and (version or date):
+        versions.append((url, version, date))
+    return url or href
 
 
 def _html_anchor(markup: str) -> tuple[str, str | None, str | None, str | None]:

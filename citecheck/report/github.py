@@ -53,11 +53,14 @@ def annotation(verdict: Verdict, level: str) -> str:
 
 
 def github_annotations(report: RunReport) -> list[str]:
-    """One ``::error`` per fail-severity verdict and one ``::warning`` per warn-severity one."""
+    """One ``::error`` per fail-severity verdict and one ``::warning`` per warn-severity one;
+    an accepted finding is a ``::notice``."""
     out = []
     for verdict in report.verdicts:
         severity = verdict.verdict.severity
-        if severity is Severity.FAIL:
+        if severity > Severity.OK and report.acceptance(verdict) is not None:
+            out.append(annotation(verdict, "notice"))
+        elif severity is Severity.FAIL:
             out.append(annotation(verdict, "error"))
         elif severity is Severity.WARN:
             out.append(annotation(verdict, "warning"))

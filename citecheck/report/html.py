@@ -22,7 +22,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from citecheck.models import LiveResult, LiveStatus, QuoteChange, Verdict, VerdictKind
+from citecheck.models import LiveResult, LiveStatus, QuoteChange, Severity, Verdict, VerdictKind
 from citecheck.report.common import (
     VERDICT_ORDER,
     cited_date,
@@ -309,6 +309,28 @@ def _citation_view(index: int, verdict: Verdict) -> dict[str, Any]:
         "archive_error": verdict.archive_error,
         "evidence": list(verdict.evidence),
         "reason_short": explain_reason(verdict.reasons[0]) if verdict.reasons else "",
+        "support": _support_view(verdict),
+    }
+
+
+def _support_view(verdict: Verdict) -> dict[str, Any]:
+    """The claim-support panel: label, score, and the claim beside the best
+    passage with its terms marked (pieces of text, escaped by the template)."""
+    from citecheck.support import claim_text, highlight
+
+    s = verdict.support
+    passages = list(s.passages)
+    return {
+        "label": s.label,
+        "score": s.score,
+        "score_text": f"{s.score:.2f}" if s.score is not None else "",
+        "copy": s.copy,
+        "explanation": s.explanation,
+        "claim": highlight(claim_text(verdict.citation), s.matched, s.missing)
+        if passages else [],
+        "passage": highlight(passages[0].text, s.matched) if passages else [],
+        "more": [{"text": p.text, "score_text": f"{p.score:.2f}"} for p in passages[1:]],
+        "missing": list(s.missing),
     }
 
 
@@ -378,17 +400,31 @@ def _bars(by_verdict: dict[str, int], total: int) -> list[dict[str, Any]]:
 PAGE_SIZE = 200
 
 
+def _accepted_view(entry: Any) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    return {"by": entry.by, "why": entry.why, "expires": entry.expires,
+            "where": f"{entry.file}:{entry.line}" if entry.file else None}
+
+
 def _view(report: RunReport, page_size: int = PAGE_SIZE) -> dict[str, Any]:
     summary = report.summary()
-    citations = [_citation_view(i, v) for i, v in enumerate(report.verdicts)]
+    citations = [{**_citation_view(i, v), "accepted": _accepted_view(report.acceptance(v))}
+                 for i, v in enumerate(report.verdicts)]
     sources = sorted({c["source"] for c in citations}, key=str.lower)
     worst = summary.worst.name.lower()
-    fails, warns = summary.by_severity["fail"], summary.by_severity["warn"]
+    fails = summary.by_severity["fail"] - report.accepted_count(Severity.FAIL)
+    warns = summary.by_severity["warn"] - report.accepted_count(Severity.WARN)
+    if report.accepted:  # accepted findings (citecheck-accept.yaml) do not make the headline
+        worst = "fail" if fails else "warn" if warns else "ok"
     headline = {
         "fail": f"{plural(fails, 'citation')} need{'s' if fails == 1 else ''} fixing",
         "warn": f"No failures; {plural(warns, 'citation')} to review",
-        "ok": "Every citation verified" if summary.total else "No citations found",
+        "ok": "No new findings" if report.accepted else
+              "Every citation verified" if summary.total else "No citations found",
     }[worst]
+    if report.accepted:
+        headline += f" ({plural(len(report.accepted), 'accepted finding')} not counted)"
     return {
         "run": report.run_dict(),
         "started": format_iso(report.started_at),

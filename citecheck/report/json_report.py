@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from citecheck.models import Verdict
 from citecheck.report.model import RunReport
 
 
@@ -13,11 +14,26 @@ def report_dict(report: RunReport) -> dict[str, Any]:
     out: dict[str, Any] = {
         "run": report.run_dict(),
         "documents": [doc.to_dict() for doc in report.documents],
-        "citations": [verdict.to_dict() for verdict in report.verdicts],
+        "citations": [_citation(report, verdict) for verdict in report.verdicts],
         "summary": report.summary().to_dict(),
     }
+    if report.accepted:  # findings a person accepted (citecheck-accept.yaml): not counted
+        out["summary"]["accepted"] = len(report.accepted)
+        out["accepted"] = [
+            {"document": v.citation.document, "id": v.citation.id, "verdict": v.verdict.value,
+             **report.acceptance(v).to_dict()}
+            for v in report.verdicts if report.acceptance(v) is not None
+        ]
     if report.changes is not None:
         out["changes"] = [change.to_dict() for change in report.changes]
+    return out
+
+
+def _citation(report: RunReport, verdict: Verdict) -> dict[str, Any]:
+    out = verdict.to_dict()
+    if report.accepted:
+        entry = report.acceptance(verdict)
+        out["accepted"] = entry.to_dict() if entry is not None else None
     return out
 
 

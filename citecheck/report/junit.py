@@ -42,6 +42,11 @@ def _details(verdict: Verdict) -> str:
         lines.append(f"sentence: {one_line(citation.context)}")
     for quote in verdict.quotes_missing:
         lines.append(f"quote not found: {quote}")
+    support = verdict.support
+    if support.score is not None:
+        lines.append(f"support: {support.label} ({support.score:.2f}, {support.copy} copy)")
+    if support.passages:
+        lines.append(f"best passage: {one_line(support.passages[0].text)}")
     for change in verdict.misquotes:
         lines.append(f"misquote: quoted {change.quote!r}; the page says {change.page!r}")
     for quote in verdict.quotes_in_boilerplate:
@@ -108,7 +113,13 @@ def render_junit(report: RunReport, *, fail_on: Severity = Severity.FAIL) -> str
             )
             severity = verdict.verdict.severity
             details = xml_text(_details(verdict))
-            if severity >= fail_on and severity > Severity.OK:
+            entry = report.acceptance(verdict)
+            if entry is not None and severity >= fail_on:  # reviewed: not a failure
+                ET.SubElement(case, "skipped", message=xml_text(
+                    f"accepted ({verdict.verdict.value}) by {entry.by}: {one_line(entry.why)}"))
+                ET.SubElement(case, "system-out").text = details
+                counts["skipped"] += 1
+            elif severity >= fail_on and severity > Severity.OK:
                 failure = ET.SubElement(
                     case, "failure", message=xml_text(_message(verdict)), type=verdict.verdict.value
                 )

@@ -8,6 +8,7 @@ so they notify nobody, and only http(s) URLs become links.
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import quote
 
 from citecheck.models import Severity, Verdict
@@ -61,7 +62,7 @@ def markdown_link(text: str, url: str | None) -> str:
     return f"[{escape_markdown(text, limit=80)}](<{href}>)"
 
 
-def _row(verdict: Verdict) -> str:
+def _row(verdict: Verdict, entry: Any = None) -> str:
     citation = verdict.citation
     url = verdict.live.url if verdict.live else (verdict.urls[0] if verdict.urls else None)
     live = "–"
@@ -77,16 +78,29 @@ def _row(verdict: Verdict) -> str:
     elif verdict.archive_error:
         archive = "error"
     why = verdict.explanation or (explain_reason(verdict.reasons[0]) if verdict.reasons else "")
+    accepted = ""
+    if entry is not None:  # reviewed (citecheck-accept.yaml): shown, not counted
+        accepted = " (accepted)"
+        why = f"Accepted by {entry.by}: {entry.why}. {why}"
     cells = [
-        f"{ICON.get(verdict.verdict.value, '')} {verdict.verdict.value}",
+        f"{ICON.get(verdict.verdict.value, '')} {verdict.verdict.value}{accepted}",
         escape_markdown(citation.source, limit=60),
         escape_markdown(cited_with_locator(verdict), limit=60 if citation.locator else 40),
         f"{escape_markdown(citation.document, limit=80)}:{citation.line}",
         live,
         archive,
-        escape_markdown(why, limit=200),
+        escape_markdown(why, limit=200) + _support_note(verdict),
     ]
     return "| " + " | ".join(cells) + " |"
+
+
+def _support_note(verdict: Verdict) -> str:
+    """`` · support: weak (0.52)``: the claim-support label (a fixed word) and score;
+    nothing when no copy was scored."""
+    s = verdict.support
+    if s.score is None:
+        return ""
+    return f" · support: {s.label}" + (f" ({s.score:.2f})" if s.score is not None else "")
 
 
 def render_markdown(
@@ -104,14 +118,24 @@ def render_markdown(
     summary = report.summary()
     worst = summary.worst
     findings = report.findings(fail_on)
+    if report.accepted and worst > Severity.OK:  # accepted findings do not make the status
+        if summary.by_severity["fail"] == report.accepted_count(Severity.FAIL):
+            worst = Severity.WARN
+        if worst is Severity.WARN and summary.by_severity["warn"] == report.accepted_count(
+                Severity.WARN):
+            worst = Severity.OK
     if worst is Severity.FAIL:
-        fails = summary.by_severity["fail"]
+        fails = summary.by_severity["fail"] - report.accepted_count(Severity.FAIL)
         status = f"❌ **{plural(fails, 'citation')} need{'s' if fails == 1 else ''} fixing**"
     elif worst is Severity.WARN:
-        warns = summary.by_severity["warn"]
+        warns = summary.by_severity["warn"] - report.accepted_count(Severity.WARN)
         status = f"⚠️ **No failures; {plural(warns, 'citation')} to review**"
+    elif report.accepted:
+        status = "✅ **No new findings**"
     else:
         status = "✅ **Every citation verified**" if summary.total else "**No citations found**"
+    if report.accepted:
+        status += f" · {plural(len(report.accepted), 'accepted finding')} (reviewed, not counted)"
 
     run_id = one_line(report.run_id).replace("`", "")[:40]
     docs = ", ".join(escape_markdown(d.name, limit=80) for d in report.documents[:5])
@@ -161,7 +185,7 @@ def render_markdown(
             "| verdict | source | cited | where | live | archive | why |",
             "| --- | --- | --- | --- | --- | --- | --- |",
         ]
-        lines += [_row(v) for v in noteworthy[:max_rows]]
+        lines += [_row(v, report.acceptance(v)) for v in noteworthy[:max_rows]]
         if len(noteworthy) > max_rows:
             lines.append("")
             lines.append(f"… and {len(noteworthy) - max_rows} more; see the full report.")

@@ -97,6 +97,8 @@ class RunReport:
     verdicts: tuple[Verdict, ...] = ()
     changes: tuple[Change, ...] | None = None  #: None: no earlier run to compare with
     tool_version: str = __version__
+    #: (document, citation id) -> the AcceptEntry (citecheck.accept) accepting that finding
+    accepted: Mapping[tuple[str, str], Any] = field(default_factory=dict)
 
     @classmethod
     def from_verdicts(
@@ -109,6 +111,7 @@ class RunReport:
         options: Mapping[str, Any] | None = None,
         documents: Iterable[DocumentInfo | tuple[str, str | None] | str] = (),
         changes: Iterable[Change] | None = None,
+        accepted: Mapping[tuple[str, str], Any] | None = None,
     ) -> RunReport:
         """Build a report; documents not listed are added from the citations, in order."""
         verdicts = tuple(verdicts)
@@ -131,6 +134,7 @@ class RunReport:
             documents=tuple(docs.values()),
             verdicts=verdicts,
             changes=None if changes is None else tuple(changes),
+            accepted=dict(accepted or {}),
         )
 
     def summary(self) -> Summary:
@@ -150,8 +154,20 @@ class RunReport:
         )
 
     def findings(self, fail_on: Severity = Severity.FAIL) -> list[Verdict]:
-        """The verdicts at or above ``fail_on``: non-empty means exit code 1."""
-        return [v for v in self.verdicts if v.verdict.severity >= fail_on]
+        """The verdicts at or above ``fail_on`` not accepted: non-empty means exit code 1."""
+        return [v for v in self.verdicts
+                if v.verdict.severity >= fail_on and self.acceptance(v) is None]
+
+    def acceptance(self, verdict: Verdict) -> Any:
+        """The AcceptEntry accepting this verdict's finding, or None."""
+        if not self.accepted:
+            return None
+        return self.accepted.get((verdict.citation.document, verdict.citation.id))
+
+    def accepted_count(self, severity: Severity) -> int:
+        """How many accepted findings have this severity."""
+        return sum(1 for v in self.verdicts
+                   if v.verdict.severity is severity and self.acceptance(v) is not None)
 
     def run_dict(self) -> dict[str, Any]:
         """The ``run`` object of the JSON report."""

@@ -113,7 +113,7 @@ class Database:
                 self._refuse_foreign()
                 if read_only:
                     if self._version() == 0:
-                        # an empty file: an empty history, read from an empty schema
+                        # an empty or missing file: an empty history, from an empty schema
                         conn.close()
                         conn = sqlite3.connect(":memory:", check_same_thread=False)
                         self.db = sqlite_utils.Database(conn, execute_plugins=False)
@@ -135,6 +135,9 @@ class Database:
         create the WAL's shared-memory file, so there the file is opened as
         ``immutable``: nobody can be writing to it through this mount.
         """
+        if self.path == ":memory:" or not os.path.exists(self.path):
+            # nothing to read: an empty history (and no file created)
+            return sqlite3.connect(":memory:", check_same_thread=False)
         uri = Path(self.path).resolve().as_uri() + "?mode=ro"
         conn = sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
         try:

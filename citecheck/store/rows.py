@@ -14,6 +14,7 @@ from citecheck.models import (
     QuoteChange,
     Redirect,
     Snapshot,
+    Support,
     Verdict,
     VerdictKind,
 )
@@ -125,4 +126,5 @@ def verdict_from_dict(d: dict[str, Any]) -> Verdict:
         evidence=tuple(d.get("evidence") or ()),
         misquotes=tuple(QuoteChange.from_dict(m) for m in d.get("misquotes") or ()),
         quotes_in_boilerplate=tuple(d.get("quotes_in_boilerplate") or ()),
+        support=Support.from_dict(d.get("support")),
     )

@@ -204,10 +204,11 @@ _INSERT_CITATION = (
     'insert into citations ("id", "run_id", "document_id", "document", "citation_id", "key", '
     '"source", "source_key", "raw", "line", "column", "date_as_written", "date", '
     '"date_precision", "year_inferred", "context", "quotes", "url", "malformed", "problem", '
-    '"date_end", "locator") '
+    '"date_end", "locator", "style", "version_url", "version_date") '
     "values (:id, :run_id, :document_id, :document, :citation_id, :key, :source, :source_key, "
     ":raw, :line, :column, :date_as_written, :date, :date_precision, :year_inferred, :context, "
-    ":quotes, :url, :malformed, :problem, :date_end, :locator)"
+    ":quotes, :url, :malformed, :problem, :date_end, :locator, :style, :version_url, "
+    ":version_date)"
 )
 _INSERT_VERDICT = (
     'insert into verdicts ("run_id", "citation_row", "document", "key", "source", '
@@ -261,6 +262,9 @@ def _citation_row(
         "problem": c.problem,
         "date_end": c.date_end,
         "locator": c.locator,
+        "style": c.style,
+        "version_url": c.version_url,
+        "version_date": c.version_date,
     }
 
 

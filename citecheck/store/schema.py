@@ -192,10 +192,19 @@ def _m003_citation_ranges_and_locators(db: sqlite_utils.Database) -> None:
     db.table("citations").add_column("locator", str)
 
 
+def _m004_citation_style_and_versions(db: sqlite_utils.Database) -> None:
+    """Citations keep how they were written (parenthetical or note) and the
+    snapshot the author chose (Robust Links)."""
+    db.table("citations").add_column("style", str)
+    db.table("citations").add_column("version_url", str)
+    db.table("citations").add_column("version_date", str)
+
+
 #: the schema's history; append, never edit a released step
 MIGRATIONS: tuple[tuple[int, str, Callable[[sqlite_utils.Database], None]], ...] = (
     (1, "initial schema", _m001_initial),
     (2, "verdict fingerprints", _m002_verdict_fingerprints),
     (3, "citation date ranges and locators", _m003_citation_ranges_and_locators),
+    (4, "citation style and author's snapshot", _m004_citation_style_and_versions),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
