@@ -358,7 +358,12 @@ class _LoopThread:
         if running is loop:
             coro.close()
             raise RuntimeError("HttpClient.fetch called from its own event loop: await afetch")
-        return asyncio.run_coroutine_threadsafe(coro, loop).result()
+        future = asyncio.run_coroutine_threadsafe(coro, loop)
+        try:
+            return future.result()
+        except BaseException:  # Ctrl-C in the waiting thread: the request stops too
+            future.cancel()
+            raise
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
@@ -502,15 +507,16 @@ class HttpClient:
             if parts.scheme not in ("http", "https"):
                 return state.fail("unsupported-scheme", f"unsupported scheme in {current}",
                                   current)
-            if not parts.hostname or any(c.isspace() or ord(c) < 32 for c in parts.hostname):
+            hostname = parts.hostname  # a property that parses again on each call
+            if not hostname or _BAD_HOST.search(hostname):
                 return state.fail("invalid-url", f"no valid host in {current}", current)
             try:
-                address = await self._check_host(parts.hostname)
+                address = await self._check_host(hostname)
             except AddressRefused as exc:
                 return state.fail("private-address", str(exc), current)
             except (socket.gaierror, UnicodeError) as exc:
-                return state.fail("dns-error", f"cannot resolve {parts.hostname}: {exc}", current)
-            hop = await self._attempts(state, parts.hostname.lower(), headers, cap, cookies)
+                return state.fail("dns-error", f"cannot resolve {hostname}: {exc}", current)
+            hop = await self._attempts(state, hostname, headers, cap, cookies)
             resp, result = hop.response, hop.result
             if result is not None:  # an error, or a finished (read) response
                 return _with(result, url=url, redirects=tuple(chain),
@@ -761,6 +767,7 @@ class HttpClient:
 
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_BAD_HOST = re.compile(r"[\x00-\x20\s]")  #: whitespace or a control character in a host
 _GRACE = 0.1  #: seconds past the deadline before a fetch is cut whole (see afetch)
 
 

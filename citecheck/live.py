@@ -137,11 +137,13 @@ def says_not_found(html: str) -> bool:
     return len(text) < 600 and bool(_NOT_FOUND_WORDS.search(text))
 
 
+_BOT_WALL_RE = re.compile("|".join(re.escape(m) for m in _BOT_WALL))  #: one pass, not 19
+
 def is_bot_wall(html: str, headers: dict[str, str]) -> bool:
     if headers.get("cf-mitigated", "").lower() == "challenge":
         return True
     head = html[:30_000].lower()
-    return any(m in head for m in _BOT_WALL) and len(visible_text(head, 3000)) < 2500
+    return bool(_BOT_WALL_RE.search(head)) and len(visible_text(head, 3000)) < 2500
 
 
 # --------------------------------------------------------------- sites
