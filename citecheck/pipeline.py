@@ -41,6 +41,7 @@ from citecheck.models import (
     Verdict,
     VerdictKind,
 )
+from citecheck.stages import Background, check_stopped, proves_network
 from citecheck.store import Store, VerdictRow, citation_keys
 from citecheck.urls import host_of, normalize_url
 
@@ -765,10 +766,31 @@ def _audit_run(
     to_check = [u for u in urls if u not in cached]
     if to_check:  # made here, not in the runner's workers: an error in it stops the run
         http.made()
-    checked = stages.check_urls(
-        to_check, live_client, concurrency=options.concurrency, per_host=options.per_host,
-        cache=cache, max_age=options.max_age, on_result=lambda result: progress.advance("URLs"),
-    ) if to_check else {}
+    published = {doc.name: options.published or doc.published for doc in documents}
+    # 3b. the archive lookups run beside the live checks (citecheck.stages), started
+    # once a live answer shows the network is up: offline, the archive is never asked
+    archive_stage = _archive_stage(citations, chosen, archive, store, options, stages,
+                                   progress, published, archive_host)
+    seen: list[LiveResult] = []
+
+    def on_live(result: LiveResult) -> None:
+        progress.advance("URLs")
+        if archive_stage is not None and not archive_stage.started:
+            seen.append(result)
+            if proves_network(result) and not stages.detect_offline(seen):
+                archive_stage.start()
+
+    if archive_stage is not None and cached and not to_check:
+        archive_stage.start()  # nothing asked live, so never offline
+    try:
+        checked = stages.check_urls(
+            to_check, live_client, concurrency=options.concurrency, per_host=options.per_host,
+            cache=cache, max_age=options.max_age, on_result=on_live,
+        ) if to_check else {}
+    except BaseException:
+        if archive_stage is not None:
+            archive_stage.stop()
+        raise
     results = {**cached, **{normalize_url(k): v for k, v in checked.items()}}
     # results served from the cache do not count towards "offline" (detect_offline)
     offline = bool(to_check) and stages.detect_offline(list(results.values()))
@@ -784,24 +806,14 @@ def _audit_run(
         offline = offline or all(_unreachable(e) for e in undiscovered.values())
     refused = bool(results) and all(r.refused for r in results.values())
 
-    # 3b. archive lookups (skipped offline: the archive is a host like any other)
-    published = {doc.name: options.published or doc.published for doc in documents}
     lookups: dict[LookupKey, ArchiveLookup] = {}
     #: the snapshot the author chose (Robust Links), checked first: citecheck.authored
     authored: dict[tuple[str, str], ArchiveLookup] = {}
-    if archive is not None and not offline:
-        from citecheck.authored import author_lookup
-
-        for c in citations:
-            if c.version_url and chosen[(c.document, c.id)]:
-                found = author_lookup(c, archive, store)
-                if found is not None:
-                    authored[(c.document, c.id)] = found
-        lookups = _archive_lookups([c for c in citations if (c.document, c.id) not in authored],
-                                   chosen, archive, store, options, stages, progress, published)
-        if archive_host:  # a failure names the archive that failed
-            lookups = {k: replace(v, archive=v.archive or archive_host)
-                       if v.status is LookupStatus.ERROR else v for k, v in lookups.items()}
+    if archive_stage is not None:
+        if offline:  # the archive is a host like any other: not asked offline
+            archive_stage.stop()
+        else:
+            authored, lookups = archive_stage.result()
 
     # 4. verify, confirm, store; the verdicts that can be reused are read in one query
     from citecheck.verify import Thresholds
@@ -992,6 +1004,43 @@ def verdict_fingerprint(
     return "sha1:" + hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+def _archive_stage(
+    citations: list[Citation],
+    chosen: dict[tuple[str, str], str | None],
+    archive: _Archive | None,
+    store: Store,
+    options: AuditOptions,
+    stages: Stages,
+    progress: Progress,
+    published: dict[str, str | None],
+    archive_host: str | None,
+) -> Background[tuple[dict[tuple[str, str], ArchiveLookup], dict[LookupKey, ArchiveLookup]]] | None:
+    """The archive stage, not yet started: the authors' snapshots, then the lookups."""
+    if archive is None:
+        return None
+
+    def work(stop: threading.Event) -> tuple[dict[tuple[str, str], ArchiveLookup],
+                                             dict[LookupKey, ArchiveLookup]]:
+        from citecheck.authored import author_lookup
+
+        authored: dict[tuple[str, str], ArchiveLookup] = {}
+        for c in citations:
+            check_stopped(stop)
+            if c.version_url and chosen[(c.document, c.id)]:
+                found = author_lookup(c, archive, store)
+                if found is not None:
+                    authored[(c.document, c.id)] = found
+        lookups = _archive_lookups([c for c in citations if (c.document, c.id) not in authored],
+                                   chosen, archive, store, options, stages, progress, published,
+                                   stop=stop)
+        if archive_host:  # a failure names the archive that failed
+            lookups = {k: replace(v, archive=v.archive or archive_host)
+                       if v.status is LookupStatus.ERROR else v for k, v in lookups.items()}
+        return authored, lookups
+
+    return Background(work, name="archive")
+
+
 def _archive_lookups(
     citations: list[Citation],
     chosen: dict[tuple[str, str], str | None],
@@ -1001,6 +1050,7 @@ def _archive_lookups(
     stages: Stages,
     progress: Progress,
     published: dict[str, str | None],
+    stop: threading.Event | None = None,
 ) -> dict[LookupKey, ArchiveLookup]:
 
     wanted = sorted(
@@ -1015,6 +1065,7 @@ def _archive_lookups(
 
     def one(item: LookupKey) -> ArchiveLookup:
         url, date, pub = item
+        check_stopped(stop)  # interrupted: the lookups not yet begun are dropped
         lookup = archive.lookup(url, date, pub)  # cached in the store by the client
         if lookup.status is LookupStatus.FOUND and lookup.snapshot is not None:
             snap = lookup.snapshot

@@ -1,0 +1,88 @@
+"""A stage of the audit run in the background, overlapped with the others.
+
+The audit's archive lookups do not wait for the live checks to finish: they
+start as soon as one live answer shows that the network is up (so the run
+cannot be found offline, when the archive must not be asked at all), in a
+thread of their own, with their own bounded pool; the live checks go on in the
+meantime. :class:`Background` is that thread: started at most once, stopped on
+an interruption (the calls not yet begun are dropped, so Ctrl-C does not wait
+for the archive), and its result (or its exception) collected by the caller.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Generic, TypeVar
+
+from citecheck.models import LiveResult, LiveStatus
+
+T = TypeVar("T")
+
+#: live errors that say the host could not be reached at all (citecheck.live)
+_UNREACHABLE = frozenset({"dns-error", "connection-refused", "connection-error"})
+
+
+class Stopped(Exception):
+    """Raised inside a background stage's calls once it has been stopped."""
+
+
+class Background(Generic[T]):
+    """``work(stop)`` run once in a thread of its own, when :meth:`start` is first called."""
+
+    def __init__(self, work: Callable[[threading.Event], T], name: str = "stage") -> None:
+        self._work = work
+        self._name = name
+        self.stop_event = threading.Event()
+        self._future: Future[T] | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._future is not None
+
+    def start(self) -> None:
+        if self._future is not None or self.stop_event.is_set():
+            return
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"citecheck-{self._name}")
+        self._future = executor.submit(self._work, self.stop_event)
+        executor.shutdown(wait=False)  # the thread ends with the work
+
+    def result(self) -> T:
+        """Start if not started, and wait for the result (re-raising its exception).
+
+        An interruption while waiting stops the stage before it propagates.
+        """
+        self.start()
+        if self._future is None:  # stopped before it began
+            raise Stopped
+        try:
+            return self._future.result()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """No new calls: the work sees ``stop`` set (and raises :class:`Stopped`)."""
+        self.stop_event.set()
+
+
+def check_stopped(stop: threading.Event | None) -> None:
+    if stop is not None and stop.is_set():
+        raise Stopped
+
+
+def proves_network(result: LiveResult) -> bool:
+    """A fresh answer from a host: once one lands, the run cannot be offline.
+
+    (Offline means every host tried failed to resolve or connect; cached and
+    refused URLs are not tried.)
+    """
+    if result.from_cache or result.status is LiveStatus.SKIPPED:
+        return False
+    if result.status is not LiveStatus.ERROR:
+        return True
+    return not any(
+        reason in _UNREACHABLE or reason.split(":", 1)[0].strip() in _UNREACHABLE
+        for reason in result.reasons
+    )
