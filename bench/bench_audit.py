@@ -18,6 +18,15 @@ again (~0.08 s). ``--no-bytecode`` skips it.
 host (answering at once) lists one capture of every page, near the cited date,
 and replays it (``--archive-rate 1000``); the warm runs find every lookup and
 snapshot in the cache.
+``--archive-latency S`` makes the stand-in answer after S seconds (default: at once).
+``--no-archive`` is the default (the live phase only); it wins over ``--archive``.
+``--phases`` (issue 13) times the stages overlapped, in one run: the live phase
+alone (an empty database, ``--no-archive``), the archive phase alone (the same
+database again, archive on: every live result fresh in the cache, so only the
+lookups, snapshots and verification remain) and the full audit (an empty
+database, archive on), ``--rounds`` times in turn; the medians and
+full / max(live, archive) (target: <= 1.2). ``--phase live|archive|full`` runs
+just that one (for ``farm-bench``, before and after side by side).
 ``--warm-runs N`` re-audits N times (each one warm); ``--pyinstrument FILE``
 writes a pyinstrument text profile of the first warm run (``--profile FILE``: a
 cProfile).
@@ -33,6 +42,7 @@ import os
 import random
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -103,12 +113,13 @@ def build_world(web: SimWeb, args: argparse.Namespace, folder: Path,
     return {"pages": args.pages, "citations": citations, "hosts": args.hosts}
 
 
-def serve_archive(web: SimWeb, pages: dict[str, bytes]) -> str:
+def serve_archive(web: SimWeb, pages: dict[str, bytes], latency: float = 0.0) -> str:
     """A Wayback stand-in: ``ROOT/cdx`` lists one capture of each page, near the
     cited date, and ``ROOT/<ts>id_/<url>`` replays it. Returns ``ROOT``."""
     stamp = "20180514120000"
 
     def cdx(req: Any) -> Any:
+        req.stopping.wait(latency)
         url = req.query.get("url", [""])[0]
         rows: list[list[str]] = [["urlkey", "timestamp", "original", "mimetype", "statuscode",
                                   "digest", "length"]]
@@ -117,6 +128,7 @@ def serve_archive(web: SimWeb, pages: dict[str, bytes]) -> str:
         return 200, {"Content-Type": "application/json"}, json.dumps(rows)
 
     def replay(req: Any) -> Any:
+        req.stopping.wait(latency)
         prefix = f"/web/{stamp}id_/"
         body = pages.get(req.path.removeprefix(prefix)) if req.path.startswith(prefix) else None
         if body is None:
@@ -129,6 +141,9 @@ def serve_archive(web: SimWeb, pages: dict[str, bytes]) -> str:
 
 
 def citecheck_bin() -> str:
+    """``$CITECHECK_BENCH_BIN`` (another build, for before/after), else the venv's."""
+    if os.environ.get("CITECHECK_BENCH_BIN"):
+        return os.environ["CITECHECK_BENCH_BIN"]
     found = Path(sys.executable).with_name("citecheck")
     return str(found) if found.exists() else (shutil.which("citecheck") or "citecheck")
 
@@ -157,6 +172,55 @@ def timed_run(cmd: list[str], cwd: Path) -> dict[str, float]:
             "max_rss_mb": usage.ru_maxrss / 1024, "exit": code}
 
 
+def audit_cmd(args: argparse.Namespace, work: Path, db: Path, archive: list[str]) -> list[str]:
+    return [citecheck_bin(), "audit", str(work / "briefs"), "--db", str(db),
+            *archive, "--allow-private", "--report-dir", str(work / "reports"),
+            "--archive-dir", str(work / "archive"), "--concurrency", str(args.concurrency),
+            "--per-host", str(args.per_host), "--timeout", "10", "-q"]
+
+
+def phases(args: argparse.Namespace) -> None:
+    """The live phase alone, the archive phase alone and the full audit (``--phases``)."""
+    work = Path(tempfile.mkdtemp(prefix="citecheck-bench-phases-"))
+    web = SimWeb(first_ip="127.0.0.60")
+    wanted = [args.phase] if args.phase else ["live", "archive", "full"]
+    times: dict[str, list[float]] = {name: [] for name in wanted}
+    try:
+        bodies: dict[str, bytes] = {}
+        world = build_world(web, args, work / "briefs", bodies)
+        on = ["--archive-url", serve_archive(web, bodies, args.archive_latency),
+              "--archive-rate", "1000"]
+        if not args.no_bytecode:
+            byte_compile()
+        for n in range(1 if args.phase else args.rounds):
+            live_db, full_db = work / f"live-{n}.db", work / f"full-{n}.db"
+            if "live" in wanted or "archive" in wanted:
+                run = timed_run(audit_cmd(args, work, live_db, ["--no-archive"]), work)
+                if "live" in wanted:
+                    times["live"].append(run["wall"])
+            if "archive" in wanted:  # every live result now fresh in the cache
+                times["archive"].append(timed_run(audit_cmd(args, work, live_db, on), work)["wall"])
+            if "full" in wanted:
+                times["full"].append(timed_run(audit_cmd(args, work, full_db, on), work)["wall"])
+    finally:
+        web.close()
+        shutil.rmtree(work, ignore_errors=True)
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    result: dict[str, Any] = {**world, "briefs": args.briefs, "latency": args.latency,
+                              "archive_latency": args.archive_latency, "times": times,
+                              "median": medians}
+    if len(medians) == 3:
+        result["full_vs_longer_phase"] = medians["full"] / max(medians["live"],
+                                                               medians["archive"])
+    print(json.dumps(result, indent=2))
+    if len(medians) == 3:
+        print(f"\nlive alone {medians['live']:.2f}s, archive alone {medians['archive']:.2f}s, "
+              f"full {medians['full']:.2f}s: {result['full_vs_longer_phase']:.2f} x the longer "
+              "phase (target <= 1.2)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--briefs", type=int, default=200)
@@ -177,10 +241,25 @@ def main() -> None:
                         "the other (the figures of the first are the warm run's)")
     parser.add_argument("--archive", action="store_true",
                         help="audit with the archive on (a loopback Wayback stand-in)")
+    parser.add_argument("--no-archive", action="store_true",
+                        help="the live phase only (the default; wins over --archive)")
+    parser.add_argument("--archive-latency", type=float, default=0.0,
+                        help="the Wayback stand-in's latency, seconds")
+    parser.add_argument("--phases", action="store_true",
+                        help="time the live phase alone, the archive phase alone and the "
+                        "full audit (issue 13: full <= 1.2 x the longer phase)")
+    parser.add_argument("--phase", choices=("live", "archive", "full"),
+                        help="run only this phase, once (for farm-bench)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --phases")
     parser.add_argument("--no-bytecode", action="store_true",
                         help="do not byte-compile citecheck first (bytecode already in its "
                         "__pycache__ is used all the same)")
     args = parser.parse_args()
+    if args.no_archive:
+        args.archive = False
+    if args.phases or args.phase:
+        phases(args)
+        return
 
     work = Path(tempfile.mkdtemp(prefix="citecheck-bench-audit-"))
     web = SimWeb(first_ip="127.0.0.60")
