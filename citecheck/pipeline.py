@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, cast
 from urllib.parse import urlsplit
@@ -41,7 +42,7 @@ from citecheck.models import (
     Verdict,
     VerdictKind,
 )
-from citecheck.stages import Background, check_stopped, proves_network
+from citecheck.stages import Ahead, Background, check_stopped, proves_network
 from citecheck.store import Store, VerdictRow, citation_keys
 from citecheck.urls import host_of, normalize_url
 
@@ -769,12 +770,19 @@ def _audit_run(
     published = {doc.name: options.published or doc.published for doc in documents}
     # 3b. the archive lookups run beside the live checks (citecheck.stages), started
     # once a live answer shows the network is up: offline, the archive is never asked
+    from citecheck.verify import Thresholds
+
+    thresholds = Thresholds.from_env()  # what verdicts are decided with: in their fingerprint
+    # 4a. verification ahead, in a worker thread, as each citation's copies arrive
+    ahead = _EarlyVerdicts(citations, chosen, published, registry, candidates, thresholds,
+                           stages, store, with_archive=archive is not None)
     archive_stage = _archive_stage(citations, chosen, archive, store, options, stages,
-                                   progress, published, archive_host)
+                                   progress, published, archive_host, on_lookup=ahead.on_lookup)
     seen: list[LiveResult] = []
 
     def on_live(result: LiveResult) -> None:
         progress.advance("URLs")
+        ahead.on_live(result)
         if archive_stage is not None and not archive_stage.started:
             seen.append(result)
             if proves_network(result) and not stages.detect_offline(seen):
@@ -790,6 +798,7 @@ def _audit_run(
     except BaseException:
         if archive_stage is not None:
             archive_stage.stop()
+        ahead.jobs.cancel()
         raise
     results = {**cached, **{normalize_url(k): v for k, v in checked.items()}}
     # results served from the cache do not count towards "offline" (detect_offline)
@@ -813,12 +822,14 @@ def _audit_run(
         if offline:  # the archive is a host like any other: not asked offline
             archive_stage.stop()
         else:
-            authored, lookups = archive_stage.result()
+            try:
+                authored, lookups = archive_stage.result()
+            except BaseException:
+                ahead.jobs.cancel()
+                raise
 
     # 4. verify, confirm, store; the verdicts that can be reused are read in one query
-    from citecheck.verify import Thresholds
-
-    thresholds = Thresholds.from_env()  # what verdicts are decided with: in their fingerprint
+    ahead.jobs.drain()  # the worker is done before any verification here
     inputs = {}
     for doc, cits in zip(documents, per_doc, strict=True):
         for c in cits:
@@ -837,7 +848,8 @@ def _audit_run(
         keys = citation_keys(cits)
         for c in cits:
             url = chosen[(c.document, c.id)]
-            verdict, fingerprint = _verify(inputs[(c.document, c.id)], reusable, stages, store)
+            verdict, fingerprint = (ahead.take(inputs[(c.document, c.id)])
+                                    or _verify(inputs[(c.document, c.id)], reusable, stages, store))
             if url:
                 refs = recorder.by_url.get(url) if recorder else None
                 if not refs and not verdict.evidence:  # checked in an earlier run
@@ -888,6 +900,77 @@ def _audit_run(
         all_refused=refused,
         stats=stats,
     )
+
+
+class _EarlyVerdicts:
+    """Verification (CPU) beside the network stages, as each citation's copies arrive.
+
+    A citation is verified ahead, in :class:`~citecheck.stages.Ahead`'s one worker,
+    once its fresh live result has landed and (archive on) its archive lookup; an
+    author's snapshot (``version_url``) and a cached live result are left to step 4.
+    :meth:`take` gives the verdict only if it was decided from the very inputs step 4
+    has (the same live result, lookup and fingerprint); otherwise step 4 decides,
+    so what is decided never changes, only when.
+    """
+
+    def __init__(self, citations: list[Citation], chosen: dict[tuple[str, str], str | None],
+                 published: dict[str, str | None], registry: Any,
+                 candidates: dict[tuple[str, str], list[Candidate]], thresholds: Any,
+                 stages: Stages, store: Store, *, with_archive: bool) -> None:
+        self.waiting: dict[str, list[Citation]] = {}
+        for c in citations:
+            url = chosen[(c.document, c.id)]
+            if url and not c.version_url:
+                self.waiting.setdefault(url, []).append(c)
+        self.published, self.registry, self.candidates = published, registry, candidates
+        self.thresholds, self.stages, self.store = thresholds, stages, store
+        self.with_archive = with_archive
+        self.live: dict[str, LiveResult] = {}
+        self.looked: dict[LookupKey, ArchiveLookup] = {}
+        self.lock = threading.Lock()
+        self.jobs: Ahead[tuple[_Inputs, tuple[Verdict, str | None]]] = Ahead()
+
+    def on_live(self, result: LiveResult) -> None:
+        if result.from_cache:
+            return
+        url = normalize_url(result.url)
+        with self.lock:
+            self.live[url] = result
+        self._submit_ready(url)
+
+    def on_lookup(self, key: LookupKey, lookup: ArchiveLookup) -> None:
+        with self.lock:
+            self.looked[key] = lookup
+        self._submit_ready(key[0])
+
+    def _submit_ready(self, url: str) -> None:
+        ready = []
+        with self.lock:
+            live = self.live.get(url)
+            if live is None:
+                return
+            for c in self.waiting.get(url, []):
+                key = (url, c.date, self.published.get(c.document))
+                if not self.with_archive or key in self.looked:
+                    ready.append((c, live, self.looked.get(key)))
+        for c, live, lookup in ready:
+            self.jobs.submit((c.document, c.id), partial(self._decide, c, live, lookup))
+
+    def _decide(self, c: Citation, live: LiveResult, lookup: ArchiveLookup | None,
+                ) -> tuple[_Inputs, tuple[Verdict, str | None]]:
+        inputs = _inputs(c, self.registry, self.candidates[(c.document, c.id)], live, lookup,
+                         self.thresholds)
+        return inputs, _verify(inputs, {}, self.stages, self.store)
+
+    def take(self, inputs: _Inputs) -> tuple[Verdict, str | None] | None:
+        early = self.jobs.take((inputs.citation.document, inputs.citation.id))
+        if early is None or inputs.reusable:
+            return None
+        done, decided = early
+        if (done.live is inputs.live and done.lookup is inputs.lookup
+                and done.fingerprint == inputs.fingerprint):
+            return decided
+        return None
 
 
 @dataclass(frozen=True)
@@ -1014,6 +1097,7 @@ def _archive_stage(
     progress: Progress,
     published: dict[str, str | None],
     archive_host: str | None,
+    on_lookup: Callable[[LookupKey, ArchiveLookup], None] | None = None,
 ) -> Background[tuple[dict[tuple[str, str], ArchiveLookup], dict[LookupKey, ArchiveLookup]]] | None:
     """The archive stage, not yet started: the authors' snapshots, then the lookups."""
     if archive is None:
@@ -1032,10 +1116,7 @@ def _archive_stage(
                     authored[(c.document, c.id)] = found
         lookups = _archive_lookups([c for c in citations if (c.document, c.id) not in authored],
                                    chosen, archive, store, options, stages, progress, published,
-                                   stop=stop)
-        if archive_host:  # a failure names the archive that failed
-            lookups = {k: replace(v, archive=v.archive or archive_host)
-                       if v.status is LookupStatus.ERROR else v for k, v in lookups.items()}
+                                   stop=stop, archive_host=archive_host, on_lookup=on_lookup)
         return authored, lookups
 
     return Background(work, name="archive")
@@ -1051,6 +1132,8 @@ def _archive_lookups(
     progress: Progress,
     published: dict[str, str | None],
     stop: threading.Event | None = None,
+    archive_host: str | None = None,
+    on_lookup: Callable[[LookupKey, ArchiveLookup], None] | None = None,
 ) -> dict[LookupKey, ArchiveLookup]:
 
     wanted = sorted(
@@ -1081,14 +1164,18 @@ def _archive_lookups(
         return lookup
 
     out: dict[LookupKey, ArchiveLookup] = {}
-    archive_host = host_of(options.archive_url)
+    pool_host = host_of(options.archive_url)
     pool = stages.run_pool or _serial_pool
     for item, lookup in pool(
         wanted, one, concurrency=options.archive_concurrency, per_host=options.archive_concurrency,
-        host_of=lambda _item: archive_host,
+        host_of=lambda _item: pool_host,
     ):
+        if archive_host and lookup.status is LookupStatus.ERROR:
+            lookup = replace(lookup, archive=lookup.archive or archive_host)  # who failed
         out[item] = lookup
         progress.advance("archive")
+        if on_lookup is not None:
+            on_lookup(item, lookup)
     return out
 
 

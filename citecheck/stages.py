@@ -86,3 +86,46 @@ def proves_network(result: LiveResult) -> bool:
         reason in _UNREACHABLE or reason.split(":", 1)[0].strip() in _UNREACHABLE
         for reason in result.reasons
     )
+
+
+class Ahead(Generic[T]):
+    """Work done ahead, in one worker thread, as its inputs arrive (verification).
+
+    :meth:`submit` queues ``fn()`` under ``key``; at most ``bound`` jobs wait at
+    once (back-pressure: :meth:`submit` blocks the stage that feeds it). One
+    worker, so the work itself never runs twice at once. :meth:`drain` waits for
+    every job; :meth:`take` gives a job's result, or None when there is none.
+    """
+
+    def __init__(self, bound: int = 32) -> None:
+        self._slots = threading.BoundedSemaphore(max(1, bound))
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citecheck-verify")
+        self._jobs: dict[object, Future[T]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, key: object, fn: Callable[[], T]) -> None:
+        self._slots.acquire()
+        with self._lock:
+            if self._closed or key in self._jobs:
+                self._slots.release()
+                return
+            future = self._pool.submit(fn)
+            self._jobs[key] = future
+        future.add_done_callback(lambda _f: self._slots.release())
+
+    def drain(self) -> None:
+        with self._lock:
+            self._closed = True
+        self._pool.shutdown(wait=True)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._closed = True
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def take(self, key: object) -> T | None:
+        future = self._jobs.pop(key, None)
+        if future is None or future.cancelled():
+            return None
+        return future.result()

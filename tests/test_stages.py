@@ -4,7 +4,7 @@ import threading
 from dataclasses import replace
 
 import pytest
-from fixtures_store import FakeArchive, FakeWeb, stages_for
+from fixtures_store import FakeArchive, FakeWeb, fake_verify, stages_for
 
 from citecheck.models import LiveResult, LiveStatus
 from citecheck.pipeline import AuditOptions, run_audit
@@ -145,3 +145,39 @@ def test_a_stopped_background_stage_never_starts():
     stop.set()
     with pytest.raises(Stopped):
         check_stopped(stop)
+
+
+def test_verification_runs_as_copies_arrive(fake_brief, tmp_path):
+    """The first citation is verified while the live stage is still checking the
+    second URL; the verdicts are those of the serial runner."""
+    verified = threading.Event()
+    during: list[bool] = []
+
+    def verify(citation, *args, **kwargs):
+        verified.set()
+        return fake_verify(citation, *args, **kwargs)
+
+    class Web(FakeWeb):
+        def check_urls(self, urls, client, *, on_result=None, **kwargs):
+            def relay(result):
+                if on_result:
+                    on_result(result)
+                if not during:
+                    during.append(verified.wait(5))
+
+            return super().check_urls(urls, client, on_result=relay, **kwargs)
+
+    for n, archive in enumerate((None, SignallingArchive())):
+        store = Store(tmp_path / f"v{n}.db")
+        verified.clear()
+        during.clear()
+        web = Web({"http://gov.test/a": LiveStatus.OK})
+        stages = replace(stages_for(web, archive), verify_citation=verify)
+        result = run_audit([fake_brief], store, AuditOptions(no_archive=archive is None),
+                           stages=stages)
+        assert during == [True]
+        assert [v.verdict.value for v in result.verdicts] == [
+            "verified", "dead" if archive is None else "rescued", "unresolved", "malformed"]
+        for v in result.verdicts[:2]:
+            assert v.live is not None and not v.live.from_cache
+        store.close()
