@@ -732,6 +732,10 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     logging.basicConfig(format="citecheck: %(message)s", stream=sys.stderr)
     level = logging.INFO if verbose > 1 else logging.WARNING if verbose else logging.ERROR
     logging.getLogger("citecheck").setLevel(logging.ERROR if quiet else level)
+    # trafilatura and htmldate log a page they find empty ("parsed tree length: 0")
+    # as an ERROR: a per-URL matter the report already states; on stderr only with -v
+    for name in ("trafilatura", "htmldate"):
+        logging.getLogger(name).setLevel(level if verbose and not quiet else logging.CRITICAL)
 
 
 def _require_db(path: str) -> None:

@@ -336,6 +336,10 @@ def _trafilatura_text(clean: Any, url: str, has_article: bool = False) -> str:
         from trafilatura import bare_extraction, baseline
     except ImportError:  # pragma: no cover
         return ""
+    # trafilatura sets htmldate's logger to WARNING on import; it logs an empty
+    # page as an ERROR: keep it as quiet as trafilatura's own (cli._configure_logging)
+    quiet = logging.getLogger("trafilatura").getEffectiveLevel()
+    logging.getLogger("htmldate").setLevel(max(logging.WARNING, quiet))
     try:
         if has_article:
             _tree, text, length = baseline(clean)

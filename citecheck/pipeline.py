@@ -797,7 +797,7 @@ def _audit_run(
         ) if to_check else {}
     except BaseException:
         if archive_stage is not None:
-            archive_stage.stop()
+            archive_stage.stop(wait=True)
         ahead.jobs.cancel()
         raise
     results = {**cached, **{normalize_url(k): v for k, v in checked.items()}}

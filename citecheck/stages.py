@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from typing import Generic, TypeVar
 
 from citecheck.models import LiveResult, LiveStatus
@@ -59,12 +60,19 @@ class Background(Generic[T]):
         try:
             return self._future.result()
         except BaseException:
-            self.stop()
+            self.stop(wait=True)
             raise
 
-    def stop(self) -> None:
-        """No new calls: the work sees ``stop`` set (and raises :class:`Stopped`)."""
+    def stop(self, *, wait: bool = False) -> None:
+        """No new calls: the work sees ``stop`` set (and raises :class:`Stopped`).
+
+        ``wait``: until the calls already begun have ended (each bounded by the
+        run's time limits), so that none is left to start another while the
+        interpreter shuts down (an interrupted run must end in one line).
+        """
         self.stop_event.set()
+        if wait and self._future is not None:
+            futures_wait([self._future])
 
 
 def check_stopped(stop: threading.Event | None) -> None:

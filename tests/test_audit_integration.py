@@ -201,3 +201,38 @@ def test_sigkill_mid_run_then_resume_matches_uninterrupted(world, slow_world, tm
     # the resumed run reused what the killed one had committed
     reused = json.loads((killed_dir / "r.json").read_text())["citations"]
     assert sum(1 for c in reused if c["live"] and c["live"]["from_cache"]) >= 1
+
+
+def test_sigterm_while_archive_lookups_overlap_live_checks_keeps_both(world, slow_world,
+                                                                      tmp_path):
+    # issue 13 (2): the archive lookups start while the live checks still run;
+    # SIGTERM then stops both, exit 143, and every finished check and lookup is kept
+    env = {**os.environ, "NO_PROXY": "*", "no_proxy": "*"}
+    proc = subprocess.Popen(audit_cmd(world, tmp_path, slow_world, "--per-host", "1", "-q"),
+                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    db_path = tmp_path / "h.db"
+    deadline = time.monotonic() + 60
+    checks = lookups = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        if db_path.exists():
+            try:
+                con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+                checks = con.execute("select count(*) from checks").fetchone()[0]
+                lookups = con.execute("select count(*) from lookups").fetchone()[0]
+                con.close()
+            except sqlite3.OperationalError:
+                checks = lookups = 0
+        if lookups >= 1:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=30)
+    assert 1 <= checks < 24 and lookups >= 1, (checks, lookups)  # overlapped
+    assert proc.returncode == 143, err
+    assert err.startswith("Error: interrupted"), err
+    assert "Traceback" not in err
+    db = sqlite3.connect(db_path)
+    assert db.execute("select status, exit_code from runs").fetchall() == [("interrupted", 143)]
+    assert db.execute("select count(*) from checks").fetchone()[0] >= checks
+    assert db.execute("select count(*) from lookups").fetchone()[0] >= lookups
