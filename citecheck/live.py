@@ -23,6 +23,7 @@ import os
 import re
 import secrets
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -95,8 +96,22 @@ _SECOND_LEVEL = frozenset({"co", "com", "gov", "org", "net", "ac", "edu", "go", 
 
 
 def now_iso(clock: Callable[[], datetime] | None = None) -> str:
-    when = clock() if clock else datetime.now(timezone.utc)
-    return when.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    global _NOW
+    if clock is None:
+        second = int(time.time())  # the clock datetime.now reads, to the second
+        cached = _NOW
+        if cached[0] == second:  # thousands of results a second: formatted once
+            return cached[1]
+        when = datetime.fromtimestamp(second, timezone.utc)
+    else:
+        when = clock()
+    text = when.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if clock is None:
+        _NOW = (second, text)
+    return text
+
+
+_NOW: tuple[int, str] = (-1, "")
 
 
 # -------------------------------------------------------------- page text
@@ -452,7 +467,10 @@ class AsyncProbes:
         return task
 
     async def get(self, url: str, client: AsyncFetcher) -> Probe:
-        return await asyncio.shield(self.start(url, client))
+        task = self.start(url, client)
+        if task.done():  # every page of a host but its first: no shield, no wait
+            return task.result()
+        return await asyncio.shield(task)
 
     async def wait(self) -> None:
         """Wait for every probe started (those no page needed, too)."""
