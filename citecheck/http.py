@@ -317,6 +317,10 @@ class _Decoder:
         return bytes(out)
 
 
+#: the decoder of a body sent as is (it keeps no state: one serves every response)
+_IDENTITY = _Decoder("")
+
+
 # ------------------------------------------------------------- event loop
 
 
@@ -426,6 +430,7 @@ class HttpClient:
         self._no_proxy = {"no": os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""}
         self._proxy_of: dict[tuple[str, str], str | None] = {}
         self._ssl: Any = None  # made with the session
+        self._timeouts: Any = None  # the aiohttp.ClientTimeout while the deadline is far
         self._base_headers = {"User-Agent": self.config.user_agent,
                               # only what _Decoder can undo: the cap counts decompressed bytes
                               "Accept-Encoding": "gzip, deflate"}
@@ -516,9 +521,12 @@ class HttpClient:
                 return state.fail("private-address", str(exc), current)
             except (socket.gaierror, UnicodeError) as exc:
                 return state.fail("dns-error", f"cannot resolve {hostname}: {exc}", current)
+            state.address = address
             hop = await self._attempts(state, hostname, headers, cap, cookies)
             resp, result = hop.response, hop.result
             if result is not None:  # an error, or a finished (read) response
+                if hop.whole:  # read with this fetch's url, chain and counts already
+                    return result
                 return _with(result, url=url, redirects=tuple(chain),
                              elapsed=time.monotonic() - state.start, address=address,
                              attempts=state.attempts, waited=state.waited)
@@ -539,9 +547,8 @@ class HttpClient:
                 state.current = nxt
                 continue
             # a redirect we were asked not to follow: its body is the answer
-            return _with(await self._read(current, resp, state.start, cap), url=url,
-                         redirects=tuple(chain), elapsed=time.monotonic() - state.start,
-                         address=address)
+            return await self._read(current, resp, state.start, cap, url=url,
+                                    redirects=tuple(chain), address=address)
 
     async def _check_host(self, host: str) -> str | None:
         """The guard's answer; a name not looked up yet is resolved off the loop."""
@@ -573,7 +580,7 @@ class HttpClient:
                     current, current, error="timeout",
                     error_text=f"deadline of {cfg.deadline:g}s exceeded"))
             async with self.slots.get(host):
-                hop = await self._once(current, headers, start, cap, remaining, cookies)
+                hop = await self._once(state, headers, cap, remaining, cookies)
             outcome = hop.result
             if hop.response is not None or (outcome is not None and outcome.status_code):
                 self._hanging.discard(host)  # it answers (again)
@@ -602,7 +609,8 @@ class HttpClient:
                        or pause >= left)
             if give_up:
                 if hop.response is not None:
-                    return _Hop(result=await self._read(current, hop.response, start, cap))
+                    return _Hop(result=await self._read_whole(state, hop.response, cap),
+                                whole=True)
                 return hop
             if hop.response is not None:
                 hop.response.release()
@@ -637,11 +645,10 @@ class HttpClient:
             weakref.finalize(self, _close_later, self._aio)
         return self._aio
 
-    async def _once(self, current: str, headers: dict[str, str] | None, start: float, cap: int,
+    async def _once(self, state: _State, headers: dict[str, str] | None, cap: int,
                     remaining: float, cookies: _Cookies) -> _Hop:
-        import aiohttp
-        from yarl import URL
-
+        aiohttp, URL = _aiohttp()
+        current = state.current
         cfg = self.config
         session = await self._session()
         merged = dict(self._base_headers)
@@ -658,11 +665,8 @@ class HttpClient:
                 if jar:
                     merged["Cookie"] = "; ".join(f"{k}={m.value}" for k, m in jar.items())
             proxy = self._proxy(target.scheme, target.host or "")
-            resp = await session.get(
-                target, headers=merged, allow_redirects=False, proxy=proxy,
-                timeout=aiohttp.ClientTimeout(total=None,
-                                              sock_connect=min(cfg.connect_timeout, remaining),
-                                              sock_read=min(cfg.read_timeout, remaining)))
+            resp = await session.get(target, headers=merged, allow_redirects=False, proxy=proxy,
+                                     timeout=self._timeout(remaining))
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
             code, text = classify_exception(exc)
             return _Hop(result=FetchResult(current, current, error=code, error_text=text))
@@ -681,7 +685,25 @@ class HttpClient:
             cookies.jar.update_cookies(resp.cookies, resp.url)
         if resp.status in RETRY_STATUSES or resp.status in _REDIRECTS:
             return _Hop(response=resp)
-        return _Hop(result=await self._read(current, resp, start, cap))
+        return _Hop(result=await self._read_whole(state, resp, cap), whole=True)
+
+    def _timeout(self, remaining: float) -> Any:
+        """The socket timeouts of one request (one object while the deadline is far)."""
+        cfg = self.config
+        connect, read = min(cfg.connect_timeout, remaining), min(cfg.read_timeout, remaining)
+        cached = self._timeouts
+        if cached is not None and cached.sock_connect == connect and cached.sock_read == read:
+            return cached
+        timeout = _aiohttp()[0].ClientTimeout(total=None, sock_connect=connect, sock_read=read)
+        if remaining >= cfg.connect_timeout and remaining >= cfg.read_timeout:
+            self._timeouts = timeout
+        return timeout
+
+    async def _read_whole(self, state: _State, resp: Any, cap: int) -> FetchResult:
+        """:meth:`_read` of the last hop, with the fetch's url, chain, address and counts."""
+        return await self._read(state.current, resp, state.start, cap, url=state.url,
+                                redirects=tuple(state.chain), address=state.address,
+                                attempts=max(1, state.attempts), waited=state.waited)
 
     def _proxy(self, scheme: str, host: str) -> str | None:
         """The proxy for ``scheme://host`` (``HTTP(S)_PROXY`` less ``NO_PROXY``), or None."""
@@ -698,16 +720,19 @@ class HttpClient:
 
     # -- body
 
-    async def _read(self, final: str, resp: Any, start: float, cap: int) -> FetchResult:
-        import aiohttp
-
+    async def _read(self, final: str, resp: Any, start: float, cap: int, *,
+                    url: str | None = None, redirects: tuple[tuple[str, int], ...] = (),
+                    address: str | None = None, attempts: int = 1,
+                    waited: float = 0.0) -> FetchResult:
+        aiohttp = _aiohttp()[0]
         body = bytearray()
         raw_kept = bytearray()
         truncated = False
         error = error_text = None
         keep_raw = self.config.keep_raw
         try:
-            decoder = _Decoder(resp.headers.get("content-encoding", ""))
+            encoding = resp.headers.get("content-encoding")
+            decoder = _Decoder(encoding) if encoding else _IDENTITY
         except ValueError as exc:
             decoder = _Decoder("")
             error, error_text = "decoding-error", str(exc)
@@ -750,7 +775,7 @@ class HttpClient:
                 resp.release()
         version = getattr(resp, "version", None)
         return FetchResult(
-            final,
+            final if url is None else url,
             final,
             status_code=resp.status,
             headers={k.lower(): v for k, v in resp.headers.items()},
@@ -763,6 +788,10 @@ class HttpClient:
                               for k, v in (resp.raw_headers or ())),
             http_version=f"HTTP/{version.major}.{version.minor}" if version else "HTTP/1.1",
             raw_body=bytes(raw_kept) if keep_raw else None,
+            redirects=redirects,
+            address=address,
+            attempts=attempts,
+            waited=waited,
         )
 
 
@@ -820,9 +849,10 @@ def _peer_address(resp: Any) -> str | None:
 class _State:
     """Where one fetch is: updated as it goes, read when the deadline cuts it."""
 
-    __slots__ = ("url", "start", "current", "chain", "attempts", "waited")
+    __slots__ = ("url", "start", "current", "chain", "attempts", "waited", "address")
 
     def __init__(self, url: str, start: float) -> None:
+        self.address: str | None = None
         self.url = url
         self.start = start
         self.current = url
@@ -845,10 +875,27 @@ class _Cookies:
         self.jar: Any = None
 
 
-@dataclass
 class _Hop:
-    response: Any = None  #: a redirect or retryable status (aiohttp response), unread
-    result: FetchResult | None = None  #: an error or a read response
+    """One hop's outcome: an unread response (a redirect or a retryable status),
+    or a result (an error, or a read response; ``whole`` when it already carries
+    the fetch's url, chain, address and counts)."""
+
+    __slots__ = ("response", "result", "whole")
+
+    def __init__(self, response: Any = None, result: FetchResult | None = None,
+                 whole: bool = False) -> None:
+        self.response = response
+        self.result = result
+        self.whole = whole
+
+
+@functools.lru_cache(maxsize=1)
+def _aiohttp() -> tuple[Any, Any]:
+    """``aiohttp`` and ``yarl.URL``, imported on the first request (not at start-up)."""
+    import aiohttp
+    from yarl import URL
+
+    return aiohttp, URL
 
 
 def _with(result: FetchResult, **changes: Any) -> FetchResult:
