@@ -30,7 +30,6 @@ import concurrent.futures
 import dataclasses
 import email.utils
 import functools
-import http.client
 import inspect
 import ipaddress
 import os
@@ -400,22 +399,21 @@ class HttpClient:
 
     :meth:`afetch` is the coroutine; :meth:`fetch` its synchronous,
     thread-safe twin. ``sleep`` (sync or async), ``resolve`` and ``rng`` are
-    collaborators tests can swap. ``session`` is a ``requests.Session`` kept
-    for the one caller that still POSTs through requests (Save Page Now); it is
-    made on first use, and no GET goes through it.
+    collaborators tests can swap. ``method="POST"`` with ``data`` (a form,
+    sent url-encoded) is for Save Page Now: the same caps, guard and deadline,
+    but a POST is asked once (never retried: it is not idempotent), so a 429
+    comes back with its ``Retry-After`` for the caller to report.
     """
 
     def __init__(
         self,
         config: HttpConfig | None = None,
-        session: Any = None,
         *,
         sleep: Callable[[float], Any] | None = None,
         resolve: Resolver = system_resolve,
         rng: random.Random | None = None,
     ) -> None:
         self.config = config or HttpConfig()
-        self._requests_session = session
         self.sleep = sleep
         self.guard = AddressGuard(self.config.allow_private, resolve)
         self.slots = HostSlots(self.config.per_host)
@@ -435,22 +433,10 @@ class HttpClient:
                               # only what _Decoder can undo: the cap counts decompressed bytes
                               "Accept-Encoding": "gzip, deflate"}
 
-    @property
-    def session(self) -> Any:
-        """A ``requests.Session`` with this client's User-Agent (made on first use)."""
-        if self._requests_session is None:
-            import requests
-
-            self._requests_session = requests.Session()
-        self._requests_session.headers["User-Agent"] = self.config.user_agent
-        return self._requests_session
-
     def close(self) -> None:
         if self._aio is not None:
             aio, self._aio = self._aio, None
             _LOOP.run(aio.close())
-        if self._requests_session is not None:
-            self._requests_session.close()
 
     def fetch(
         self,
@@ -460,10 +446,13 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         max_bytes: int | None = None,
         follow_redirects: bool = True,
+        method: str = "GET",
+        data: dict[str, str] | None = None,
     ) -> FetchResult:
-        """GET ``url``, following up to ``max_redirects`` redirects by hand."""
+        """GET (or POST ``data``) ``url``, following up to ``max_redirects`` redirects by hand."""
         return _LOOP.run(self.afetch(url, params=params, headers=headers, max_bytes=max_bytes,
-                                     follow_redirects=follow_redirects))
+                                     follow_redirects=follow_redirects, method=method,
+                                     data=data))
 
     async def afetch(
         self,
@@ -473,10 +462,12 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         max_bytes: int | None = None,
         follow_redirects: bool = True,
+        method: str = "GET",
+        data: dict[str, str] | None = None,
     ) -> FetchResult:
         """The coroutine behind :meth:`fetch` (on the loop of :func:`run_async`)."""
         cfg = self.config
-        state = _State(url, time.monotonic())
+        state = _State(url, time.monotonic(), method.upper(), data)
         try:
             # a backstop a little past the deadline: the body reader stops at the
             # deadline itself and keeps what it has
@@ -544,6 +535,8 @@ class HttpClient:
                     return state.fail("too-many-redirects",
                                       f"more than {cfg.max_redirects} redirects", nxt,
                                       status_code=resp.status)
+                if resp.status == 303 or (resp.status in (301, 302) and state.method == "POST"):
+                    state.method, state.data = "GET", None  # as browsers do
                 state.current = nxt
                 continue
             # a redirect we were asked not to follow: its body is the answer
@@ -584,6 +577,11 @@ class HttpClient:
             outcome = hop.result
             if hop.response is not None or (outcome is not None and outcome.status_code):
                 self._hanging.discard(host)  # it answers (again)
+            if state.method != "GET":  # not idempotent: asked once, the answer as it came
+                if hop.response is not None and hop.response.status in RETRY_STATUSES:
+                    return _Hop(result=await self._read_whole(state, hop.response, cap),
+                                whole=True)
+                return hop
             retry_after: float | None = None
             if hop.response is not None:
                 code = hop.response.status
@@ -665,8 +663,9 @@ class HttpClient:
                 if jar:
                     merged["Cookie"] = "; ".join(f"{k}={m.value}" for k, m in jar.items())
             proxy = self._proxy(target.scheme, target.host or "")
-            resp = await session.get(target, headers=merged, allow_redirects=False, proxy=proxy,
-                                     timeout=self._timeout(remaining))
+            resp = await session.request(state.method, target, data=state.data, headers=merged,
+                                         allow_redirects=False, proxy=proxy,
+                                         timeout=self._timeout(remaining))
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
             code, text = classify_exception(exc)
             return _Hop(result=FetchResult(current, current, error=code, error_text=text))
@@ -849,9 +848,13 @@ def _peer_address(resp: Any) -> str | None:
 class _State:
     """Where one fetch is: updated as it goes, read when the deadline cuts it."""
 
-    __slots__ = ("url", "start", "current", "chain", "attempts", "waited", "address")
+    __slots__ = ("url", "start", "current", "chain", "attempts", "waited", "address",
+                 "method", "data")
 
-    def __init__(self, url: str, start: float) -> None:
+    def __init__(self, url: str, start: float, method: str = "GET",
+                 data: dict[str, str] | None = None) -> None:
+        self.method = method
+        self.data = data
         self.address: str | None = None
         self.url = url
         self.start = start
@@ -903,10 +906,7 @@ def _with(result: FetchResult, **changes: Any) -> FetchResult:
 
 
 def classify_exception(exc: BaseException) -> tuple[str, str]:
-    """Map an aiohttp (or requests/urllib3) exception to a stable error code and a
-    one-line text."""
-    if type(exc).__module__.split(".")[0] in ("requests", "urllib3"):
-        return _classify_requests(exc)
+    """Map an aiohttp exception to a stable error code and a one-line text."""
     full = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
     text = _short_text(full)
     lowered = repr(exc).lower() + " " + full.lower()
@@ -956,68 +956,6 @@ def _causes(exc: BaseException) -> list[BaseException]:
         inner = [err.__cause__, err.__context__, getattr(err, "os_error", None), *err.args]
         seen.extend(e for e in inner if isinstance(e, BaseException) and e not in seen)
     return seen
-
-
-def _classify_requests(exc: BaseException) -> tuple[str, str]:
-    """:func:`classify_exception` for requests/urllib3 (Save Page Now still POSTs so)."""
-    import requests
-    import urllib3
-
-    full = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-    text = _short_text(full)
-    lowered = repr(exc).lower() + " " + full.lower()
-    timeouts = (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, socket.timeout)
-    if isinstance(exc, timeouts):
-        return "timeout", text
-    if isinstance(exc, (requests.exceptions.SSLError, urllib3.exceptions.SSLError)):
-        return "tls-error", text
-    bad = _bad_response(exc)
-    if bad is not None:  # the server answered, but not in HTTP: it did not reset
-        return "bad-response", bad
-    if isinstance(exc, requests.exceptions.ContentDecodingError):
-        return "decoding-error", text
-    if isinstance(exc, (requests.exceptions.ChunkedEncodingError,
-                        urllib3.exceptions.ProtocolError, ConnectionResetError)):
-        if "timed out" in lowered:
-            return "timeout", text
-        return "connection-reset", text
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.URLRequired,
-                        requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema)):
-        return "invalid-url", text
-    if isinstance(exc, requests.exceptions.RequestException) and not isinstance(
-        exc, requests.exceptions.ConnectionError
-    ):
-        return "request-error", text
-    if "certificate" in lowered or "ssl" in lowered:
-        return "tls-error", text
-    if ("name or service not known" in lowered or "nodename nor servname" in lowered
-            or "failed to resolve" in lowered or "name resolution" in lowered
-            or "no address associated" in lowered or "getaddrinfo" in lowered):
-        return "dns-error", text
-    if "timed out" in lowered:
-        return "timeout", text
-    if "refused" in lowered:
-        return "connection-refused", text
-    if "reset" in lowered or "broken pipe" in lowered or "aborted" in lowered:
-        return "connection-reset", text
-    if "remotedisconnected" in lowered or "without response" in lowered:
-        return "connection-reset", text
-    return "connection-error", text
-
-
-def _bad_response(exc: BaseException) -> str | None:
-    """The text of an http.client parse failure (too many headers, a line too
-    long, a garbled status line) wrapped in ``exc``, or None."""
-    seen: list[BaseException] = [exc]
-    for err in seen:  # breadth first through args and causes, a few levels deep
-        if (isinstance(err, http.client.HTTPException)
-                and not isinstance(err, (http.client.RemoteDisconnected,
-                                         http.client.IncompleteRead))):
-            return f"bad response: {err or type(err).__name__}"[:300]
-        if len(seen) < 12:
-            seen.extend(a for a in (*err.args, err.__cause__, err.__context__)
-                        if isinstance(a, BaseException) and a not in seen)
-    return None
 
 
 _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")

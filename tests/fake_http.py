@@ -51,6 +51,7 @@ class Request:
     method: str
     url: str
     headers: CIMultiDict[str]
+    body: Any = None  #: the ``data`` sent (a form dict for a POST)
 
 
 @dataclass
@@ -66,6 +67,24 @@ def _query_param_matcher(params: dict[str, str], *, strict_match: bool = True
         if strict_match:
             return got == wanted
         return all(got.get(k) == v for k, v in wanted.items())
+
+    return match
+
+
+def _header_matcher(headers: dict[str, str]) -> Callable[[Request], bool]:
+    def match(request: Request) -> bool:
+        return all(request.headers.get(k) == v for k, v in headers.items())
+
+    return match
+
+
+def _urlencoded_params_matcher(params: dict[str, str]) -> Callable[[Request], bool]:
+    def match(request: Request) -> bool:
+        body = request.body
+        if isinstance(body, (bytes, str)):
+            text = body.decode() if isinstance(body, bytes) else body
+            return dict(parse_qsl(text, keep_blank_values=True)) == params
+        return isinstance(body, dict) and {k: str(v) for k, v in body.items()} == params
 
     return match
 
@@ -102,7 +121,9 @@ class _Rule:
 class FakeWeb:
     GET = "GET"
     POST = "POST"
-    matchers = SimpleNamespace(query_param_matcher=_query_param_matcher)
+    matchers = SimpleNamespace(query_param_matcher=_query_param_matcher,
+                               header_matcher=_header_matcher,
+                               urlencoded_params_matcher=_urlencoded_params_matcher)
 
     def __init__(self) -> None:
         self._rules: list[_Rule] = []
@@ -120,6 +141,9 @@ class FakeWeb:
 
     def get(self, url: str | re.Pattern[str], **kwargs: Any) -> None:
         self.add("GET", url, **kwargs)
+
+    def post(self, url: str | re.Pattern[str], **kwargs: Any) -> None:
+        self.add("POST", url, **kwargs)
 
     def replace(self, method: str, url: str | re.Pattern[str], **kwargs: Any) -> None:
         for i, rule in enumerate(self._rules):
@@ -167,7 +191,8 @@ class FakeWeb:
         self._mock = None
 
     def _answer(self, method: str, url: Any, **kwargs: Any) -> CallbackResult:
-        request = Request(method, str(url), CIMultiDict(kwargs.get("headers") or {}))
+        request = Request(method, str(url), CIMultiDict(kwargs.get("headers") or {}),
+                          kwargs.get("data"))
         self.calls.append(Call(request))
         found = [rule for rule in self._rules if rule.matches(request)]
         if not found:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from urllib.parse import parse_qs, urlsplit
@@ -610,6 +611,6 @@ def test_loopback_archive_with_a_deferred_client_makes_it_at_the_first_request()
     assert result.status is LookupStatus.NONE  # asked: the loopback archive is trusted
     assert len(made) == 1 and client.http.made() is not made[0]
     assert client.http.config.allow_private is True
-    assert client.http.session is made[0].session
+    assert client.http.config == dataclasses.replace(made[0].config, allow_private=True)
     assert made[0].config.allow_private is False  # documents' URLs stay guarded
     assert http.fetch("http://127.0.0.1:8080/web/cdx").error == "private-address"

@@ -13,8 +13,6 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
-import requests
-import urllib3
 from fake_http import fake_web
 
 from citecheck.http import (
@@ -417,29 +415,11 @@ def test_unsupported_encoding_is_reported():
 # ------------------------------------------------------------------ errors
 
 
-@pytest.mark.parametrize(
-    "exc, code",
-    [
-        (requests.exceptions.ConnectTimeout("x"), "timeout"),
-        (requests.exceptions.ReadTimeout("x"), "timeout"),
-        (urllib3.exceptions.ReadTimeoutError(None, "/", "Read timed out."), "timeout"),
-        (requests.exceptions.SSLError("CERTIFICATE_VERIFY_FAILED"), "tls-error"),
-        (requests.exceptions.ConnectionError("Failed to resolve 'x.invalid'"), "dns-error"),
-        (requests.exceptions.ConnectionError("[Errno 111] Connection refused"),
-         "connection-refused"),
-        (requests.exceptions.ConnectionError("Connection reset by peer"), "connection-reset"),
-        (requests.exceptions.ChunkedEncodingError("broken"), "connection-reset"),
-        (urllib3.exceptions.ProtocolError("Connection broken: IncompleteRead"),
-         "connection-reset"),
-        (ConnectionResetError(104, "Connection reset by peer"), "connection-reset"),
-        (requests.exceptions.ConnectionError("something else"), "connection-error"),
-        (requests.exceptions.InvalidURL("bad"), "invalid-url"),
-        (requests.exceptions.TooManyRedirects("x"), "request-error"),
-    ],
-)
-def test_classify_exception(exc, code):
-    # requests' exceptions still: Save Page Now POSTs through a requests session
-    assert classify_exception(exc)[0] == code
+def test_classify_exception_of_a_bare_os_error():
+    # no requests exceptions any more: every request goes through aiohttp
+    assert classify_exception(ConnectionResetError(104, "Connection reset by peer"))[0] == \
+        "connection-reset"
+
 
 
 @pytest.mark.parametrize(
@@ -639,3 +619,53 @@ def test_proxies_come_from_the_environment(simweb, monkeypatch):
     assert [h.path for h in simweb.hits("proxy")] == ["http://far.test/page"]
     assert HttpClient(HttpConfig(allow_private=True)).fetch(direct).body == b"direct"
     assert not simweb.hits("proxy", "http://" + urlsplit(direct).netloc + "/page")
+
+
+# ------------------------------------------------------------------- POST
+
+
+@fake_web.activate
+def test_post_sends_the_form_once_and_returns_a_429_with_its_retry_after():
+    fake_web.post("http://example.org/save", status=429, headers={"Retry-After": "60"})
+    sleeps: list[float] = []
+    r = make_client(sleeps).fetch("http://example.org/save", method="POST", data={"url": "u"})
+    assert r.status_code == 429 and r.headers["retry-after"] == "60"
+    assert [c.request.method for c in fake_web.calls] == ["POST"]  # never asked again
+    assert fake_web.calls[0].request.body == {"url": "u"} and sleeps == []
+
+
+@fake_web.activate
+def test_post_is_not_retried_on_503_or_a_reset():
+    fake_web.post("http://example.org/a", status=503)
+    fake_web.post("http://example.org/b", body=aiohttp.ServerDisconnectedError())
+    client = make_client()
+    assert client.fetch("http://example.org/a", method="POST", data={}).status_code == 503
+    b = client.fetch("http://example.org/b", method="POST", data={})
+    assert b.error == "connection-reset" and b.attempts == 1
+    assert len(fake_web.calls) == 2
+
+
+@fake_web.activate
+def test_post_keeps_the_caps_and_the_address_guard():
+    fake_web.post("http://example.org/big", body=b"x" * 5000)
+    client = make_client(max_bytes=1000)
+    big = client.fetch("http://example.org/big", method="POST", data={"a": "b"})
+    assert big.truncated and len(big.body) == 1000
+    guarded = make_client(resolve=lambda host: ["10.0.0.1"])
+    refused = guarded.fetch("http://example.org/big", method="POST", data={"a": "b"})
+    assert refused.error == "private-address" and len(fake_web.calls) == 1
+
+
+@fake_web.activate
+def test_post_redirected_by_303_goes_on_as_a_get_and_307_keeps_the_post():
+    fake_web.post("http://example.org/s", status=303, headers={"Location": "/done"})
+    fake_web.get("http://example.org/done", body="ok")
+    fake_web.post("http://example.org/t", status=307, headers={"Location": "/again"})
+    fake_web.post("http://example.org/again", body="posted")
+    client = make_client()
+    r = client.fetch("http://example.org/s", method="POST", data={"a": "b"})
+    assert r.body == b"ok" and r.redirects == (("http://example.org/s", 303),)
+    t = client.fetch("http://example.org/t", method="POST", data={"a": "b"})
+    assert t.body == b"posted"
+    assert [(c.request.method, c.request.body) for c in fake_web.calls] == [
+        ("POST", {"a": "b"}), ("GET", None), ("POST", {"a": "b"}), ("POST", {"a": "b"})]

@@ -207,13 +207,13 @@ def trust_archive_host(
 
 
 def _trusted(http: HttpClient) -> HttpClient:
-    """``http``, or a client sharing its session that may reach private addresses."""
+    """``http``, or a client with its settings that may reach private addresses."""
     config = getattr(http, "config", None)
     if config is None or getattr(config, "allow_private", True):
         return http
     from citecheck.http import HttpClient
 
-    return HttpClient(dataclasses.replace(config, allow_private=True), session=http.session)
+    return HttpClient(dataclasses.replace(config, allow_private=True))
 
 
 def _is_private_host(host: str) -> bool:

@@ -24,12 +24,12 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+if TYPE_CHECKING:
+    from citecheck.http import FetchResult
 
 from citecheck.archive.ratelimit import RateLimiter
-from citecheck.http import classify_exception
 from citecheck.urls import host_of
 
 log = logging.getLogger(__name__)
@@ -96,10 +96,14 @@ def save_page_now(
 ) -> SaveResult:
     """Request a capture of ``url``; with ``wait`` > 0, poll until it exists or time runs out.
 
-    ``http`` is the :class:`~citecheck.http.HttpClient` (its session, user
-    agent and timeouts are used). ``keys=True`` reads them from the
-    environment; ``None``/``False`` saves anonymously.
+    ``http`` is the :class:`~citecheck.http.HttpClient` (its user agent,
+    caps and deadline are used; a loopback or private ``save_url`` the user
+    configured is trusted as an archive root is). ``keys=True`` reads them
+    from the environment; ``None``/``False`` saves anonymously.
     """
+    from citecheck.archive.client import trust_archive_host
+
+    http = trust_archive_host(http, save_url)
     resolved = SaveKeys.from_env() if keys is True else (keys or None)
     limiter = limiter or _shared_limiter
     headers = {"Accept": "application/json"}
@@ -129,31 +133,31 @@ def save_page_now(
 
 def _send(
     http: Any, method: str, url: str, headers: dict[str, str], data: dict[str, str] | None = None
-) -> tuple[requests.Response | None, str | None]:
-    cfg = http.config
-    try:
-        resp = http.session.request(
-            method, url, headers=headers, data=data, allow_redirects=False,
-            timeout=(cfg.connect_timeout, cfg.read_timeout),
-        )
-    except requests.exceptions.RequestException as exc:
-        code, text = classify_exception(exc)
-        return None, f"{code}: {text}"
+) -> tuple[FetchResult | None, str | None]:
+    """One request through the client, redirects not followed (the answer is read as it is)."""
+    resp = http.fetch(url, headers=headers, follow_redirects=False, max_bytes=_MAX_ANSWER,
+                      method=method, data=data)
+    if resp.error and resp.status_code is None:
+        return None, f"{resp.error}: {resp.error_text}"
     return resp, None
 
 
-def _json(resp: requests.Response) -> dict[str, Any] | None:
+#: bytes of an answer read (its JSON or its page: a job id, a capture's place)
+_MAX_ANSWER = 1_000_000
+
+
+def _json(resp: FetchResult) -> dict[str, Any] | None:
     try:
-        data = json.loads(resp.content[:1_000_000])
+        data = json.loads(resp.body[:1_000_000])
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
 
 
-def _read_answer(url: str, resp: requests.Response) -> SaveResult:
-    code = resp.status_code
+def _read_answer(url: str, resp: FetchResult) -> SaveResult:
+    code = resp.status_code or 0  # set: _send returns no result without one
     if code == 429:
-        after = resp.headers.get("Retry-After")
+        after = resp.headers.get("retry-after")
         detail = "rate-limited: Save Page Now refused more captures for now"
         return SaveResult(url, False, "rate-limited", status_code=code,
                           error=detail + (f" (Retry-After {after}s)" if after else ""))
@@ -169,7 +173,7 @@ def _read_answer(url: str, resp: requests.Response) -> SaveResult:
         message = str(data.get("message") or data.get("status_ext") or "no job id")[:300]
         return SaveResult(url, False, "error", status_code=code, error=f"save-error: {message}")
     archive_url = _archive_url_from_headers(resp)
-    job = _JOB.search(resp.text[:200_000])
+    job = _JOB.search(resp.body[:200_000].decode("utf-8", "replace"))
     if archive_url or job:
         ts = _timestamp_of(archive_url)
         return SaveResult(url, True, "saved" if archive_url else "requested",
@@ -179,9 +183,9 @@ def _read_answer(url: str, resp: requests.Response) -> SaveResult:
                       error="bad-response: no job id or capture in the answer")
 
 
-def _read_status(url: str, job_id: str, resp: requests.Response, archive_root: str) -> SaveResult:
+def _read_status(url: str, job_id: str, resp: FetchResult, archive_root: str) -> SaveResult:
     data = _json(resp)
-    if resp.status_code >= 400 or data is None:
+    if (resp.status_code or 0) >= 400 or data is None:
         return SaveResult(url, True, "requested", job_id=job_id, status_code=resp.status_code,
                           error=f"bad-response: status check answered HTTP {resp.status_code}")
     status = str(data.get("status", ""))
@@ -198,24 +202,25 @@ def _read_status(url: str, job_id: str, resp: requests.Response, archive_root: s
                       error=f"save-error: {message}")
 
 
-def _archive_url_from_headers(resp: requests.Response) -> str | None:
+def _archive_url_from_headers(resp: FetchResult) -> str | None:
     """Where the capture is: ``Content-Location``, a ``Link`` memento, then waybackpy's rules."""
     from waybackpy.save_api import WaybackMachineSaveAPI
 
-    location = resp.headers.get("Content-Location", "")
+    location = resp.headers.get("content-location", "")
     if re.match(r"/web/\d{14}/", location):
         return "https://web.archive.org" + location
     mementos = [
         link["url"]
-        for link in requests.utils.parse_header_links(resp.headers.get("Link", ""))
+        for link in _header_links(resp.headers.get("link", ""))
         if "memento" in link.get("rel", "").split() and re.search(r"/web/\d{14}", link["url"])
     ]
     if mementos:
         return max(mementos, key=lambda u: _timestamp_of(u) or "")
 
     parser = WaybackMachineSaveAPI.__new__(WaybackMachineSaveAPI)
-    parser.headers = resp.headers
-    parser.response_url = resp.url or ""
+    # as sent: waybackpy reads str() of the headers
+    parser.headers = dict(resp.raw_headers) or resp.headers  # type: ignore[assignment]
+    parser.response_url = resp.final_url or ""
     try:
         return parser.archive_url_parser()
     except Exception:  # noqa: BLE001 - a third-party parser must not stop a run
@@ -225,3 +230,18 @@ def _archive_url_from_headers(resp: requests.Response) -> str | None:
 def _timestamp_of(archive_url: str | None) -> str | None:
     match = re.search(r"/web/(\d{14})", archive_url or "")
     return match.group(1) if match else None
+
+
+_LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,=]+(?:=(?:\"[^\"]*\"|[^;,]*))?)*)")
+_PARAM = re.compile(r";\s*([^;,=\s]+)\s*(?:=\s*(\"[^\"]*\"|[^;,]*))?")
+
+
+def _header_links(value: str) -> list[dict[str, str]]:
+    """An RFC 8288 ``Link`` header as ``{"url": ..., "rel": ..., ...}`` dicts."""
+    links = []
+    for match in _LINK.finditer(value):
+        link = {"url": match.group(1).strip()}
+        for name, val in _PARAM.findall(match.group(2)):
+            link[name.lower()] = val.strip().strip('"')
+        links.append(link)
+    return links
