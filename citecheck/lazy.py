@@ -1,5 +1,5 @@
 """Collaborators made on first use, so that a run that never fetches never
-loads the HTTP stack (``citecheck.http``, requests, urllib3) or the WARC writer.
+loads the HTTP stack (``citecheck.http``, aiohttp) or the WARC writer.
 
 A module of its own (nothing but the standard library) so that the pipeline
 and the archive client can share it without importing each other.
