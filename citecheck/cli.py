@@ -560,7 +560,7 @@ def accept_command(db_path: str, run_id: int | None, reason_code: str | None, by
         raise click.BadParameter(f"{reason_code!r}: not a reason code such as http-404",
                                  param_hint="--reason-code")
     existing = load_accept(accept_path) if os.path.exists(accept_path) else AcceptList()
-    with Store(db_path) as store:
+    with Store(db_path, read_only=True) as store:
         stored = store.load_run(run_id)
     entries = entries_for(
         stored.verdicts, by=by, why=why or f"baseline: the findings of run {stored.run.id}",
