@@ -276,7 +276,7 @@ def cli() -> None:
 def _duration(ctx: click.Context, param: click.Parameter, value: Any) -> float | None:
     if value is None:
         return None
-    from citecheck.pipeline import parse_duration
+    from citecheck.progress import parse_duration
 
     try:
         return parse_duration(value)
@@ -892,7 +892,7 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
         text_lines,
         validate_urls,
     )
-    from citecheck.pipeline import Progress
+    from citecheck.progress import Progress
     from citecheck.store import Store
 
     # a junk argument is a typo, a junk line in a list names its file and line: both
