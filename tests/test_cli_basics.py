@@ -62,3 +62,16 @@ def test_help_names_exit_codes():
 def test_unknown_command_is_usage_error():
     result = CliRunner().invoke(cli, ["no-such-command"])
     assert result.exit_code == 2
+
+
+def test_check_keeps_the_loaded_modules_out_of_the_collector_for_its_run(tmp_path, monkeypatch):
+    import gc
+
+    frozen = []
+    real_freeze = gc.freeze
+    monkeypatch.setattr(gc, "freeze", lambda: (real_freeze(), frozen.append(gc.get_freeze_count())))
+    result = CliRunner().invoke(cli, ["check", "http://127.0.0.1:9/a", "--db",
+                                      str(tmp_path / "c.db"), "--no-archive", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert len(frozen) == 1 and frozen[0] > 1000  # the modules, classes, functions loaded
+    assert gc.get_freeze_count() == 0  # given back when the command ends
