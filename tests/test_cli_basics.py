@@ -39,7 +39,7 @@ result = CliRunner().invoke(cli, ["check", "http://127.0.0.1:9/a", "--db", sys.a
                                   "--no-archive", "--max-age", "1h", "--json", "-"])
 print(result.exit_code, '"skipped"' in result.output)
 unused = ("citecheck.pipeline", "citecheck.verify", "citecheck.content", "citecheck.stages",
-          "citecheck.report", "rapidfuzz", "trafilatura", "jinja2", "requests")
+          "citecheck.report", "rapidfuzz", "trafilatura", "jinja2", "requests", "sqlite_utils")
 print(",".join(m for m in unused if m in sys.modules))
 """
 

@@ -57,7 +57,7 @@ class Checks(Database):
             ))
         if not rows:
             return 0
-        conn = self.db.conn
+        conn = self.conn
         with self._tx():
             conn.executemany(
                 "insert or ignore into bodies (digest, size, data) values (?, ?, ?)", bodies)
@@ -84,7 +84,7 @@ class Checks(Database):
         """:meth:`get_live` of many URLs in one query: the fresh successes, by URL."""
         if max_age_seconds <= 0:
             return {}
-        cursor = self.db.execute(_LATEST_CHECKS, [json.dumps(list(dict.fromkeys(urls)))])
+        cursor = self.conn.execute(_LATEST_CHECKS, [json.dumps(list(dict.fromkeys(urls)))])
         names = [d[0] for d in cursor.description]
         found = {}
         for values in cursor.fetchall():
@@ -109,7 +109,7 @@ class Checks(Database):
     @_guarded
     def live_body(self, url: str, checked_at: str) -> bytes | None:
         """The body kept with the check of ``url`` made at ``checked_at``."""
-        row = self.db.execute(
+        row = self.conn.execute(
             "select body_digest from checks where url = ? and checked_at = ? "
             "order by id desc limit 1",
             [url, checked_at],
