@@ -82,7 +82,9 @@ class HttpConfig:
     backoff: float = 0.5  #: first backoff in seconds; doubles each retry, with jitter
     backoff_max: float = 8.0  #: longest single pause without a Retry-After
     max_retry_wait: float = 30.0  #: cap on the total pause per URL (Retry-After included)
-    keep_raw: bool = True  #: keep the undecoded bytes in FetchResult.raw_body
+    #: keep the undecoded bytes in FetchResult.raw_body and the headers as sent in
+    #: raw_headers (what WARC records need; ``citecheck check`` writes none)
+    keep_raw: bool = True
 
     @classmethod
     def from_timeout(cls, timeout: float, **kwargs: Any) -> HttpConfig:
@@ -789,7 +791,7 @@ class HttpClient:
             error=error,
             error_text=error_text,
             raw_headers=tuple((k.decode("latin-1"), v.decode("latin-1"))
-                              for k, v in (resp.raw_headers or ())),
+                              for k, v in (resp.raw_headers or ())) if keep_raw else (),
             http_version=f"HTTP/{version.major}.{version.minor}" if version else "HTTP/1.1",
             raw_body=bytes(raw_kept) if keep_raw else None,
             redirects=redirects,

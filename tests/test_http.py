@@ -59,6 +59,17 @@ def test_plain_200_keeps_body_headers_and_raw_bytes():
 
 
 @fake_web.activate
+def test_keep_raw_off_keeps_neither_raw_bytes_nor_raw_headers():
+    """``citecheck check`` writes no WARC record: it asks for neither copy."""
+    fake_web.get("http://example.org/a", body=b"<p>hi</p>", content_type="text/html")
+    kept = make_client().fetch("http://example.org/a")
+    assert ("Content-Type", "text/html") in kept.raw_headers
+    lean = make_client(keep_raw=False).fetch("http://example.org/a")
+    assert lean.raw_body is None and lean.raw_headers == ()
+    assert (lean.status_code, lean.body, lean.content_type) == (200, b"<p>hi</p>", "text/html")
+
+
+@fake_web.activate
 def test_user_agent_and_accept_encoding_sent():
     fake_web.get("http://example.org/ua", body=b"x")
     make_client(user_agent="probe/1 (+https://x.test)").fetch("http://example.org/ua")
