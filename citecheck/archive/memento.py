@@ -165,6 +165,10 @@ class MementoClient(ArchiveClient):
         return ArchiveLookup(url, LookupStatus.FOUND, snapshot=chosen, candidates=tuple(snaps),
                              checked_at=checked_at)
 
+    def choosable(self, snapshot: Snapshot) -> bool:
+        """A memento may be chosen unless its replay said it is not a 2xx."""
+        return snapshot.status_code is None or super().choosable(snapshot)
+
     def _replay_of(self, snapshot: Snapshot) -> str:
         return raw_memento_url(snapshot.archive_url)
 
