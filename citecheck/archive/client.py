@@ -34,8 +34,9 @@ down, slow, rate limited, garbage). Errors are never cached.
 ``ArchiveLookup.error`` starts with a stable code: ``rate-limited``,
 ``archive-unavailable`` (5xx, or a pywb collection that does not exist),
 ``bad-response`` (wrong status or garbage, or replays that keep serving other
-captures than those asked for), or the HTTP client's network codes
-(``timeout``, ``connection-refused``, ...).
+captures than those asked for), ``too-many-pages`` (a paged TimeMap past its
+page cap, none of the pages read holding a memento in the window), or the
+HTTP client's network codes (``timeout``, ``connection-refused``, ...).
 
 pywb answers an empty ``200`` on ``/COLL/cdx`` for a collection it does not
 have, exactly as for a URL it never captured. So the first empty answer of an
