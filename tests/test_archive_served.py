@@ -379,3 +379,18 @@ def test_audit_records_and_reports_the_capture_served(tmp_path, simweb, served, 
         assert lookup["snapshot"]["distance_days"] == days
     else:
         assert lookup["status"] == "none" and lookup["snapshot"] is None
+
+
+def test_a_memento_datetime_in_the_future_is_not_a_capture_served():
+    # pywb replays a record it cannot read (a damaged WARC) as an empty 200 dated
+    # 31 Dec 2999: the capture listed could not be read, no other was served
+    fake = FakeFetcher()
+    listing(fake, LISTED)
+    fake.on(replay(LISTED), answer(replay(LISTED), body=b"", headers={
+        "Content-Type": "application/http;msgtype=response",
+        "Memento-Datetime": "Tue, 31 Dec 2999 23:59:59 GMT"}))
+    client = ia_client(fake)
+    lookup = client.lookup(PAGE, CITED, None)
+    got = client.fetch_lookup(lookup, CITED, None)
+    assert got.status is LookupStatus.FOUND and got.snapshot.timestamp == LISTED
+    assert got.snapshot.distance_days == 1.42 and got.candidates == lookup.candidates

@@ -870,15 +870,23 @@ def archive_hop(result: FetchResult, asked: str, page_url: str) -> str | None:
 def served_timestamp(result: FetchResult) -> str | None:
     """The 14-digit timestamp of the capture a replay served.
 
-    Its ``Memento-Datetime`` when the archive sends one, else the timestamp in
-    the final replay URL.
+    Its ``Memento-Datetime`` when the archive sends one (and it is not in the
+    future), else the timestamp in the final replay URL.
     """
     header = result.headers.get("memento-datetime")
     if header:
         try:
-            return datetime_to_ts(parsedate_to_datetime(header))
+            moment = parsedate_to_datetime(header)
         except (TypeError, ValueError):
             log.debug("unreadable Memento-Datetime %r", header)
+        else:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            if moment <= datetime.now(timezone.utc) + timedelta(days=1):
+                return datetime_to_ts(moment)
+            # no capture is from the future: pywb answers a record it cannot
+            # read (a damaged WARC) with an empty 200 dated 31 Dec 2999
+            log.debug("Memento-Datetime %r is in the future: not a capture's date", header)
     moved = _REPLAY_AT.search(result.final_url or "")
     return moved.group(1) if moved else None
 
