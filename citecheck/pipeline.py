@@ -158,6 +158,17 @@ class _Archive(Protocol):
     def fetch_snapshot(self, snapshot: Any) -> Any: ...
 
 
+def _fetched(archive: _Archive, lookup: ArchiveLookup, date: str | None,
+             pub: str | None) -> ArchiveLookup:
+    """``lookup`` with its snapshot's bytes: the capture the archive actually serves, its
+    distance and the choice made again when that is another capture (``fetch_lookup``
+    of the archive clients); a plain ``fetch_snapshot`` for an archive without it."""
+    fetch_lookup = getattr(archive, "fetch_lookup", None)
+    if fetch_lookup is not None:
+        return cast(ArchiveLookup, fetch_lookup(lookup, date, pub))
+    return replace(lookup, snapshot=archive.fetch_snapshot(lookup.snapshot))
+
+
 def _http_client(config: HttpConfig) -> Any:
     from citecheck.http import HttpClient
 
@@ -1036,11 +1047,11 @@ def _archive_lookups(
                 body = store.get_snapshot_body(snap.archive_url)
                 if body is not None:
                     snap = replace(snap, body=body)
+                    lookup = replace(lookup, snapshot=snap)
                 else:
-                    snap = archive.fetch_snapshot(snap)  # a failure comes back in .error
-                    if snap.body is not None:
-                        store.put_snapshot_body(snap)
-                lookup = replace(lookup, snapshot=snap)
+                    lookup = _fetched(archive, lookup, date, pub)  # a failure: in .error
+                    if lookup.snapshot is not None and lookup.snapshot.body is not None:
+                        store.put_snapshot_body(lookup.snapshot)
         return lookup
 
     out: dict[LookupKey, ArchiveLookup] = {}
