@@ -33,7 +33,11 @@ alone (an empty database, ``--no-archive``), the archive phase alone (the same
 database again, archive on: every live result fresh in the cache, so only the
 lookups, snapshots and verification remain) and the full audit (an empty
 database, archive on), ``--rounds`` times in turn; the medians and
-full / max(live, archive) (target: <= 1.2). ``--phase live|archive|full`` runs
+full / max(live, archive) (target: <= 1.2). Two references beside them, each
+round: the full audit's own clock (its ``stats.elapsed``: no start-up, no
+report) and the archive's bare work in this process (every cited URL looked up
+and its snapshot fetched through citecheck's clients at the audit's archive
+concurrency; no store, no verification), with full / that. ``--phase live|archive|full`` runs
 just that one (for ``farm-bench``, before and after side by side).
 ``--warm-runs N`` re-audits N times (each one warm); ``--pyinstrument FILE``
 writes a pyinstrument text profile of the first warm run (``--profile FILE``: a
@@ -87,8 +91,10 @@ def page(rng: random.Random, n: int) -> tuple[str, str]:
 
 
 def build_world(web: SimWeb, args: argparse.Namespace, folder: Path,
-                bodies: dict[str, bytes] | None = None) -> dict[str, int]:
-    """The hosts, pages and briefs; ``bodies`` gets each live page's URL and HTML."""
+                bodies: dict[str, bytes] | None = None,
+                cited: set[str] | None = None) -> dict[str, int]:
+    """The hosts, pages and briefs; ``bodies`` gets each live page's URL and HTML,
+    ``cited`` every URL a brief cites."""
     rng = random.Random(args.seed)
     urls: list[tuple[str, str]] = []
     hosts = [f"bench{h}" for h in range(args.hosts)]
@@ -113,6 +119,8 @@ def build_world(web: SimWeb, args: argparse.Namespace, folder: Path,
         lines = ["4 June 2018", "", f"# Brief {b}", ""]
         for _ in range(args.citations):
             url, quote = rng.choice(urls)
+            if cited is not None:
+                cited.add(url)
             lines += [f'Officials said "{quote}" ([Gov, May 14]({url})).', ""]
             citations += 1
         sub = folder / f"{b % 10:02d}"
@@ -216,6 +224,43 @@ def audit_cmd(args: argparse.Namespace, work: Path, db: Path, archive: list[str]
             "--per-host", str(args.per_host), "--timeout", "10", "-q"]
 
 
+def lookups_alone(root: str, urls: set[str]) -> float:
+    """Seconds for the archive's bare work on ``urls``, in this process: each URL's
+    lookup for the briefs' dates and its snapshot fetched, through citecheck's own
+    clients, pool and archive concurrency; no audit process, store or verification.
+    A floor for the archive phase (what the audit adds to it is start-up, the
+    store, verification and the report)."""
+    from citecheck.archive.multi import make_archives
+    from citecheck.http import HttpClient, HttpConfig
+    from citecheck.pipeline import AuditOptions
+    from citecheck.runner import run_pool
+
+    http = HttpClient(HttpConfig(allow_private=True, retries=0))
+    client = make_archives(http, [(root, None)], rate_per_second=None)
+    concurrency = AuditOptions().archive_concurrency
+
+    def one(url: str) -> bool:
+        lookup = client.lookup(url, "2018-05-14", "2018-06-04")
+        return lookup.snapshot is None or client.fetch_snapshot(lookup.snapshot).body is not None
+
+    started = time.perf_counter()
+    done = list(run_pool(sorted(urls), one, concurrency=concurrency, per_host=concurrency,
+                         host_of=lambda _url: "archive"))
+    took = time.perf_counter() - started
+    http.close()
+    if not all(ok for _url, ok in done):
+        raise SystemExit("a snapshot could not be fetched: nothing was measured")
+    return took
+
+
+def pipeline_seconds(db_path: Path) -> float:
+    """The audit's own clock (resolve, check, look up, verify, store: no start-up or
+    report) of the database's last run."""
+    with sqlite3.connect(db_path) as db:
+        row = db.execute("select summary from runs order by id desc limit 1").fetchone()
+    return float(json.loads(row[0])["stats"]["elapsed"])
+
+
 def archive_answers(db_path: Path) -> dict[str, int]:
     """What the archive answered in a full audit: lookups by status, snapshot bodies
     kept. Stops the benchmark if nothing was found (an archive phase that found no
@@ -235,10 +280,13 @@ def phases(args: argparse.Namespace) -> None:
     web = SimWeb(first_ip="127.0.0.60")
     wanted = [args.phase] if args.phase else ["live", "archive", "full"]
     times: dict[str, list[float]] = {name: [] for name in wanted}
+    if len(wanted) == 3:  # the references: the audit's own clock, the archive's bare work
+        times.update({"full_pipeline": [], "lookups_alone": []})
     pywb = None
     try:
         bodies: dict[str, bytes] = {}
-        world = build_world(web, args, work / "briefs", bodies)
+        cited: set[str] = set()
+        world = build_world(web, args, work / "briefs", bodies, cited)
         if args.pywb:
             started = time.perf_counter()
             pywb = serve_pywb(work / "pywb", bodies, args.captures)
@@ -261,6 +309,9 @@ def phases(args: argparse.Namespace) -> None:
             if "full" in wanted:
                 times["full"].append(timed_run(audit_cmd(args, work, full_db, on), work)["wall"])
                 world["archive_answers"] = archive_answers(full_db)
+            if len(wanted) == 3:
+                times["full_pipeline"].append(pipeline_seconds(full_db))
+                times["lookups_alone"].append(lookups_alone(on[1], cited))
     finally:
         if pywb is not None:
             pywb.stop()
@@ -272,14 +323,17 @@ def phases(args: argparse.Namespace) -> None:
                               "archive_latency": None if args.pywb else args.archive_latency,
                               "times": times,
                               "median": medians}
-    if len(medians) == 3:
+    if len(wanted) == 3:
         result["full_vs_longer_phase"] = medians["full"] / max(medians["live"],
                                                                medians["archive"])
+        result["full_vs_lookups_alone"] = medians["full"] / medians["lookups_alone"]
     print(json.dumps(result, indent=2))
-    if len(medians) == 3:
+    if len(wanted) == 3:
         print(f"\nlive alone {medians['live']:.2f}s, archive alone {medians['archive']:.2f}s, "
               f"full {medians['full']:.2f}s: {result['full_vs_longer_phase']:.2f} x the longer "
-              "phase (target <= 1.2)")
+              f"phase (target <= 1.2); the archive's bare lookups {medians['lookups_alone']:.2f}s "
+              f"(full: {result['full_vs_lookups_alone']:.2f} x), the full audit's own clock "
+              f"{medians['full_pipeline']:.2f}s")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
 
