@@ -41,7 +41,7 @@ concurrency; no store, no verification), with full / that. ``--phase live|archiv
 just that one (for ``farm-bench``, before and after side by side).
 ``--warm-runs N`` re-audits N times (each one warm); ``--pyinstrument FILE``
 writes a pyinstrument text profile of the first warm run (``--profile FILE``: a
-cProfile).
+cProfile); with ``--phases`` or ``--phase full``, of the last full audit.
 
     .venv/bin/python bench/bench_audit.py --briefs 200 --latency 0.2
 """
@@ -307,7 +307,11 @@ def phases(args: argparse.Namespace) -> None:
             if "archive" in wanted:  # every live result now fresh in the cache
                 times["archive"].append(timed_run(audit_cmd(args, work, live_db, on), work)["wall"])
             if "full" in wanted:
-                times["full"].append(timed_run(audit_cmd(args, work, full_db, on), work)["wall"])
+                cmd = audit_cmd(args, work, full_db, on)
+                if args.pyinstrument and n == (1 if args.phase else args.rounds) - 1:
+                    cmd = [sys.executable, "-m", "pyinstrument", "-i", "0.001", "-o",
+                           args.pyinstrument, "-m", "citecheck", *cmd[1:]]
+                times["full"].append(timed_run(cmd, work)["wall"])
                 world["archive_answers"] = archive_answers(full_db)
             if len(wanted) == 3:
                 times["full_pipeline"].append(pipeline_seconds(full_db))
@@ -353,7 +357,8 @@ def main() -> None:
     parser.add_argument("--json", help="also write the figures here")
     parser.add_argument("--profile", help="write a cProfile of the warm run here")
     parser.add_argument("--pyinstrument", help="write a pyinstrument profile (text) of the "
-                        "warm run here")
+                        "warm run here (--phases / --phase full: of the last full audit, "
+                        "whose time is then the profiled one)")
     parser.add_argument("--warm-runs", type=int, default=1, help="warm re-audits, one after "
                         "the other (the figures of the first are the warm run's)")
     parser.add_argument("--archive", action="store_true",
