@@ -6,7 +6,10 @@ checkers on it with the SAME global and per-host concurrency (lychee:
 ``--max-concurrency``, ``--host-concurrency``, ``--host-request-interval 0``).
 ``bare-asyncio`` (``bench/bare_asyncio.py``, not part of citecheck) is the least
 any Python checker can cost here: one asyncio loop, one keep-alive GET per URL,
-nothing else. Each tool runs under a small wrapper process that reports the
+nothing else. ``lean-aiohttp``, ``lean-pyreqwest`` and ``bare-2proc``
+(``bench/lean_checkers.py``) are the strongest lean checkers we could write: on
+aiohttp + uvloop, on a Rust HTTP client (pyreqwest), and the bare loop over two
+processes. Each tool runs under a small wrapper process that reports the
 tool's own wall time, CPU time (user + system) and peak RSS
 (``RUSAGE_CHILDREN``).
 
@@ -31,6 +34,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -127,6 +131,17 @@ def run_bare_asyncio(urls_file: Path, workdir: Path, concurrency: int, per_host:
     return m
 
 
+def lean_runner(kind: str) -> Callable[[Path, Path, int, int], dict]:
+    """``lean_checkers.py KIND``: the strongest lean Python checkers (measuring sticks)."""
+    def run(urls_file: Path, workdir: Path, concurrency: int, per_host: int) -> dict:
+        out = workdir / f"lean-{kind}.json"
+        m = measure([sys.executable, str(HERE / "lean_checkers.py"), kind, str(urls_file),
+                     str(concurrency), str(per_host), str(out)], workdir)
+        m["checked_ok"] = json.loads(out.read_text())["ok"]
+        return m
+    return run
+
+
 def run_lychee(urls_file: Path, workdir: Path, concurrency: int, per_host: int) -> dict:
     lychee = shutil.which("lychee", path=str(BIN)) or shutil.which("lychee")
     if lychee is None:
@@ -164,7 +179,10 @@ def bench(args: argparse.Namespace, latency: float) -> list[dict]:
                 for rep in range(args.repeat):
                     before = server_requests(hosts[0])
                     fn = {"citecheck": run_citecheck, "citecheck-lib": run_citecheck_lib,
-                          "lychee": run_lychee, "bare-asyncio": run_bare_asyncio}[tool]
+                          "lychee": run_lychee, "bare-asyncio": run_bare_asyncio,
+                          "lean-aiohttp": lean_runner("aiohttp"),
+                          "lean-pyreqwest": lean_runner("pyreqwest"),
+                          "bare-2proc": lean_runner("bare-2proc")}[tool]
                     m = fn(urls_file, work, args.concurrency, args.per_host)
                     m["requests"] = server_requests(hosts[0]) - before - 1
                     m.update(tool=tool, rep=rep, latency=latency, floor=floor, urls=args.urls)
@@ -227,7 +245,9 @@ def main() -> None:
     parser.add_argument("--tools", default="citecheck,citecheck-lib,bare-asyncio,lychee",
                         help="comma-separated: citecheck (the CLI with its database), "
                              "citecheck-lib (check_urls alone), bare-asyncio (the lower "
-                             "bound of any Python checker: bare_asyncio.py), lychee")
+                             "bound of any Python checker: bare_asyncio.py), lychee; and "
+                             "the lean checkers of lean_checkers.py: lean-aiohttp, "
+                             "lean-pyreqwest (Rust's reqwest), bare-2proc (two processes)")
     parser.add_argument("--first-ip", default="127.0.2.1")
     parser.add_argument("--json", dest="json_path", help="also write the raw rows here")
     args = parser.parse_args()

@@ -902,7 +902,7 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
         raise click.UsageError("give URLs as arguments or with --urls-from FILE")
     config = HttpConfig.from_timeout(
         timeout, concurrency=concurrency, per_host=per_host, allow_private=allow_private,
-        retries=retries, max_retry_wait=max_retry_wait,
+        retries=retries, max_retry_wait=max_retry_wait, keep_raw=False,  # no WARC records
         **({"user_agent": user_agent} if user_agent else {}),
     )
     progress = Progress(sys.stderr, enabled=not quiet and (verbose > 0 or sys.stderr.isatty()))

@@ -82,7 +82,9 @@ class HttpConfig:
     backoff: float = 0.5  #: first backoff in seconds; doubles each retry, with jitter
     backoff_max: float = 8.0  #: longest single pause without a Retry-After
     max_retry_wait: float = 30.0  #: cap on the total pause per URL (Retry-After included)
-    keep_raw: bool = True  #: keep the undecoded bytes in FetchResult.raw_body
+    #: keep the undecoded bytes in FetchResult.raw_body and the headers as sent in
+    #: raw_headers (what WARC records need; ``citecheck check`` writes none)
+    keep_raw: bool = True
 
     @classmethod
     def from_timeout(cls, timeout: float, **kwargs: Any) -> HttpConfig:
@@ -427,7 +429,10 @@ class HttpClient:
                          if k in ("http", "https")}
         self._no_proxy = {"no": os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""}
         self._proxy_of: dict[tuple[str, str], str | None] = {}
-        self._ssl: Any = None  # made with the session
+        #: the CA bundle named in the environment (verifying clients only)
+        self._bundle = (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+                        or os.environ.get("SSL_CERT_FILE")) if self.config.verify_tls else None
+        self._ssl: Any = None  # the bundle's context, made on the first https request
         self._timeouts: Any = None  # the aiohttp.ClientTimeout while the deadline is far
         self._base_headers = {"User-Agent": self.config.user_agent,
                               # only what _Decoder can undo: the cap counts decompressed bytes
@@ -627,14 +632,11 @@ class HttpClient:
         if self._aio is None:
             import aiohttp
 
-            if self.config.verify_tls:
-                bundle = (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-                          or os.environ.get("SSL_CERT_FILE"))
-                # aiohttp's own verifying context unless a CA bundle is named
-                self._ssl = ssl.create_default_context(cafile=bundle) if bundle else True
-            else:
-                self._ssl = False
-            connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=60, ssl=self._ssl,
+            # aiohttp's own verifying context unless a CA bundle is named; that one
+            # is made on the first https request (loading a bundle costs ~50 ms of
+            # CPU, which a run of plain-http URLs need not pay)
+            connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=60,
+                                             ssl=bool(self.config.verify_tls),
                                              enable_cleanup_closed=True)
             self._aio = aiohttp.ClientSession(
                 connector=connector, auto_decompress=False, trust_env=False,
@@ -663,9 +665,14 @@ class HttpClient:
                 if jar:
                     merged["Cookie"] = "; ".join(f"{k}={m.value}" for k, m in jar.items())
             proxy = self._proxy(target.scheme, target.host or "")
+            extra: dict[str, Any] = {}
+            if self._bundle and target.scheme == "https":
+                if self._ssl is None:
+                    self._ssl = ssl.create_default_context(cafile=self._bundle)
+                extra["ssl"] = self._ssl
             resp = await session.request(state.method, target, data=state.data, headers=merged,
                                          allow_redirects=False, proxy=proxy,
-                                         timeout=self._timeout(remaining))
+                                         timeout=self._timeout(remaining), **extra)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
             code, text = classify_exception(exc)
             return _Hop(result=FetchResult(current, current, error=code, error_text=text))
@@ -784,7 +791,7 @@ class HttpClient:
             error=error,
             error_text=error_text,
             raw_headers=tuple((k.decode("latin-1"), v.decode("latin-1"))
-                              for k, v in (resp.raw_headers or ())),
+                              for k, v in (resp.raw_headers or ())) if keep_raw else (),
             http_version=f"HTTP/{version.major}.{version.minor}" if version else "HTTP/1.1",
             raw_body=bytes(raw_kept) if keep_raw else None,
             redirects=redirects,

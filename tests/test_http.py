@@ -59,6 +59,17 @@ def test_plain_200_keeps_body_headers_and_raw_bytes():
 
 
 @fake_web.activate
+def test_keep_raw_off_keeps_neither_raw_bytes_nor_raw_headers():
+    """``citecheck check`` writes no WARC record: it asks for neither copy."""
+    fake_web.get("http://example.org/a", body=b"<p>hi</p>", content_type="text/html")
+    kept = make_client().fetch("http://example.org/a")
+    assert ("Content-Type", "text/html") in kept.raw_headers
+    lean = make_client(keep_raw=False).fetch("http://example.org/a")
+    assert lean.raw_body is None and lean.raw_headers == ()
+    assert (lean.status_code, lean.body, lean.content_type) == (200, b"<p>hi</p>", "text/html")
+
+
+@fake_web.activate
 def test_user_agent_and_accept_encoding_sent():
     fake_web.get("http://example.org/ua", body=b"x")
     make_client(user_agent="probe/1 (+https://x.test)").fetch("http://example.org/ua")
@@ -669,3 +680,25 @@ def test_post_redirected_by_303_goes_on_as_a_get_and_307_keeps_the_post():
     assert t.body == b"posted"
     assert [(c.request.method, c.request.body) for c in fake_web.calls] == [
         ("POST", {"a": "b"}), ("GET", None), ("POST", {"a": "b"}), ("POST", {"a": "b"})]
+
+
+def test_a_named_ca_bundle_verifies_https_and_is_loaded_only_for_https(simweb, monkeypatch):
+    """REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE / SSL_CERT_FILE name the CAs to trust; the
+    bundle is read on the first https request, not for plain http."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    simweb.route("gov", "/secure", body="<p>secure</p>")
+    plain, secure = simweb.url("gov", "/secure"), simweb.url("gov", "/secure", tls=True)
+
+    untrusting = HttpClient(HttpConfig(allow_private=True))
+    assert untrusting.fetch(secure).error == "tls-error"  # the test CA is in no default store
+
+    monkeypatch.setenv("SSL_CERT_FILE", simweb.ca_pem)
+    client = HttpClient(HttpConfig(allow_private=True))
+    assert client.fetch(plain).status_code == 200
+    assert client._ssl is None  # no https yet: the bundle is not loaded
+    r = client.fetch(secure)
+    assert (r.error, r.status_code, r.body) == (None, 200, b"<p>secure</p>")
+    assert client._ssl is not None
+    unverified = HttpClient(HttpConfig(allow_private=True, verify_tls=False))
+    assert unverified.fetch(secure).status_code == 200

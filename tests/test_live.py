@@ -398,6 +398,33 @@ def test_real_article_titles_are_not_error_pages():
     assert says_not_found("<title>Not Found</title>")
 
 
+@pytest.mark.parametrize("text", [
+    "Page not found", "The page you requested could not be found", "File cannot be found",
+    "This article doesn't exist", "Document does not exist", "Page is no longer available",
+    "Resource no longer exists", "404", "  404 Error", "Error 404", "ERROR: 404",
+    "404 - Not Found", "Not found", "NOT FOUND", "Sorry, we couldn't find that page",
+    "SORRY WE CANNOT FIND THIS PAGE", "Sorry, we can not find the page",
+    "Seite nicht gefunden", "SEITE NICHT GEFUNDEN", "Page introuvable", "Página no encontrada",
+    "Pagina non trovata", "Страница не найдена", "СТРАНИЦА НЕ НАЙДЕНА", "Ошибка 404",
+    "Запрашиваемая страница не существует", "页面不存在", "页面未找到", "找不到该页面",
+    "頁面不存在", "ページが見つかりません", "الصفحة غير موجودة",
+])
+def test_every_not_found_wording_passes_the_token_test(text):
+    from citecheck.live import _NOT_FOUND_TOKENS, _NOT_FOUND_WORDS, _not_found_words
+
+    assert _NOT_FOUND_WORDS.search(text)  # the wording is one the regex knows
+    assert any(t in text.casefold() for t in _NOT_FOUND_TOKENS)  # and the tokens let it by
+    assert _not_found_words(text)
+
+
+def test_the_token_test_spares_ordinary_titles_the_regex():
+    from citecheck.live import _not_found_words
+
+    assert not _not_found_words("Statement 5")
+    assert not _not_found_words("Ministry statement on security cooperation")
+    assert not _not_found_words("Bodies not found after crash")  # a token, not the wording
+
+
 def test_bot_wall_needs_a_small_page():
     article = "<p>Access denied to journalists, the ministry said.</p>" + "<p>text</p>" * 2000
     assert not is_bot_wall(article, {})

@@ -392,6 +392,12 @@ def test_every_reason_code_of_verify_reads_in_plain_words():
         ("timeout", 20.0, "20"),
         ("archive_rate", 2.5, "2.5"),
         ("fail_on", "fail", "fail"),
+        # each archive is (root, CDX URL or None): the root alone, not "root, -"
+        ("archives", [["http://127.0.0.1:8080/web", None]], "http://127.0.0.1:8080/web"),
+        ("archives", (("https://web.archive.org/web", "https://cdx.example/cdx"),
+                      ("memento:https://tm.example/timemap/link/", None)),
+         "https://web.archive.org/web (CDX https://cdx.example/cdx), "
+         "memento:https://tm.example/timemap/link/"),
     ],
 )
 def test_html_options_are_written_as_people_write_them(key, value, text):

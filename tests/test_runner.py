@@ -7,7 +7,14 @@ import pytest
 
 from citecheck.http import FetchResult
 from citecheck.models import LiveResult, LiveStatus
-from citecheck.runner import BatchedWrites, all_refused, check_urls, detect_offline, run_pool
+from citecheck.runner import (
+    BatchedWrites,
+    all_refused,
+    check_urls,
+    detect_offline,
+    run_pool,
+    without_body,
+)
 
 PAGE = b"<html><title>Report</title><p>" + b"words " * 300 + b"</p></html>"
 
@@ -514,3 +521,15 @@ def test_a_recording_client_around_a_synchronous_fake_is_called_in_threads():
     assert not client.async_ready
     results = check_urls(["http://a.test/1", "http://b.test/2"], client, soft404_probe=False)
     assert len(results) == 2 and len(recorder.recorded) == 2
+
+
+def test_without_body_is_replace_body_none():
+    from dataclasses import replace
+
+    r = LiveResult(url="http://a.org/x", status=LiveStatus.OK, status_code=200,
+                   reasons=("http-200",), checked_at="2026-01-01T00:00:00Z", body=b"<p>x</p>")
+    bare = without_body(r)
+    assert bare == replace(r, body=None) and bare.body is None and bare.reasons == r.reasons
+    assert r.body == b"<p>x</p>"  # the original keeps its body (the cache's copy)
+    with pytest.raises(AttributeError):
+        bare.body = b"x"  # still frozen

@@ -344,6 +344,9 @@ def option_text(key: str, value: Any) -> str:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if key == "archives" and isinstance(value, (list, tuple)):  # (root, CDX URL or None)s
+        return ", ".join(str(pair[0]) + (f" (CDX {pair[1]})" if pair[1] else "")
+                         for pair in value if isinstance(pair, (list, tuple)) and pair) or "-"
     if isinstance(value, (list, tuple)):
         return ", ".join(option_text(key, v) for v in value) or "-"
     if isinstance(value, float) and key in _SECONDS_OPTIONS:
