@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import gc
 import json
 import logging
 import os
@@ -276,7 +277,7 @@ def cli() -> None:
 def _duration(ctx: click.Context, param: click.Parameter, value: Any) -> float | None:
     if value is None:
         return None
-    from citecheck.pipeline import parse_duration
+    from citecheck.progress import parse_duration
 
     try:
         return parse_duration(value)
@@ -892,7 +893,7 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
         text_lines,
         validate_urls,
     )
-    from citecheck.pipeline import Progress
+    from citecheck.progress import Progress
     from citecheck.store import Store
 
     # a junk argument is a typo, a junk line in a list names its file and line: both
@@ -907,6 +908,11 @@ def check_command(urls: tuple[str, ...], urls_from: str | None, json_path: str |
     )
     progress = Progress(sys.stderr, enabled=not quiet and (verbose > 0 or sys.stderr.isatty()))
     client = HttpClient(config)
+    # what is loaded by now (modules, classes, functions) outlives the run: kept out
+    # of the cyclic collector's sight until the command ends, the collections that
+    # thousands of URLs trigger no longer walk it again and again (half their time)
+    gc.freeze()
+    click.get_current_context().call_on_close(gc.unfreeze)  # a test process goes on
     interrupted: KeyboardInterrupt | None = None
     try:
         with _stop_on_sigterm(), Store(db_path) as store:

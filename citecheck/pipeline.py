@@ -42,6 +42,8 @@ from citecheck.models import (
     Verdict,
     VerdictKind,
 )
+from citecheck.progress import Progress, _human_seconds  # here too: pipeline.Progress
+from citecheck.progress import parse_duration as parse_duration  # pipeline.parse_duration
 from citecheck.stages import Ahead, Background, check_stopped, proves_network
 from citecheck.store import Store, VerdictRow, citation_keys
 from citecheck.urls import host_of, normalize_url
@@ -61,20 +63,6 @@ DOCUMENT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf
 _REPLAY = re.compile(r"/\d{14}[a-z]{0,2}_?/(https?://.+)$", re.IGNORECASE)
 #: (url, cited date, publication date): one archive question
 LookupKey = tuple[str, "str | None", "str | None"]
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.IGNORECASE)
-_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str | float | int) -> float:
-    """Seconds in ``30``, ``30s``, ``15m``, ``24h``, ``7d``, ``2w``; ``0`` means never."""
-    if isinstance(text, (int, float)):
-        return float(text)
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a duration (examples: 90s, 30m, 24h, 7d)")
-    return float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()]
-
-
 # ------------------------------------------------------------------ inputs
 
 
@@ -284,114 +272,6 @@ def _make_warc(archive_dir: str, run_id: int) -> Any:
         return WarcStore(archive_dir, run_id, started=started)
 
     return Deferred(make)
-
-
-# ----------------------------------------------------------------- progress
-
-
-class Progress:
-    """Counts on stderr: documents, URLs checked, archive lookups, time left.
-
-    On a terminal one line is redrawn in place; with ``verbose`` elsewhere a
-    line is printed now and then; otherwise nothing.
-    """
-
-    def __init__(
-        self,
-        stream: TextIO | None = None,
-        *,
-        enabled: bool = False,
-        tty: bool | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        interval: float | None = None,
-    ) -> None:
-        self.stream = stream or sys.stderr
-        self.tty = self.stream.isatty() if tty is None else tty
-        self.enabled = enabled
-        self.clock = clock
-        self.interval = interval if interval is not None else (0.2 if self.tty else 5.0)
-        self.totals: dict[str, int] = {}
-        self.done: dict[str, int] = {}
-        self._started: dict[str, float] = {}
-        self._last = 0.0
-        self._lock = threading.Lock()
-        self._drawn = False
-
-    def stage(self, name: str, total: int) -> None:
-        with self._lock:
-            self.totals[name] = total
-            self.done[name] = 0
-            self._started[name] = self.clock()
-        self._draw(force=True)
-
-    def advance(self, name: str, n: int = 1) -> None:
-        with self._lock:
-            self.done[name] = self.done.get(name, 0) + n
-        self._draw()
-
-    def note(self, text: str) -> None:
-        """A message for ``-v`` (and always on a terminal when enabled)."""
-        if not self.enabled:
-            return
-        with self._lock:
-            self._clear()
-            print(text, file=self.stream, flush=True)
-
-    def line(self) -> str:
-        parts = []
-        for name, total in self.totals.items():
-            parts.append(f"{name} {self.done.get(name, 0)}/{total}")
-        left = self.time_left()
-        if left is not None:
-            parts.append(f"~{_human_seconds(left)} left")
-        return " · ".join(parts)
-
-    def time_left(self) -> float | None:
-        """Estimated from the rate of the stage in progress."""
-        for name, total in reversed(list(self.totals.items())):
-            done = self.done.get(name, 0)
-            if 0 < done < total:
-                elapsed = self.clock() - self._started[name]
-                return elapsed / done * (total - done)
-        return None
-
-    def close(self) -> None:
-        if self.enabled and self.totals:
-            self._draw(force=True)
-            with self._lock:
-                if self.tty and self._drawn:
-                    print(file=self.stream, flush=True)
-                    self._drawn = False
-
-    def _draw(self, force: bool = False) -> None:
-        if not self.enabled:
-            return
-        with self._lock:
-            now = self.clock()
-            if not force and now - self._last < self.interval:
-                return
-            self._last = now
-            text = self.line()
-            if self.tty:
-                self.stream.write("\r\x1b[2K" + text)
-                self.stream.flush()
-                self._drawn = True
-            else:
-                print(text, file=self.stream, flush=True)
-
-    def _clear(self) -> None:
-        if self.tty and self._drawn:
-            self.stream.write("\r\x1b[2K")
-            self._drawn = False
-
-
-def _human_seconds(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
 # ----------------------------------------------------------- collaborators
@@ -787,6 +667,8 @@ def _audit_run(
     # 4a. verification ahead, in a worker thread, as each citation's copies arrive
     ahead = _EarlyVerdicts(citations, chosen, published, registry, candidates, thresholds,
                            stages, store, with_archive=archive is not None)
+    for known in cached.values():  # with the archive on, verified as their lookups land
+        ahead.on_live(known)
     archive_stage = _archive_stage(citations, chosen, archive, store, options, stages,
                                    progress, published, archive_host, on_lookup=ahead.on_lookup)
     seen: list[LiveResult] = []
@@ -917,8 +799,10 @@ class _EarlyVerdicts:
     """Verification (CPU) beside the network stages, as each citation's copies arrive.
 
     A citation is verified ahead, in :class:`~citecheck.stages.Ahead`'s one worker,
-    once its fresh live result has landed and (archive on) its archive lookup; an
-    author's snapshot (``version_url``) and a cached live result are left to step 4.
+    once its live result has landed and (archive on) its archive lookup; an
+    author's snapshot (``version_url``) is left to step 4, and so is a citation
+    whose inputs all come from the cache (a cached live result with the archive
+    off or with a cached lookup: its stored verdict may be reused).
     :meth:`take` gives the verdict only if it was decided from the very inputs step 4
     has (the same live result, lookup and fingerprint); otherwise step 4 decides,
     so what is decided never changes, only when.
@@ -942,8 +826,8 @@ class _EarlyVerdicts:
         self.jobs: Ahead[tuple[_Inputs, tuple[Verdict, str | None]]] = Ahead()
 
     def on_live(self, result: LiveResult) -> None:
-        if result.from_cache:
-            return
+        if result.from_cache and not self.with_archive:
+            return  # nothing else to wait for: step 4 reuses or decides
         url = normalize_url(result.url)
         with self.lock:
             self.live[url] = result
@@ -963,7 +847,10 @@ class _EarlyVerdicts:
             for c in self.waiting.get(url, []):
                 key = (url, c.date, self.published.get(c.document))
                 if not self.with_archive or key in self.looked:
-                    ready.append((c, live, self.looked.get(key)))
+                    lookup = self.looked.get(key)
+                    if live.from_cache and (lookup is None or lookup.from_cache):
+                        continue  # every input cached: step 4 (reuse)
+                    ready.append((c, live, lookup))
         for c, live, lookup in ready:
             self.jobs.submit((c.document, c.id), partial(self._decide, c, live, lookup))
 

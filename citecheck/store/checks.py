@@ -35,9 +35,12 @@ class Checks(Database):
         from citecheck.urls import host_of
 
         rows, bodies, urls = [], [], []
+        seconds: dict[str, float | None] = {}  # checked_at has whole seconds: many alike
         for result in results:
             checked_at = result.checked_at or now_iso(self.clock())
-            checked_ts = parse_iso(checked_at) or self.clock()
+            if checked_at not in seconds:
+                seconds[checked_at] = parse_iso(checked_at)
+            checked_ts = seconds[checked_at] or self.clock()
             body_digest = None
             body = result.body
             if body is not None and len(body) <= MAX_STORED_BODY:
@@ -47,14 +50,14 @@ class Checks(Database):
             urls.append((result.url, host_of(result.url), checked_at, checked_at, status))
             rows.append((
                 result.url, status, result.status_code, result.final_url,
-                json.dumps([r.to_dict() for r in result.redirects]), result.elapsed,
+                _json_list([r.to_dict() for r in result.redirects]), result.elapsed,
                 result.content_type, result.bytes, result.error,
-                json.dumps(list(result.reasons)), result.encoding, checked_at, checked_ts,
+                _json_list(result.reasons), result.encoding, checked_at, checked_ts,
                 body_digest, run_id,
             ))
         if not rows:
             return 0
-        conn = self.db.conn
+        conn = self.conn
         with self._tx():
             conn.executemany(
                 "insert or ignore into bodies (digest, size, data) values (?, ?, ?)", bodies)
@@ -81,7 +84,7 @@ class Checks(Database):
         """:meth:`get_live` of many URLs in one query: the fresh successes, by URL."""
         if max_age_seconds <= 0:
             return {}
-        cursor = self.db.execute(_LATEST_CHECKS, [json.dumps(list(dict.fromkeys(urls)))])
+        cursor = self.conn.execute(_LATEST_CHECKS, [json.dumps(list(dict.fromkeys(urls)))])
         names = [d[0] for d in cursor.description]
         found = {}
         for values in cursor.fetchall():
@@ -106,7 +109,7 @@ class Checks(Database):
     @_guarded
     def live_body(self, url: str, checked_at: str) -> bytes | None:
         """The body kept with the check of ``url`` made at ``checked_at``."""
-        row = self.db.execute(
+        row = self.conn.execute(
             "select body_digest from checks where url = ? and checked_at = ? "
             "order by id desc limit 1",
             [url, checked_at],
@@ -137,6 +140,11 @@ class Checks(Database):
                 break
             # blocked/error/skipped say nothing about the source: neither break nor count
         return sorted(times)
+
+
+def _json_list(items: Sequence[Any]) -> str:
+    """``json.dumps(list(items))``; most lists here (redirects, reasons) are empty."""
+    return json.dumps(list(items)) if items else "[]"
 
 
 # fixed statements (values are parameters): put_live_many runs them with

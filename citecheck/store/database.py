@@ -14,13 +14,14 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from citecheck.errors import InputError, RunError
 from citecheck.store.records import now_iso
 from citecheck.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 #: bodies larger than this are not kept in the database (the WARC has them)
 MAX_STORED_BODY = 12 * 1024 * 1024
@@ -107,16 +108,14 @@ class Database:
                 else:
                     conn = sqlite3.connect(self.path, timeout=busy_timeout,
                                            check_same_thread=False)
-                # no sqlite-utils plugins: citecheck uses none, and looking them up
-                # (every installed package's entry points) cost each command ~10 ms
-                self.db = sqlite_utils.Database(conn, execute_plugins=False)
+                self._use(conn)
                 self._refuse_foreign()
                 if read_only:
                     if self._version() == 0:
                         # an empty or missing file: an empty history, from an empty schema
                         conn.close()
                         conn = sqlite3.connect(":memory:", check_same_thread=False)
-                        self.db = sqlite_utils.Database(conn, execute_plugins=False)
+                        self._use(conn)
                         self._migrate()
                     conn.execute("PRAGMA query_only = ON")
                     return
@@ -127,6 +126,31 @@ class Database:
                 self._migrate()
         except sqlite3.DatabaseError as exc:
             raise classify_db_error(exc, self.path) from exc
+
+    def _use(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._db: sqlite_utils.Database | None = None
+        # as sqlite_utils.Database(conn) sets it, for every command alike
+        conn.execute("PRAGMA recursive_triggers=on;")
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The connection through sqlite-utils, imported on first use: opening an
+        up-to-date or new database, writing checks into it and reading them back
+        go through ``conn`` alone (sqlite-utils' import cost ``check`` ~60 ms)."""
+        if self._db is None:
+            import sqlite_utils
+
+            # no sqlite-utils plugins: citecheck uses none, and looking them up
+            # (every installed package's entry points) cost each command ~10 ms
+            self._db = sqlite_utils.Database(self.conn, execute_plugins=False,
+                                             recursive_triggers=False)  # set by _use
+        return self._db
+
+    def _table_names(self) -> list[str]:
+        """``sqlite_utils.Database.table_names()``."""
+        return [row[0] for row in
+                self.conn.execute("select name from sqlite_master where type = 'table'")]
 
     def _connect_read_only(self, timeout: float) -> sqlite3.Connection:
         """Open for reading only (``mode=ro``): nothing is created, migrated or written.
@@ -153,9 +177,9 @@ class Database:
     def _refuse_foreign(self) -> None:
         """Another application's SQLite file is not touched (no tables added, no WAL):
         only an empty file or one with citecheck's schema is used."""
-        if self.db.table("schema_version").exists():
+        tables = self._table_names()
+        if "schema_version" in tables:
             return
-        tables = self.db.table_names()
         if tables:
             shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
             raise InputError(
@@ -189,7 +213,7 @@ class Database:
         delay = 0.01
         while True:
             try:
-                self.db.enable_wal()
+                self._wal()
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() >= deadline:
@@ -197,9 +221,21 @@ class Database:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.2)
 
+    def _wal(self) -> None:
+        """``sqlite_utils.Database.enable_wal()``: the journal mode is switched
+        outside any transaction, the driver's implicit ones off meanwhile."""
+        if self.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            return
+        level = self.conn.isolation_level
+        self.conn.isolation_level = None
+        try:
+            self.conn.execute("PRAGMA journal_mode=wal;")
+        finally:
+            self.conn.isolation_level = level
+
     def close(self) -> None:
         with self._lock:
-            self.db.conn.close()
+            self.conn.close()
 
     def __enter__(self: D) -> D:
         return self
@@ -211,7 +247,7 @@ class Database:
     def _tx(self) -> Iterator[None]:
         """One write transaction, taken with BEGIN IMMEDIATE so writers queue on the
         busy timeout instead of failing on a lock upgrade. Nested use joins it."""
-        conn = self.db.conn
+        conn = self.conn
         if conn.in_transaction:
             yield
             return
@@ -246,6 +282,8 @@ class Database:
             return
         # BEGIN IMMEDIATE: a second process waits (busy timeout) instead of racing us
         with self._tx():
+            if self._create_fresh():
+                return
             if not self.db.table("schema_version").exists():
                 self.db.table("schema_version").create(
                     {"version": int, "name": str, "applied_at": str}, pk="version"
@@ -258,10 +296,28 @@ class Database:
                         {"version": version, "name": name, "applied_at": now_iso(self.clock())}
                     )
 
+    def _create_fresh(self) -> bool:
+        """A new (empty) database gets the schema the migrations build, from
+        :mod:`~citecheck.store.fresh` (their SQL, generated), every step recorded
+        as applied: the same tables and rows as running them, without loading
+        sqlite-utils. False (nothing done) if the database has any table, or if
+        that SQL is older than the newest migration."""
+        from citecheck.store import fresh
+
+        if fresh.SCHEMA_VERSION != SCHEMA_VERSION or self._table_names():
+            return False
+        for statement in fresh.STATEMENTS:
+            self.conn.execute(statement)
+        applied_at = now_iso(self.clock())
+        self.conn.executemany(
+            "insert into schema_version (version, name, applied_at) values (?, ?, ?)",
+            [(version, name, applied_at) for version, name, _step in MIGRATIONS])
+        return True
+
     def _version(self) -> int:
-        if not self.db.table("schema_version").exists():
+        if "schema_version" not in self._table_names():
             return 0
-        row = self.db.execute("select max(version) from schema_version").fetchone()
+        row = self.conn.execute("select max(version) from schema_version").fetchone()
         return int(row[0] or 0)
 
     @property
@@ -271,7 +327,7 @@ class Database:
 
     @_guarded
     def integrity_check(self) -> str:
-        return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+        return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
 
     # -------------------------------------------------------------- helpers
 
@@ -288,7 +344,7 @@ class Database:
     def _get_body(self, digest: str | None) -> bytes | None:
         if not digest:
             return None
-        row = self.db.execute("select data from bodies where digest = ?", [digest]).fetchone()
+        row = self.conn.execute("select data from bodies where digest = ?", [digest]).fetchone()
         if row is None:
             return None
         return zlib.decompress(row[0])

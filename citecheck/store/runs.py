@@ -9,8 +9,6 @@ import socket
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import sqlite_utils
-
 from citecheck.errors import RunError
 from citecheck.models import Document, Verdict
 from citecheck.store.database import Database, _guarded, _pk
@@ -87,9 +85,11 @@ class Runs(Database):
 
     @_guarded
     def run_row(self, run_id: int) -> dict[str, Any]:
+        from sqlite_utils.db import NotFoundError  # (self.db has loaded it)
+
         try:
             return dict(self.db.table("runs").get(run_id))
-        except sqlite_utils.db.NotFoundError:
+        except NotFoundError:
             raise RunError(f"{self.path}: no run with id {run_id}") from None
 
     @_guarded
@@ -164,9 +164,11 @@ class Runs(Database):
                 raise RunError(f"{self.path}: no runs recorded yet (run `citecheck audit` first)")
             row = rows[0]
         else:
+            from sqlite_utils.db import NotFoundError  # (self.db has loaded it)
+
             try:
                 row = self.db.table("runs").get(run_id)
-            except sqlite_utils.db.NotFoundError:
+            except NotFoundError:
                 raise RunError(f"{self.path}: no run with id {run_id}") from None
         info = _run_info(row)
         documents = tuple(
