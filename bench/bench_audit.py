@@ -19,17 +19,29 @@ host (answering at once) lists one capture of every page, near the cited date,
 and replays it (``--archive-rate 1000``); the warm runs find every lookup and
 snapshot in the cache.
 ``--archive-latency S`` makes the stand-in answer after S seconds (default: at once).
+``--pywb`` puts a real pywb in the stand-in's place: every live page of the
+simulated web is written (as served) into a WARC with warcio, ``--captures``
+times (the cited date's capture, plus earlier and later ones), indexed into a
+collection with pywb's own ``wb-manager`` and served by pywb's ``wayback`` on
+a free loopback port (``citecheck.demo.pywb.PywbServer``, the one
+``tests/fixtures_pywb.py`` and ``citecheck demo`` run); ``--archive-url``
+points to it and the archive rate is citecheck's default for a loopback
+archive (none). ``--archive-latency`` does not apply to it.
 ``--no-archive`` is the default (the live phase only); it wins over ``--archive``.
 ``--phases`` (issue 13) times the stages overlapped, in one run: the live phase
 alone (an empty database, ``--no-archive``), the archive phase alone (the same
 database again, archive on: every live result fresh in the cache, so only the
 lookups, snapshots and verification remain) and the full audit (an empty
 database, archive on), ``--rounds`` times in turn; the medians and
-full / max(live, archive) (target: <= 1.2). ``--phase live|archive|full`` runs
+full / max(live, archive) (target: <= 1.2). Two references beside them, each
+round: the full audit's own clock (its ``stats.elapsed``: no start-up, no
+report) and the archive's bare work in this process (every cited URL looked up
+and its snapshot fetched through citecheck's clients at the audit's archive
+concurrency; no store, no verification), with full / that. ``--phase live|archive|full`` runs
 just that one (for ``farm-bench``, before and after side by side).
 ``--warm-runs N`` re-audits N times (each one warm); ``--pyinstrument FILE``
 writes a pyinstrument text profile of the first warm run (``--profile FILE``: a
-cProfile).
+cProfile); with ``--phases`` or ``--phase full``, of the last full audit.
 
     .venv/bin/python bench/bench_audit.py --briefs 200 --latency 0.2
 """
@@ -79,8 +91,10 @@ def page(rng: random.Random, n: int) -> tuple[str, str]:
 
 
 def build_world(web: SimWeb, args: argparse.Namespace, folder: Path,
-                bodies: dict[str, bytes] | None = None) -> dict[str, int]:
-    """The hosts, pages and briefs; ``bodies`` gets each live page's URL and HTML."""
+                bodies: dict[str, bytes] | None = None,
+                cited: set[str] | None = None) -> dict[str, int]:
+    """The hosts, pages and briefs; ``bodies`` gets each live page's URL and HTML,
+    ``cited`` every URL a brief cites."""
     rng = random.Random(args.seed)
     urls: list[tuple[str, str]] = []
     hosts = [f"bench{h}" for h in range(args.hosts)]
@@ -105,6 +119,8 @@ def build_world(web: SimWeb, args: argparse.Namespace, folder: Path,
         lines = ["4 June 2018", "", f"# Brief {b}", ""]
         for _ in range(args.citations):
             url, quote = rng.choice(urls)
+            if cited is not None:
+                cited.add(url)
             lines += [f'Officials said "{quote}" ([Gov, May 14]({url})).', ""]
             citations += 1
         sub = folder / f"{b % 10:02d}"
@@ -138,6 +154,35 @@ def serve_archive(web: SimWeb, pages: dict[str, bytes], latency: float = 0.0) ->
     web.route("wayback", "/web/cdx", handler=cdx)
     web.fallback("wayback", handler=replay)
     return web.host("wayback") + "/web"
+
+
+#: when the captures of ``--pywb`` are dated: the cited date's first, then earlier
+#: and later ones (a page's later captures differ a little, as real pages do)
+CAPTURE_STAMPS = ("20180514120000", "20180301120000", "20180901120000", "20171101120000",
+                  "20190301120000", "20170601120000")
+
+
+def pywb_captures(pages: dict[str, bytes], per_page: int) -> list[Any]:
+    """``per_page`` captures of every live page (1 to :data:`CAPTURE_STAMPS`'s length)."""
+    from citecheck.demo.pywb import html_capture
+
+    stamps = CAPTURE_STAMPS[:max(1, min(per_page, len(CAPTURE_STAMPS)))]
+    return [
+        html_capture(url, stamp, body if n == 0 else body.replace(
+            b"</article>", f"<p>Updated {stamp[:8]}.</p></article>".encode()))
+        for url, body in pages.items()
+        for n, stamp in enumerate(stamps)
+    ]
+
+
+def serve_pywb(directory: Path, pages: dict[str, bytes], per_page: int = 1) -> Any:
+    """A real pywb holding ``pages`` (:func:`pywb_captures`), started on loopback;
+    returns the running :class:`~citecheck.demo.pywb.PywbServer` (``.root``, ``.stop()``)."""
+    from citecheck.demo.pywb import PywbServer, pywb_installed
+
+    if not pywb_installed():
+        raise SystemExit("--pywb needs pywb: pip install -e '.[bench]' (or the test/demo extra)")
+    return PywbServer(directory, name="bench").init(pywb_captures(pages, per_page)).start()
 
 
 def citecheck_bin() -> str:
@@ -179,17 +224,78 @@ def audit_cmd(args: argparse.Namespace, work: Path, db: Path, archive: list[str]
             "--per-host", str(args.per_host), "--timeout", "10", "-q"]
 
 
+def lookups_alone(root: str, urls: set[str]) -> float:
+    """Seconds for the archive's bare work on ``urls``, in this process: each URL's
+    lookup for the briefs' dates and its snapshot fetched, through citecheck's own
+    clients, pool and archive concurrency; no audit process, store or verification.
+    A floor for the archive phase (what the audit adds to it is start-up, the
+    store, verification and the report)."""
+    from citecheck.archive.multi import make_archives
+    from citecheck.http import HttpClient, HttpConfig
+    from citecheck.pipeline import AuditOptions
+    from citecheck.runner import run_pool
+
+    http = HttpClient(HttpConfig(allow_private=True, retries=0))
+    client = make_archives(http, [(root, None)], rate_per_second=None)
+    concurrency = AuditOptions().archive_concurrency
+
+    def one(url: str) -> bool:
+        lookup = client.lookup(url, "2018-05-14", "2018-06-04")
+        return lookup.snapshot is None or client.fetch_snapshot(lookup.snapshot).body is not None
+
+    started = time.perf_counter()
+    done = list(run_pool(sorted(urls), one, concurrency=concurrency, per_host=concurrency,
+                         host_of=lambda _url: "archive"))
+    took = time.perf_counter() - started
+    http.close()
+    if not all(ok for _url, ok in done):
+        raise SystemExit("a snapshot could not be fetched: nothing was measured")
+    return took
+
+
+def pipeline_seconds(db_path: Path) -> float:
+    """The audit's own clock (resolve, check, look up, verify, store: no start-up or
+    report) of the database's last run."""
+    with sqlite3.connect(db_path) as db:
+        row = db.execute("select summary from runs order by id desc limit 1").fetchone()
+    return float(json.loads(row[0])["stats"]["elapsed"])
+
+
+def archive_answers(db_path: Path) -> dict[str, int]:
+    """What the archive answered in a full audit: lookups by status, snapshot bodies
+    kept. Stops the benchmark if nothing was found (an archive phase that found no
+    capture would time nothing)."""
+    with sqlite3.connect(db_path) as db:
+        answers = dict(db.execute("select status, count(*) from lookups group by status"))
+        answers["snapshot_bodies"] = db.execute(
+            "select count(*) from snapshots where body_digest is not null").fetchone()[0]
+    if not answers.get("found") or not answers["snapshot_bodies"]:
+        raise SystemExit(f"the archive found no capture ({answers}): nothing was measured")
+    return answers
+
+
 def phases(args: argparse.Namespace) -> None:
     """The live phase alone, the archive phase alone and the full audit (``--phases``)."""
     work = Path(tempfile.mkdtemp(prefix="citecheck-bench-phases-"))
     web = SimWeb(first_ip="127.0.0.60")
     wanted = [args.phase] if args.phase else ["live", "archive", "full"]
     times: dict[str, list[float]] = {name: [] for name in wanted}
+    if len(wanted) == 3:  # the references: the audit's own clock, the archive's bare work
+        times.update({"full_pipeline": [], "lookups_alone": []})
+    pywb = None
     try:
         bodies: dict[str, bytes] = {}
-        world = build_world(web, args, work / "briefs", bodies)
-        on = ["--archive-url", serve_archive(web, bodies, args.archive_latency),
-              "--archive-rate", "1000"]
+        cited: set[str] = set()
+        world = build_world(web, args, work / "briefs", bodies, cited)
+        if args.pywb:
+            started = time.perf_counter()
+            pywb = serve_pywb(work / "pywb", bodies, args.captures)
+            world["pywb_setup_s"] = round(time.perf_counter() - started, 2)
+            world["captures"] = len(bodies) * max(1, min(args.captures, len(CAPTURE_STAMPS)))
+            on = ["--archive-url", pywb.root]
+        else:
+            on = ["--archive-url", serve_archive(web, bodies, args.archive_latency),
+                  "--archive-rate", "1000"]
         if not args.no_bytecode:
             byte_compile()
         for n in range(1 if args.phase else args.rounds):
@@ -201,22 +307,37 @@ def phases(args: argparse.Namespace) -> None:
             if "archive" in wanted:  # every live result now fresh in the cache
                 times["archive"].append(timed_run(audit_cmd(args, work, live_db, on), work)["wall"])
             if "full" in wanted:
-                times["full"].append(timed_run(audit_cmd(args, work, full_db, on), work)["wall"])
+                cmd = audit_cmd(args, work, full_db, on)
+                if args.pyinstrument and n == (1 if args.phase else args.rounds) - 1:
+                    cmd = [sys.executable, "-m", "pyinstrument", "-i", "0.001", "-o",
+                           args.pyinstrument, "-m", "citecheck", *cmd[1:]]
+                times["full"].append(timed_run(cmd, work)["wall"])
+                world["archive_answers"] = archive_answers(full_db)
+            if len(wanted) == 3:
+                times["full_pipeline"].append(pipeline_seconds(full_db))
+                times["lookups_alone"].append(lookups_alone(on[1], cited))
     finally:
+        if pywb is not None:
+            pywb.stop()
         web.close()
         shutil.rmtree(work, ignore_errors=True)
     medians = {name: statistics.median(values) for name, values in times.items()}
     result: dict[str, Any] = {**world, "briefs": args.briefs, "latency": args.latency,
-                              "archive_latency": args.archive_latency, "times": times,
+                              "archive": "pywb" if args.pywb else "stand-in",
+                              "archive_latency": None if args.pywb else args.archive_latency,
+                              "times": times,
                               "median": medians}
-    if len(medians) == 3:
+    if len(wanted) == 3:
         result["full_vs_longer_phase"] = medians["full"] / max(medians["live"],
                                                                medians["archive"])
+        result["full_vs_lookups_alone"] = medians["full"] / medians["lookups_alone"]
     print(json.dumps(result, indent=2))
-    if len(medians) == 3:
+    if len(wanted) == 3:
         print(f"\nlive alone {medians['live']:.2f}s, archive alone {medians['archive']:.2f}s, "
               f"full {medians['full']:.2f}s: {result['full_vs_longer_phase']:.2f} x the longer "
-              "phase (target <= 1.2)")
+              f"phase (target <= 1.2); the archive's bare lookups {medians['lookups_alone']:.2f}s "
+              f"(full: {result['full_vs_lookups_alone']:.2f} x), the full audit's own clock "
+              f"{medians['full_pipeline']:.2f}s")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
 
@@ -236,7 +357,8 @@ def main() -> None:
     parser.add_argument("--json", help="also write the figures here")
     parser.add_argument("--profile", help="write a cProfile of the warm run here")
     parser.add_argument("--pyinstrument", help="write a pyinstrument profile (text) of the "
-                        "warm run here")
+                        "warm run here (--phases / --phase full: of the last full audit, "
+                        "whose time is then the profiled one)")
     parser.add_argument("--warm-runs", type=int, default=1, help="warm re-audits, one after "
                         "the other (the figures of the first are the warm run's)")
     parser.add_argument("--archive", action="store_true",
@@ -245,6 +367,11 @@ def main() -> None:
                         help="the live phase only (the default; wins over --archive)")
     parser.add_argument("--archive-latency", type=float, default=0.0,
                         help="the Wayback stand-in's latency, seconds")
+    parser.add_argument("--pywb", action="store_true",
+                        help="the archive is a real pywb on loopback, holding the simulated "
+                        "web's pages (with --archive or --phases)")
+    parser.add_argument("--captures", type=int, default=1,
+                        help=f"captures of each page in the pywb (1-{len(CAPTURE_STAMPS)})")
     parser.add_argument("--phases", action="store_true",
                         help="time the live phase alone, the archive phase alone and the "
                         "full audit (issue 13: full <= 1.2 x the longer phase)")
@@ -255,6 +382,8 @@ def main() -> None:
                         help="do not byte-compile citecheck first (bytecode already in its "
                         "__pycache__ is used all the same)")
     args = parser.parse_args()
+    if args.pywb:
+        args.archive = True
     if args.no_archive:
         args.archive = False
     if args.phases or args.phase:
@@ -263,14 +392,19 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="citecheck-bench-audit-"))
     web = SimWeb(first_ip="127.0.0.60")
+    pywb = None
     try:
         bodies: dict[str, bytes] = {}
         world = build_world(web, args, work / "briefs", bodies)
         # the stand-in answers at once; the default 4 requests a second would make
         # the cold run wait minutes for a rate limit no local archive needs
-        archive = (["--archive-url", serve_archive(web, bodies), "--archive-rate", "1000"]
-                   if args.archive
-                   else ["--no-archive"])
+        if args.archive and args.pywb:
+            pywb = serve_pywb(work / "pywb", bodies, args.captures)
+            archive = ["--archive-url", pywb.root]
+        elif args.archive:
+            archive = ["--archive-url", serve_archive(web, bodies), "--archive-rate", "1000"]
+        else:
+            archive = ["--no-archive"]
         if not args.no_bytecode:
             byte_compile()
         cmd = [citecheck_bin(), "audit", str(work / "briefs"), "--db", str(work / "bench.db"),
@@ -291,6 +425,8 @@ def main() -> None:
         warm_requests = len(web.requests) - cold_requests
         more = [timed_run(cmd, work) for _ in range(args.warm_runs - 1)]
     finally:
+        if pywb is not None:
+            pywb.stop()
         web.close()
     with sqlite3.connect(work / "bench.db") as db:
         verdicts = dict(db.execute(
@@ -306,7 +442,8 @@ def main() -> None:
     result = {
         "briefs": args.briefs, **world, "latency": args.latency,
         "concurrency": args.concurrency, "per_host": args.per_host,
-        "bytecode": not args.no_bytecode, "archive": args.archive,
+        "bytecode": not args.no_bytecode,
+        "archive": ("pywb" if args.pywb else "stand-in") if args.archive else False,
         "cold": cold, "warm": warm, "speedup": cold["wall"] / warm["wall"],
         "more_warm_runs": more,
         "requests": {"cold": cold_requests, "warm": warm_requests},

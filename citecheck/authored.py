@@ -44,9 +44,10 @@ def author_lookup(citation: Citation, archive: Any, store: Any = None) -> Archiv
     given, caches the body by replay URL (``get_snapshot_body`` /
     ``put_snapshot_body``) as for the archive's own choices.
     """
-    snap = author_snapshot(citation)
-    if snap is None:
+    asked = author_snapshot(citation)
+    if asked is None:
         return None
+    snap = asked
     body = store.get_snapshot_body(snap.archive_url) if store is not None else None
     if body is not None:
         snap = dataclasses.replace(snap, body=body)
@@ -54,6 +55,11 @@ def author_lookup(citation: Citation, archive: Any, store: Any = None) -> Archiv
         snap = archive.fetch_snapshot(snap)  # a failure comes back in .error
         if snap.body is None:
             return None
+        period = period_of(citation.date)
+        if snap.timestamp != asked.timestamp and period is not None:
+            # the archive served another capture (its redirect to a neighbour): its distance
+            when = ts_to_datetime(snap.timestamp)
+            snap = dataclasses.replace(snap, distance_days=distance_days(when, period))
         if store is not None:
             store.put_snapshot_body(snap)
     checked = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

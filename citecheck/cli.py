@@ -1040,13 +1040,15 @@ def archive_lookup(urls: tuple[str, ...], cited_date: str | None, published: str
     client = make_archives(http, archives, rate_per_second=rate, cache=store.lookup_cache(),
                            max_age_seconds=max_age_seconds)
     out, missing = [], 0
+    lookups = []
     with store:
-        lookups = [(url, client.lookup(url, cited_date, published, window_days=window_days))
-                   for url in urls]
+        for url in urls:
+            lookup = client.lookup(url, cited_date, published, window_days=window_days)
+            if fetch and lookup.snapshot is not None:  # the capture served, maybe another
+                lookup = client.fetch_lookup(lookup, cited_date, published, window_days)
+            lookups.append((url, lookup))
     for url, lookup in lookups:
         snap = lookup.snapshot
-        if fetch and snap is not None:
-            snap = client.fetch_snapshot(snap)
         missing += lookup.status is not LookupStatus.FOUND
         if as_json:
             entry = lookup.to_dict()

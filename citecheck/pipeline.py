@@ -158,6 +158,17 @@ class _Archive(Protocol):
     def fetch_snapshot(self, snapshot: Any) -> Any: ...
 
 
+def _fetched(archive: _Archive, lookup: ArchiveLookup, date: str | None,
+             pub: str | None) -> ArchiveLookup:
+    """``lookup`` with its snapshot's bytes: the capture the archive actually serves, its
+    distance and the choice made again when that is another capture (``fetch_lookup``
+    of the archive clients); a plain ``fetch_snapshot`` for an archive without it."""
+    fetch_lookup = getattr(archive, "fetch_lookup", None)
+    if fetch_lookup is not None:
+        return cast(ArchiveLookup, fetch_lookup(lookup, date, pub))
+    return replace(lookup, snapshot=archive.fetch_snapshot(lookup.snapshot))
+
+
 def _http_client(config: HttpConfig) -> Any:
     from citecheck.http import HttpClient
 
@@ -656,6 +667,8 @@ def _audit_run(
     # 4a. verification ahead, in a worker thread, as each citation's copies arrive
     ahead = _EarlyVerdicts(citations, chosen, published, registry, candidates, thresholds,
                            stages, store, with_archive=archive is not None)
+    for known in cached.values():  # with the archive on, verified as their lookups land
+        ahead.on_live(known)
     archive_stage = _archive_stage(citations, chosen, archive, store, options, stages,
                                    progress, published, archive_host, on_lookup=ahead.on_lookup)
     seen: list[LiveResult] = []
@@ -786,8 +799,10 @@ class _EarlyVerdicts:
     """Verification (CPU) beside the network stages, as each citation's copies arrive.
 
     A citation is verified ahead, in :class:`~citecheck.stages.Ahead`'s one worker,
-    once its fresh live result has landed and (archive on) its archive lookup; an
-    author's snapshot (``version_url``) and a cached live result are left to step 4.
+    once its live result has landed and (archive on) its archive lookup; an
+    author's snapshot (``version_url``) is left to step 4, and so is a citation
+    whose inputs all come from the cache (a cached live result with the archive
+    off or with a cached lookup: its stored verdict may be reused).
     :meth:`take` gives the verdict only if it was decided from the very inputs step 4
     has (the same live result, lookup and fingerprint); otherwise step 4 decides,
     so what is decided never changes, only when.
@@ -811,8 +826,8 @@ class _EarlyVerdicts:
         self.jobs: Ahead[tuple[_Inputs, tuple[Verdict, str | None]]] = Ahead()
 
     def on_live(self, result: LiveResult) -> None:
-        if result.from_cache:
-            return
+        if result.from_cache and not self.with_archive:
+            return  # nothing else to wait for: step 4 reuses or decides
         url = normalize_url(result.url)
         with self.lock:
             self.live[url] = result
@@ -832,7 +847,10 @@ class _EarlyVerdicts:
             for c in self.waiting.get(url, []):
                 key = (url, c.date, self.published.get(c.document))
                 if not self.with_archive or key in self.looked:
-                    ready.append((c, live, self.looked.get(key)))
+                    lookup = self.looked.get(key)
+                    if live.from_cache and (lookup is None or lookup.from_cache):
+                        continue  # every input cached: step 4 (reuse)
+                    ready.append((c, live, lookup))
         for c, live, lookup in ready:
             self.jobs.submit((c.document, c.id), partial(self._decide, c, live, lookup))
 
@@ -1036,11 +1054,11 @@ def _archive_lookups(
                 body = store.get_snapshot_body(snap.archive_url)
                 if body is not None:
                     snap = replace(snap, body=body)
+                    lookup = replace(lookup, snapshot=snap)
                 else:
-                    snap = archive.fetch_snapshot(snap)  # a failure comes back in .error
-                    if snap.body is not None:
-                        store.put_snapshot_body(snap)
-                lookup = replace(lookup, snapshot=snap)
+                    lookup = _fetched(archive, lookup, date, pub)  # a failure: in .error
+                    if lookup.snapshot is not None and lookup.snapshot.body is not None:
+                        store.put_snapshot_body(lookup.snapshot)
         return lookup
 
     out: dict[LookupKey, ArchiveLookup] = {}

@@ -181,3 +181,41 @@ def test_verification_runs_as_copies_arrive(fake_brief, tmp_path):
         for v in result.verdicts[:2]:
             assert v.live is not None and not v.live.from_cache
         store.close()
+
+
+def test_a_cached_live_result_is_verified_as_its_fresh_lookup_lands(fake_brief, tmp_path):
+    """Live results fresh in the cache, lookups asked again (an audit after one with
+    the archive off): each citation is verified as its lookup lands, while the
+    archive stage is still looking up the next URL; the verdicts are unchanged."""
+    verified = threading.Event()
+    during: list[bool] = []
+    calls: list[str] = []
+
+    def verify(citation, *args, **kwargs):
+        calls.append(citation.id)
+        verified.set()
+        return fake_verify(citation, *args, **kwargs)
+
+    class Archive(FakeArchive):
+        def lookup(self, url, cited_date=None, published=None, window_days=365):
+            if url.endswith("/gone"):  # asked after /a: has /a been verified meanwhile?
+                during.append(verified.wait(5))
+            return super().lookup(url, cited_date, published, window_days)
+
+    store = Store(tmp_path / "v.db")
+    web = FakeWeb({"http://gov.test/a": LiveStatus.OK})
+    first = run_audit([fake_brief], store, AuditOptions(no_archive=True),
+                      stages=replace(stages_for(web), verify_citation=verify))
+    verified.clear()
+    calls.clear()
+    stages = replace(stages_for(web, Archive()), verify_citation=verify)
+    second = run_audit([fake_brief], store, AuditOptions(), stages=stages)
+    store.close()
+    assert during == [True]
+    assert sorted(calls) == sorted(v.citation.id for v in second.verdicts)  # each once
+    assert [v.verdict.value for v in first.verdicts] == [
+        "verified", "dead", "unresolved", "malformed"]
+    assert [v.verdict.value for v in second.verdicts] == [
+        "verified", "rescued", "unresolved", "malformed"]
+    assert second.verdicts[0].live is not None and second.verdicts[0].live.from_cache
+    assert second.verdicts[0].snapshot is not None

@@ -22,7 +22,9 @@ records given the status of the capture they repeat, at most
 :data:`MAX_ROWS` rows read (logged when hit). A replay that the archive
 answers with its *own* redirect to the capture it holds (the Internet
 Archive's ``X-Archive-Redirect-Reason``, no ``Memento-Datetime``) is followed
-and the timestamp actually served recorded; an archived 301/302 (it has a
+and the capture actually served recorded, with its own distance from the
+cited date and the choice made again (:meth:`ArchiveClient.fetch_lookup`,
+:mod:`citecheck.archive.served`); an archived 301/302 (it has a
 ``Memento-Datetime``) is the page's own redirect.
 
 Three outcomes per URL, never confused: a snapshot (``FOUND``), an answer that
@@ -31,8 +33,10 @@ down, slow, rate limited, garbage). Errors are never cached.
 
 ``ArchiveLookup.error`` starts with a stable code: ``rate-limited``,
 ``archive-unavailable`` (5xx, or a pywb collection that does not exist),
-``bad-response`` (wrong status or garbage), or the HTTP client's network codes
-(``timeout``, ``connection-refused``, ...).
+``bad-response`` (wrong status or garbage, or replays that keep serving other
+captures than those asked for), ``too-many-pages`` (a paged TimeMap past its
+page cap, none of the pages read holding a memento in the window), or the
+HTTP client's network codes (``timeout``, ``connection-refused``, ...).
 
 pywb answers an empty ``200`` on ``/COLL/cdx`` for a collection it does not
 have, exactly as for a URL it never captured. So the first empty answer of an
@@ -483,8 +487,7 @@ class ArchiveClient:
                     return self._error(url, problem)
                 return self._named(dataclasses.replace(hit, from_cache=True))
         result = self._lookup(url, cited_date, published, window_days)
-        if self.cache is not None and result.status is not LookupStatus.ERROR:
-            self.cache.put_lookup(key, result)
+        self.remember(result, cited_date, published, window_days)
         return result
 
     def _named(self, lookup: ArchiveLookup) -> ArchiveLookup:
@@ -716,9 +719,51 @@ class ArchiveClient:
         if served and served != snapshot.timestamp:  # the archive served a neighbour
             changes["timestamp"] = served
             changes["archive_url"] = self._replay_at(served, snapshot)
+            # the listing's digest and distance were the other capture's: the distance
+            # is measured again by whoever knows the cited date (fetch_lookup)
+            changes["digest"] = None
+            changes["distance_days"] = None
         if result.content_type:
             changes["mimetype"] = result.content_type
         return dataclasses.replace(snapshot, **changes)  # type: ignore[arg-type]
+
+    def fetch_lookup(
+        self,
+        lookup: ArchiveLookup,
+        cited_date: str | None = None,
+        published: str | None = None,
+        window_days: int = DEFAULT_WINDOW_DAYS,
+    ) -> ArchiveLookup:
+        """The lookup with its snapshot's bytes, as the archive serves them.
+
+        When the replay serves another capture than the one listed (the
+        Internet Archive's redirect to a neighbour), the capture served is
+        recorded with its distance from the cited date and the choice made
+        again over the candidates (:func:`citecheck.archive.served.settle`);
+        the lookup cached is then replaced by the one settled. Failures come
+        back in the snapshot's ``error``, as from :meth:`fetch_snapshot`.
+        """
+        from citecheck.archive.served import settle
+
+        settled, changed = settle(lookup, self.fetch_snapshot, self.choosable, cited_date,
+                                  published, window_days, self.tie_days)
+        if changed:
+            self.remember(settled, cited_date, published, window_days)
+        return settled
+
+    def choosable(self, snapshot: Snapshot) -> bool:
+        """May the snapshot be chosen: a 2xx capture."""
+        return snapshot.status_code is not None and 200 <= snapshot.status_code < 300
+
+    def remember(
+        self, lookup: ArchiveLookup, cited_date: str | None, published: str | None,
+        window_days: int,
+    ) -> None:
+        """Cache ``lookup`` (this archive's answer) for the question it answers; not an error."""
+        if self.cache is None or lookup.status is LookupStatus.ERROR:
+            return
+        key = self.lookup_key(lookup.url, cited_date, published, window_days)
+        self.cache.put_lookup(key, lookup)
 
     def _replay_of(self, snapshot: Snapshot) -> str:
         """Where the snapshot's original bytes are replayed."""
@@ -825,15 +870,23 @@ def archive_hop(result: FetchResult, asked: str, page_url: str) -> str | None:
 def served_timestamp(result: FetchResult) -> str | None:
     """The 14-digit timestamp of the capture a replay served.
 
-    Its ``Memento-Datetime`` when the archive sends one, else the timestamp in
-    the final replay URL.
+    Its ``Memento-Datetime`` when the archive sends one (and it is not in the
+    future), else the timestamp in the final replay URL.
     """
     header = result.headers.get("memento-datetime")
     if header:
         try:
-            return datetime_to_ts(parsedate_to_datetime(header))
+            moment = parsedate_to_datetime(header)
         except (TypeError, ValueError):
             log.debug("unreadable Memento-Datetime %r", header)
+        else:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            if moment <= datetime.now(timezone.utc) + timedelta(days=1):
+                return datetime_to_ts(moment)
+            # no capture is from the future: pywb answers a record it cannot
+            # read (a damaged WARC) with an empty 200 dated 31 Dec 2999
+            log.debug("Memento-Datetime %r is in the future: not a capture's date", header)
     moved = _REPLAY_AT.search(result.final_url or "")
     return moved.group(1) if moved else None
 

@@ -110,6 +110,40 @@ class MultiArchive:
     def fetch_snapshot(self, snapshot: Snapshot) -> Snapshot:
         return self.client_of(snapshot).fetch_snapshot(snapshot)
 
+    def choosable(self, snapshot: Snapshot) -> bool:
+        return self.client_of(snapshot).choosable(snapshot)
+
+    def fetch_lookup(self, lookup: ArchiveLookup, cited_date: str | None = None,
+                     published: str | None = None,
+                     window_days: int = DEFAULT_WINDOW_DAYS) -> ArchiveLookup:
+        """The lookup with its snapshot's bytes, as its archive serves them.
+
+        As :meth:`ArchiveClient.fetch_lookup`, the choice made again over every
+        archive's candidates; each archive whose part changed has its cached
+        answer replaced.
+        """
+        from citecheck.archive.served import best_within, reference_periods, settle
+
+        settled, changed = settle(lookup, self.fetch_snapshot, self.choosable, cited_date,
+                                  published, window_days, self.tie_days)
+        if not changed or settled.status is LookupStatus.ERROR:
+            return settled
+        period, _reference = reference_periods(cited_date, published)
+        for client in self.clients:
+            before = [s for s in lookup.candidates if s.archive == client.name]
+            after = [s for s in settled.candidates if s.archive == client.name]
+            if before == after:
+                continue
+            own = settled.snapshot
+            if own is None or own.archive != client.name:
+                own = best_within(after, client.choosable, period, published, window_days,
+                                  self.tie_days)
+            client.remember(ArchiveLookup(
+                lookup.url, LookupStatus.FOUND if own is not None else LookupStatus.NONE,
+                snapshot=own, candidates=tuple(after), checked_at=settled.checked_at,
+            ), cited_date, published, window_days)
+        return settled
+
     def discover(
         self, domains: Iterable[str], around: str | None = None,
         window_days: int = DEFAULT_WINDOW_DAYS, limit: int = 50,
